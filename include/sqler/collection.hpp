@@ -1,0 +1,290 @@
+// sqler/collection.hpp - sqler::collection<T>: one table of T documents.
+// CRUD by _id, find(...) queries and expression indexes. Every fixed operation is a cached
+// statement shape, so repeated calls only bind values and step.
+#pragma once
+
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sqler/codec.hpp"
+#include "sqler/detail/db_state.hpp"
+#include "sqler/detail/fixed_string.hpp"
+#include "sqler/detail/reflect.hpp"
+#include "sqler/error.hpp"
+#include "sqler/expr.hpp"
+#include "sqler/query.hpp"
+#include "sqler/render.hpp"
+#include "sqler/transaction.hpp"
+
+namespace sqler {
+namespace detail {
+
+template <class T>
+consteval auto table_sql() {
+  return quoted_table<T, default_dialect>();
+}
+
+#define SQLER_DETAIL_SHAPE(NAME, ...)                                           \
+  template <class T>                                                            \
+  struct NAME {                                                                 \
+    static constexpr auto text = concat(__VA_ARGS__);                           \
+    static constexpr std::string_view sql = text.view();                        \
+  };
+
+SQLER_DETAIL_SHAPE(create_table_shape, fixed_string{"CREATE TABLE IF NOT EXISTS "}, table_sql<T>(),
+                   fixed_string{" (_id INTEGER PRIMARY KEY, _version INTEGER NOT NULL DEFAULT 1, "
+                                "data TEXT NOT NULL CHECK (json_valid(data)))"})
+SQLER_DETAIL_SHAPE(insert_shape, fixed_string{"INSERT INTO "}, table_sql<T>(),
+                   fixed_string{" (data) VALUES (?1)"})
+SQLER_DETAIL_SHAPE(get_shape, fixed_string{"SELECT _id, _version, data FROM "}, table_sql<T>(),
+                   fixed_string{" WHERE _id = ?1"})
+SQLER_DETAIL_SHAPE(update_shape, fixed_string{"UPDATE "}, table_sql<T>(),
+                   fixed_string{" SET data = ?1, _version = _version + 1 WHERE _id = ?2"})
+SQLER_DETAIL_SHAPE(update_versioned_shape, fixed_string{"UPDATE "}, table_sql<T>(),
+                   fixed_string{" SET data = ?1, _version = _version + 1 WHERE _id = ?2 AND "
+                                "_version = ?3"})
+SQLER_DETAIL_SHAPE(upsert_shape, fixed_string{"INSERT INTO "}, table_sql<T>(),
+                   fixed_string{" (_id, data) VALUES (?1, ?2) ON CONFLICT (_id) DO UPDATE SET "
+                                "data = excluded.data, _version = _version + 1"})
+SQLER_DETAIL_SHAPE(remove_shape, fixed_string{"DELETE FROM "}, table_sql<T>(),
+                   fixed_string{" WHERE _id = ?1"})
+SQLER_DETAIL_SHAPE(size_shape, fixed_string{"SELECT COUNT(*) FROM "}, table_sql<T>())
+SQLER_DETAIL_SHAPE(exists_id_shape, fixed_string{"SELECT 1 FROM "}, table_sql<T>(),
+                   fixed_string{" WHERE _id = ?1"})
+#undef SQLER_DETAIL_SHAPE
+
+// Index DDL: the indexed expressions are rendered by the same code as query predicates, so
+// they are byte-identical and SQLite's planner matches them.
+template <class F>
+consteval auto index_name_part() {
+  constexpr auto path = F::path;  // "$.a.b" -> "a.b"
+  fixed_string<path.size - 2> out;
+  for (std::size_t i = 0; i + 2 < path.size + 0; ++i) out.data[i] = path.data[i + 2];
+  return out;
+}
+
+template <class T, bool Unique, class... Fs>
+struct index_shape {
+  static constexpr auto render() {  // constexpr: clang 14 rejects consteval here
+    constexpr auto kind = [] {
+      if constexpr (Unique)
+        return fixed_string{"CREATE UNIQUE INDEX IF NOT EXISTS \"sqler_ux_"};
+      else
+        return fixed_string{"CREATE INDEX IF NOT EXISTS \"sqler_ix_"};
+    }();
+    return concat(kind, to_fixed<table_name_holder<T>>(),
+                  concat(fixed_string{"__"}, index_name_part<Fs>())..., fixed_string{"\" ON "},
+                  table_sql<T>(), fixed_string{" ("}, index_columns<Fs...>(), fixed_string{")"});
+  }
+  template <class First, class... Rest>
+  static constexpr auto index_columns() {
+    return concat(First::template render<default_dialect, 0, 1>(),
+                  concat(fixed_string{", "}, Rest::template render<default_dialect, 0, 1>())...);
+  }
+  static constexpr auto text = render();
+  static constexpr std::string_view sql = text.view();
+};
+
+}  // namespace detail
+
+template <class T>
+class collection {
+  static_assert(detail::reflectable<T>,
+                "sqler: collection<T>: T must be an aggregate struct (no constructors, base "
+                "classes, or private members) and must not be local to a function");
+
+ public:
+  using value_type = T;
+
+  explicit collection(std::shared_ptr<detail::db_state> db) : db_(std::move(db)) {
+    auto& c = db_->conn();
+    c.exec(detail::create_table_shape<T>::sql);
+  }
+
+  static constexpr std::string_view name() noexcept { return table_name<T>; }
+
+  // ---- writes
+
+  std::int64_t insert(const T& doc) {
+    auto& c = db_->conn();
+    auto st = c.template acquire<detail::insert_shape<T>>();
+    std::string& buf = encoded(c, doc);
+    st->bind_text(1, buf);
+    st->step();
+    return c.last_insert_rowid();
+  }
+
+  // All or nothing: one transaction, one statement, ids in input order.
+  template <class Range>
+  std::vector<std::int64_t> insert_many(const Range& docs) {
+    auto& c = db_->conn();
+    std::vector<std::int64_t> ids;
+    if constexpr (std::ranges::sized_range<const Range>) ids.reserve(std::ranges::size(docs));
+    transaction tx(c);
+    auto st = c.template acquire<detail::insert_shape<T>>();
+    for (const T& doc : docs) {
+      std::string& buf = encoded(c, doc);
+      st->bind_text(1, buf);
+      st->step();
+      st->reset();
+      ids.push_back(c.last_insert_rowid());
+    }
+    st.release();
+    tx.commit();
+    return ids;
+  }
+
+  // Replaces the document; throws sqler::not_found when there is no such _id.
+  void update(std::int64_t id, const T& doc) {
+    auto& c = db_->conn();
+    auto st = c.template acquire<detail::update_shape<T>>();
+    st->bind_text(1, encoded(c, doc));
+    st->bind(2, id);
+    st->step();
+    if (c.changes() == 0) throw not_found(name(), id);
+  }
+
+  // Optimistic update: succeeds only if the stored version is still doc.version, then bumps
+  // it by one (and doc.version with it). Throws sqler::stale_version otherwise, changing
+  // nothing; sqler::not_found if the document is gone.
+  void update(versioned<T>& doc) {
+    auto& c = db_->conn();
+    auto st = c.template acquire<detail::update_versioned_shape<T>>();
+    st->bind_text(1, encoded(c, doc.value));
+    st->bind(2, doc.id);
+    st->bind(3, doc.version);
+    st->step();
+    if (c.changes() == 0) {
+      st.release();
+      if (!contains(doc.id)) throw not_found(name(), doc.id);
+      throw stale_version(name(), doc.id, doc.version);
+    }
+    ++doc.version;
+  }
+
+  // Inserts with this _id, or replaces the document that has it.
+  void upsert(std::int64_t id, const T& doc) {
+    auto& c = db_->conn();
+    auto st = c.template acquire<detail::upsert_shape<T>>();
+    st->bind(1, id);
+    st->bind_text(2, encoded(c, doc));
+    st->step();
+  }
+
+  // True when a document was removed.
+  bool remove(std::int64_t id) {
+    auto& c = db_->conn();
+    auto st = c.template acquire<detail::remove_shape<T>>();
+    st->bind(1, id);
+    st->step();
+    return c.changes() > 0;
+  }
+
+  // ---- reads
+
+  std::optional<T> get(std::int64_t id) const {
+    auto st = fetch(id);
+    if (!st->step()) return std::nullopt;
+    std::optional<T> out(std::in_place);
+    detail::decode_row(*st, 2, *out, name());
+    return out;
+  }
+
+  T get_or_throw(std::int64_t id) const {
+    auto doc = get(id);
+    if (!doc) throw not_found(name(), id);
+    return std::move(*doc);
+  }
+
+  std::optional<versioned<T>> get_versioned(std::int64_t id) const {
+    auto st = fetch(id);
+    if (!st->step()) return std::nullopt;
+    std::optional<versioned<T>> out(std::in_place);
+    out->id = id;
+    out->version = st->column_int64(1);
+    detail::decode_row(*st, 2, out->value, name());
+    return out;
+  }
+
+  bool contains(std::int64_t id) const {
+    auto st = db_->conn().template acquire<detail::exists_id_shape<T>>();
+    st->bind(1, id);
+    return st->step();
+  }
+
+  std::int64_t size() const {
+    auto st = db_->conn().template acquire<detail::size_shape<T>>();
+    st->step();
+    return st->column_int64(0);
+  }
+
+  // ---- queries
+
+  auto find() const { return query<T, detail::all_node<T>>(db_.get(), {}); }
+
+  template <class Pred>
+  auto find(const Pred& pred) const {
+    static_assert(detail::predicate<Pred>,
+                  "sqler: find() takes a predicate such as field<&T::m> == value");
+    if constexpr (detail::predicate<Pred>) {
+      static_assert(std::is_same_v<typename Pred::root, T>,
+                    "sqler: find(): the predicate uses fields of a different document type "
+                    "than this collection's");
+      return query<T, Pred>(db_.get(), pred);
+    }
+  }
+
+  // Every document, streamed row by row.
+  auto all() const { return find(); }
+
+  // ---- indexes
+
+  template <class... Fs>
+  void ensure_index(const Fs&...) {
+    check_index_fields<Fs...>();
+    db_->conn().exec(detail::index_shape<T, false, Fs...>::sql);
+  }
+
+  template <class... Fs>
+  void ensure_unique_index(const Fs&...) {
+    check_index_fields<Fs...>();
+    db_->conn().exec(detail::index_shape<T, true, Fs...>::sql);
+  }
+
+  template <class... Fs>
+  static constexpr std::string_view index_sql(const Fs&...) noexcept {
+    return detail::index_shape<T, false, Fs...>::sql;
+  }
+
+  detail::db_state& state() const noexcept { return *db_; }
+
+ private:
+  template <class... Fs>
+  static constexpr void check_index_fields() {
+    static_assert(sizeof...(Fs) > 0, "sqler: ensure_index() needs at least one field");
+    static_assert((std::is_same_v<typename Fs::root, T> && ...),
+                  "sqler: ensure_index(): every field must belong to this collection's type");
+  }
+
+  static std::string& encoded(detail::connection& c, const T& doc) {
+    std::string& buf = c.encode_buffer();
+    buf.clear();
+    encode(doc, buf);
+    return buf;
+  }
+
+  detail::lease fetch(std::int64_t id) const {
+    auto st = db_->conn().template acquire<detail::get_shape<T>>();
+    st->bind(1, id);
+    return st;
+  }
+
+  std::shared_ptr<detail::db_state> db_;
+};
+
+}  // namespace sqler

@@ -1,0 +1,75 @@
+// sqler/detail/fixed_string.hpp - compile-time strings for SQL text.
+// Built in consteval code into fixed-size char arrays (constexpr std::string is unusable with
+// clang 14 + libstdc++ 12), so a query shape's SQL lives in read-only data, computed once.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace sqler::detail {
+
+template <std::size_t N>
+struct fixed_string {
+  char data[N + 1]{};
+  static constexpr std::size_t size = N;
+
+  constexpr fixed_string() = default;
+  consteval fixed_string(const char (&s)[N + 1]) {  // NOLINT: implicit from literals by design
+    for (std::size_t i = 0; i != N; ++i) data[i] = s[i];
+  }
+  constexpr std::string_view view() const noexcept { return {data, N}; }
+  constexpr operator std::string_view() const noexcept { return view(); }
+};
+template <std::size_t M>
+fixed_string(const char (&)[M]) -> fixed_string<M - 1>;
+
+template <std::size_t... Ns>
+consteval auto concat(const fixed_string<Ns>&... parts) {
+  fixed_string<(Ns + ... + 0)> out;
+  std::size_t pos = 0;
+  ((([&] {
+     for (std::size_t i = 0; i != parts.size; ++i) out.data[pos++] = parts.data[i];
+   })()),
+   ...);
+  return out;
+}
+
+// A string_view known at compile time, held by a type with `static constexpr std::string_view
+// value`, turned into a fixed_string of exactly its length.
+template <class Holder>
+consteval auto to_fixed() {
+  constexpr std::string_view sv = Holder::value;
+  fixed_string<sv.size()> out;
+  for (std::size_t i = 0; i != sv.size(); ++i) out.data[i] = sv[i];
+  return out;
+}
+
+consteval std::size_t decimal_digits(std::size_t n) {
+  std::size_t d = 1;
+  while (n >= 10) {
+    n /= 10;
+    ++d;
+  }
+  return d;
+}
+
+template <std::size_t N>
+consteval auto to_fixed_number() {
+  fixed_string<decimal_digits(N)> out;
+  std::size_t n = N;
+  for (std::size_t i = decimal_digits(N); i-- > 0;) {
+    out.data[i] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  }
+  return out;
+}
+
+// Holds the final text of a rendered fixed_string as a static object, so string_views into it
+// stay valid for the whole program.
+template <auto Str>
+struct static_text {
+  static constexpr auto storage = Str;
+  static constexpr std::string_view value = storage.view();
+};
+
+}  // namespace sqler::detail

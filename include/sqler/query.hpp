@@ -1,0 +1,338 @@
+// sqler/query.hpp - lazy queries: find(pred).order_by(...).limit(n).offset(m), then all(),
+// iteration, first(), count(), exists(), ids() or remove(). A query's SQL text is a constant of
+// its type; its prepared statement is cached per connection in the slot of that type.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sqler/codec.hpp"
+#include "sqler/detail/db_state.hpp"
+#include "sqler/detail/fixed_string.hpp"
+#include "sqler/expr.hpp"
+#include "sqler/render.hpp"
+#include "sqler/sqlite.hpp"
+
+namespace sqler {
+
+// A document together with its row id and version.
+template <class T>
+struct versioned {
+  std::int64_t id = 0;
+  std::int64_t version = 0;
+  T value{};
+};
+
+namespace detail {
+
+template <class... Keys>
+struct order_list {
+  static constexpr std::size_t size = sizeof...(Keys);
+};
+
+template <class T, class D>
+consteval auto quoted_table() {
+  return D::template quote_identifier<to_fixed<table_name_holder<T>>()>();
+}
+
+// What a query returns; each kind is its own cached shape.
+struct select_kind {};
+struct first_kind {};
+struct count_kind {};
+struct exists_kind {};
+struct ids_kind {};
+struct remove_kind {};
+struct explain_kind {};
+
+template <class D, class T, class Pred, class Order, bool Limit, bool Offset>
+struct sql_builder {
+  static constexpr std::size_t limit_param = Pred::params + 1;
+  static constexpr std::size_t offset_param = Pred::params + (Limit ? 2 : 1);
+
+  static consteval auto table() { return quoted_table<T, D>(); }
+
+  static consteval auto where() {
+    if constexpr (std::is_same_v<Pred, all_node<T>>)
+      return fixed_string{""};
+    else
+      return concat(fixed_string{" WHERE "}, Pred::template render<D, 0, 1>());
+  }
+
+  template <class First, class... Rest>
+  static consteval auto order_keys(order_list<First, Rest...>*) {
+    return concat(fixed_string{" ORDER BY "}, First::template render<D, 0>(),
+                  concat(fixed_string{", "}, Rest::template render<D, 0>())...);
+  }
+  static consteval auto order_keys(order_list<>*) { return fixed_string{""}; }
+  static consteval auto order() { return order_keys(static_cast<Order*>(nullptr)); }
+
+  // `first` asks for one row; an explicit limit is kept as the user wrote it.
+  template <bool ForceOne>
+  static consteval auto limit_offset() {
+    constexpr auto limit = [] {
+      if constexpr (Limit)
+        return concat(fixed_string{" LIMIT "}, D::template placeholder<limit_param>());
+      else if constexpr (ForceOne)
+        return fixed_string{" LIMIT 1"};
+      else if constexpr (Offset)
+        return fixed_string{" LIMIT -1"};
+      else
+        return fixed_string{""};
+    }();
+    if constexpr (Offset)
+      return concat(limit, fixed_string{" OFFSET "}, D::template placeholder<offset_param>());
+    else
+      return limit;
+  }
+
+  static constexpr bool windowed = Limit || Offset;
+
+  template <class Kind>
+  static consteval auto render() {
+    constexpr auto from = concat(fixed_string{" FROM "}, table(), where());
+    if constexpr (std::is_same_v<Kind, select_kind>)
+      return concat(fixed_string{"SELECT _id, _version, data"}, from, order(), limit_offset<false>());
+    else if constexpr (std::is_same_v<Kind, first_kind>)
+      return concat(fixed_string{"SELECT _id, _version, data"}, from, order(), limit_offset<true>());
+    else if constexpr (std::is_same_v<Kind, explain_kind>)
+      return concat(fixed_string{"EXPLAIN QUERY PLAN "}, render<select_kind>());
+    else if constexpr (std::is_same_v<Kind, ids_kind>)
+      return concat(fixed_string{"SELECT _id"}, from, order(), limit_offset<false>());
+    else if constexpr (std::is_same_v<Kind, count_kind>) {
+      if constexpr (windowed)
+        return concat(fixed_string{"SELECT COUNT(*) FROM (SELECT 1"}, from, order(),
+                      limit_offset<false>(), fixed_string{")"});
+      else
+        return concat(fixed_string{"SELECT COUNT(*)"}, from);
+    } else if constexpr (std::is_same_v<Kind, exists_kind>)
+      return concat(fixed_string{"SELECT EXISTS (SELECT 1"}, from, order(), limit_offset<false>(),
+                    fixed_string{")"});
+    else if constexpr (std::is_same_v<Kind, remove_kind>) {
+      if constexpr (windowed)
+        return concat(fixed_string{"DELETE FROM "}, table(), fixed_string{" WHERE _id IN (SELECT _id"},
+                      from, order(), limit_offset<false>(), fixed_string{")"});
+      else
+        return concat(fixed_string{"DELETE"}, from);
+    }
+  }
+};
+
+template <class Builder, class Kind>
+struct query_shape {
+  static constexpr auto text = Builder::template render<Kind>();
+  static constexpr std::string_view sql = text.view();
+};
+
+template <class T>
+void decode_row(const statement& s, int column, T& out, std::string_view table) {
+  try {
+    decode(s.column_text(column), out);
+  } catch (const decode_error& e) {
+    throw decode_error(e.path(), e.reason() + " (document _id " +
+                                     std::to_string(s.column_int64(0)) + " in \"" +
+                                     std::string(table) + "\")");
+  }
+}
+
+}  // namespace detail
+
+template <class T, class Pred, class Order = detail::order_list<>, bool Limit = false,
+          bool Offset = false>
+class query {
+  using builder = detail::sql_builder<default_dialect, T, Pred, Order, Limit, Offset>;
+  template <class Kind>
+  using shape = detail::query_shape<builder, Kind>;
+
+ public:
+  using value_type = T;
+
+  query(detail::db_state* db, Pred pred, std::int64_t limit = 0, std::int64_t offset = 0)
+      : db_(db), pred_(std::move(pred)), limit_(limit), offset_(offset) {}
+
+  // The SELECT this query runs; the same text for every query of this shape.
+  static constexpr std::string_view sql() noexcept { return shape<detail::select_kind>::sql; }
+  // The text of another operation on the same shape (count, exists, ids, remove, first).
+  template <class Kind>
+  static constexpr std::string_view sql_of() noexcept {
+    return shape<Kind>::sql;
+  }
+
+  // Sort keys, most significant first: order_by(age.desc(), name.asc()). A bare field sorts
+  // ascending. Replaces any earlier order_by.
+  template <class... Keys>
+  auto order_by(const Keys&...) const {
+    static_assert(sizeof...(Keys) > 0, "sqler: order_by() needs at least one key");
+    return query<T, Pred, detail::order_list<as_key<Keys>...>, Limit, Offset>(db_, pred_, limit_,
+                                                                              offset_);
+  }
+
+  auto limit(std::int64_t n) const {
+    check_window("limit", n);
+    return query<T, Pred, Order, true, Offset>(db_, pred_, n, offset_);
+  }
+
+  auto offset(std::int64_t n) const {
+    check_window("offset", n);
+    return query<T, Pred, Order, Limit, true>(db_, pred_, limit_, n);
+  }
+
+  // ---- running it
+
+  std::vector<T> all() const {
+    std::vector<T> out;
+    auto st = run<detail::select_kind>();
+    while (st->step()) detail::decode_row(*st, 2, out.emplace_back(), table_name<T>);
+    return out;
+  }
+
+  std::vector<versioned<T>> all_versioned() const {
+    std::vector<versioned<T>> out;
+    auto st = run<detail::select_kind>();
+    while (st->step()) {
+      auto& v = out.emplace_back();
+      v.id = st->column_int64(0);
+      v.version = st->column_int64(1);
+      detail::decode_row(*st, 2, v.value, table_name<T>);
+    }
+    return out;
+  }
+
+  std::optional<T> first() const {
+    auto st = run<detail::first_kind>();
+    if (!st->step()) return std::nullopt;
+    std::optional<T> out(std::in_place);
+    detail::decode_row(*st, 2, *out, table_name<T>);
+    return out;
+  }
+
+  std::int64_t count() const {
+    auto st = run<detail::count_kind>();
+    st->step();
+    return st->column_int64(0);
+  }
+
+  bool exists() const {
+    auto st = run<detail::exists_kind>();
+    st->step();
+    return st->column_int64(0) != 0;
+  }
+
+  std::vector<std::int64_t> ids() const {
+    std::vector<std::int64_t> out;
+    auto st = run<detail::ids_kind>();
+    while (st->step()) out.push_back(st->column_int64(0));
+    return out;
+  }
+
+  // Deletes every matching document; returns how many.
+  std::int64_t remove() const {
+    auto st = run<detail::remove_kind>();
+    st->step();
+    return db_->conn().changes();
+  }
+
+  // SQLite's EXPLAIN QUERY PLAN for the SELECT, one line per plan step.
+  std::string explain() const {
+    auto& c = db_->conn();
+    auto st = c.prepare(shape<detail::explain_kind>::sql);
+    bind(st);
+    std::string out;
+    while (st.step()) {
+      if (!out.empty()) out.push_back('\n');
+      out += st.column_text(3);
+    }
+    return out;
+  }
+
+  // ---- streaming: one row decoded at a time, into the same T
+
+  class iterator {
+   public:
+    using value_type = T;
+    using difference_type = std::ptrdiff_t;
+    using iterator_concept = std::input_iterator_tag;
+
+    iterator() = default;
+    explicit iterator(detail::lease st) : st_(std::move(st)) { advance(); }
+    iterator(iterator&&) noexcept = default;
+    iterator& operator=(iterator&&) noexcept = default;
+
+    T& operator*() const noexcept { return value_; }
+    T* operator->() const noexcept { return &value_; }
+    std::int64_t id() const noexcept { return id_; }
+    std::int64_t version() const noexcept { return version_; }
+
+    iterator& operator++() {
+      advance();
+      return *this;
+    }
+    void operator++(int) { advance(); }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
+      return it.done_;
+    }
+
+   private:
+    void advance() {
+      if (st_ && st_->step()) {
+        id_ = st_->column_int64(0);
+        version_ = st_->column_int64(1);
+        detail::decode_row(*st_, 2, value_, table_name<T>);
+      } else {
+        done_ = true;
+        st_.release();  // hand the statement back as soon as the rows run out
+      }
+    }
+
+    detail::lease st_;
+    mutable T value_{};
+    std::int64_t id_ = 0;
+    std::int64_t version_ = 0;
+    bool done_ = false;
+  };
+
+  // Streams the rows; the query must outlive the iteration (its values stay bound to it).
+  iterator begin() const { return iterator(run<detail::select_kind>()); }
+  std::default_sentinel_t end() const noexcept { return {}; }
+
+  // ---- for the library's own layers (patch, hydration)
+  const Pred& predicate() const noexcept { return pred_; }
+  detail::db_state* database_state() const noexcept { return db_; }
+
+ private:
+  template <class K>
+  using as_key = std::conditional_t<detail::operand<K>, detail::order_key<K, false>, K>;
+
+  static void check_window(const char* what, std::int64_t n) {
+    if (n < 0)
+      throw error(SQLITE_RANGE, std::string("sqler: ") + what + "() must not be negative, got " +
+                                    std::to_string(n));
+  }
+
+  void bind(detail::statement& st) const {
+    pred_.bind(st, 1);
+    if constexpr (Limit) st.bind(static_cast<int>(builder::limit_param), limit_);
+    if constexpr (Offset) st.bind(static_cast<int>(builder::offset_param), offset_);
+  }
+
+  template <class Kind>
+  detail::lease run() const {
+    detail::lease st = db_->conn().template acquire<shape<Kind>>();
+    bind(*st);
+    return st;
+  }
+
+  template <class, class, class, bool, bool>
+  friend class query;
+
+  detail::db_state* db_;
+  Pred pred_;
+  std::int64_t limit_;
+  std::int64_t offset_;
+};
+
+}  // namespace sqler

@@ -1,0 +1,14 @@
+// sqler/sqler.hpp - everything: include this one header.
+// Plain aggregate structs stored as JSON documents in SQLite, queried with a typed DSL.
+#pragma once
+
+#include "sqler/codec.hpp"
+#include "sqler/collection.hpp"
+#include "sqler/database.hpp"
+#include "sqler/error.hpp"
+#include "sqler/expr.hpp"
+#include "sqler/query.hpp"
+#include "sqler/ref.hpp"
+#include "sqler/render.hpp"
+#include "sqler/transaction.hpp"
+#include "sqler/version.hpp"

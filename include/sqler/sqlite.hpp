@@ -1,0 +1,330 @@
+// sqler/sqlite.hpp - thin RAII over the SQLite C API.
+// A connection owns its prepared-statement cache (one slot per query shape); statements bind
+// values, never splice them; every failure throws a sqler::error carrying code, message, SQL.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "sqler/error.hpp"
+
+namespace sqler {
+
+// Statement-cache counters of one connection.
+struct cache_stats {
+  std::uint64_t prepares = 0;  // statements compiled (cache misses and one-off statements)
+  std::uint64_t hits = 0;      // cached statements reused
+};
+
+namespace detail {
+
+[[noreturn]] inline void throw_sqlite(int rc, sqlite3* db, std::string_view sql) {
+  const int extended = db != nullptr ? sqlite3_extended_errcode(db) : rc;
+  const int code = (extended & 0xff) == (rc & 0xff) ? extended : rc;
+  std::string msg = "sqlite: ";
+  msg += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (code & 0xff) {
+    case SQLITE_CONSTRAINT: throw constraint_error(code, std::move(msg), sql);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: throw busy_error(code, std::move(msg), sql);
+    default: throw error(code, std::move(msg), sql);
+  }
+}
+
+class statement {
+ public:
+  statement() = default;
+  statement(sqlite3* db, std::string_view sql, unsigned prep_flags = 0) : db_(db) {
+    const char* tail = nullptr;
+    const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), prep_flags,
+                                      &stmt_, &tail);
+    if (rc != SQLITE_OK) throw_sqlite(rc, db, sql);
+    if (stmt_ == nullptr) throw error(SQLITE_MISUSE, "sqler: empty SQL statement", sql);
+  }
+  statement(statement&& o) noexcept
+      : db_(std::exchange(o.db_, nullptr)), stmt_(std::exchange(o.stmt_, nullptr)) {}
+  statement& operator=(statement&& o) noexcept {
+    if (this != &o) {
+      sqlite3_finalize(stmt_);
+      db_ = std::exchange(o.db_, nullptr);
+      stmt_ = std::exchange(o.stmt_, nullptr);
+    }
+    return *this;
+  }
+  ~statement() { sqlite3_finalize(stmt_); }
+
+  sqlite3_stmt* handle() const noexcept { return stmt_; }
+  std::string_view sql() const noexcept { return sqlite3_sql(stmt_); }
+  int parameter_count() const noexcept { return sqlite3_bind_parameter_count(stmt_); }
+
+  void bind(int i, std::int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
+  void bind(int i, double v) { check(sqlite3_bind_double(stmt_, i, v)); }
+  void bind_null(int i) { check(sqlite3_bind_null(stmt_, i)); }
+  // The text must stay alive until the statement is reset (callers bind, step, reset).
+  void bind_text(int i, std::string_view v) {
+    check(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8));
+  }
+
+  // Steps once: true when a row is available, false when done.
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    sqlite3_reset(stmt_);
+    throw_sqlite(rc, db_, sql());
+  }
+  void reset() noexcept { sqlite3_reset(stmt_); }
+
+  std::int64_t column_int64(int c) const noexcept { return sqlite3_column_int64(stmt_, c); }
+  double column_double(int c) const noexcept { return sqlite3_column_double(stmt_, c); }
+  bool column_is_null(int c) const noexcept {
+    return sqlite3_column_type(stmt_, c) == SQLITE_NULL;
+  }
+  std::string_view column_text(int c) const noexcept {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
+    return p == nullptr ? std::string_view{}
+                        : std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c)));
+  }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK) throw_sqlite(rc, db_, sql());
+  }
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// ---------------------------------------------------------------- binding C++ values
+
+template <class T>
+inline constexpr bool is_std_optional = false;
+template <class T>
+inline constexpr bool is_std_optional<std::optional<T>> = true;
+
+template <class V>
+void bind_value(statement& s, int i, const V& v) {
+  if constexpr (std::is_same_v<V, std::nullptr_t> || std::is_same_v<V, std::nullopt_t>) {
+    s.bind_null(i);
+  } else if constexpr (std::is_integral_v<V> || std::is_enum_v<V>) {
+    // bools bind as 0/1 integers: that is what json_extract returns for false/true.
+    if constexpr (std::is_unsigned_v<V> && sizeof(V) >= sizeof(std::int64_t)) {
+      if (v > static_cast<V>(INT64_MAX))
+        throw error(SQLITE_RANGE, "sqler: unsigned value " + std::to_string(v) +
+                                      " does not fit SQLite's 64-bit signed INTEGER");
+    }
+    s.bind(i, static_cast<std::int64_t>(v));
+  } else if constexpr (std::is_floating_point_v<V>) {
+    s.bind(i, static_cast<double>(v));
+  } else if constexpr (std::is_convertible_v<const V&, std::string_view>) {
+    s.bind_text(i, std::string_view(v));
+  } else if constexpr (is_std_optional<V>) {
+    if (v)
+      bind_value(s, i, *v);
+    else
+      s.bind_null(i);
+  } else {
+    static_assert(sizeof(V) == 0,
+                  "sqler: cannot bind this type as an SQL parameter (use an integer, floating "
+                  "point, bool, enum, string, std::optional of those, or nullptr)");
+  }
+}
+
+template <class... P>
+void bind_all(statement& s, const P&... params) {
+  int i = 0;
+  (bind_value(s, ++i, params), ...);
+}
+
+// Reads one column into a C++ value (for the raw query escape hatch).
+template <class T>
+T read_column(const statement& s, int c) {
+  if constexpr (is_std_optional<T>) {
+    if (s.column_is_null(c)) return std::nullopt;
+    return read_column<typename T::value_type>(s, c);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return s.column_int64(c) != 0;
+  } else if constexpr (std::is_integral_v<T>) {
+    return static_cast<T>(s.column_int64(c));
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<T>(s.column_double(c));
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return std::string(s.column_text(c));
+  } else {
+    static_assert(sizeof(T) == 0,
+                  "sqler: query<...> columns must be integers, floating point, bool, "
+                  "std::string or std::optional of those");
+  }
+}
+
+// ---------------------------------------------------------------- per-shape statement slots
+
+inline std::size_t next_shape_slot() noexcept {
+  static std::atomic<std::size_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+// A small integer per query shape type, handed out once; the cache is a vector indexed by it,
+// so a lookup never hashes or compares SQL text.
+template <class Shape>
+std::size_t shape_slot() noexcept {
+  static const std::size_t slot = next_shape_slot();
+  return slot;
+}
+
+class connection;
+
+// Borrowed use of a cached statement. Resets it on release so the next user starts clean;
+// a shape already in use (nested iteration) gets a private statement instead.
+class lease {
+ public:
+  lease() = default;
+  lease(statement* s, bool* busy, std::unique_ptr<statement> own) noexcept
+      : stmt_(s), busy_(busy), own_(std::move(own)) {}
+  lease(lease&& o) noexcept
+      : stmt_(std::exchange(o.stmt_, nullptr)), busy_(std::exchange(o.busy_, nullptr)),
+        own_(std::move(o.own_)) {}
+  lease& operator=(lease&& o) noexcept {
+    if (this != &o) {
+      release();
+      stmt_ = std::exchange(o.stmt_, nullptr);
+      busy_ = std::exchange(o.busy_, nullptr);
+      own_ = std::move(o.own_);
+    }
+    return *this;
+  }
+  ~lease() { release(); }
+
+  statement& operator*() const noexcept { return *stmt_; }
+  statement* operator->() const noexcept { return stmt_; }
+  explicit operator bool() const noexcept { return stmt_ != nullptr; }
+
+  void release() noexcept {
+    if (stmt_ == nullptr) return;
+    stmt_->reset();
+    if (busy_ != nullptr) *busy_ = false;
+    stmt_ = nullptr;
+    busy_ = nullptr;
+    own_.reset();
+  }
+
+ private:
+  statement* stmt_ = nullptr;
+  bool* busy_ = nullptr;
+  std::unique_ptr<statement> own_;
+};
+
+struct connection_options {
+  int busy_timeout_ms = 5000;
+  bool wal = true;
+  bool foreign_keys = true;
+  bool read_only = false;
+};
+
+class connection {
+ public:
+  connection(const std::string& path, int open_flags, const connection_options& opts) {
+    const int rc = sqlite3_open_v2(path.c_str(), &db_, open_flags, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = "sqlite: cannot open '" + path + "': " +
+                        (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+      sqlite3_close_v2(db_);
+      db_ = nullptr;
+      throw error(rc, std::move(msg));
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, opts.busy_timeout_ms);
+    if (opts.wal && !opts.read_only) exec("PRAGMA journal_mode=WAL");
+    if (opts.foreign_keys) exec("PRAGMA foreign_keys=ON");
+  }
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  ~connection() {
+    slots_.clear();  // finalize statements before closing
+    sqlite3_close_v2(db_);
+  }
+
+  sqlite3* handle() const noexcept { return db_; }
+
+  // Runs one or more statements without parameters.
+  void exec(std::string_view sql) {
+    std::string text(sql);
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      sqlite3_free(err);
+      throw_sqlite(rc, db_, sql);
+    }
+  }
+
+  std::int64_t changes() const noexcept { return sqlite3_changes64(db_); }
+  std::int64_t last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
+  bool autocommit() const noexcept { return sqlite3_get_autocommit(db_) != 0; }
+
+  // The cached statement of a shape (a type with `static constexpr std::string_view sql`).
+  template <class Shape>
+  lease acquire() {
+    return acquire_slot(shape_slot<Shape>(), Shape::sql);
+  }
+
+  lease acquire_slot(std::size_t slot, std::string_view sql) {
+    if (slot >= slots_.size()) slots_.resize(slot + 1);
+    if (!slots_[slot]) slots_[slot] = std::make_unique<cached>();
+    cached& c = *slots_[slot];  // heap-held: leases keep pointers across slots_ growth
+    if (c.stmt.handle() != nullptr && !c.busy) {
+      ++stats_.hits;
+      c.busy = true;
+      return lease(&c.stmt, &c.busy, nullptr);
+    }
+    if (c.stmt.handle() == nullptr) {
+      c.stmt = statement(db_, sql, SQLITE_PREPARE_PERSISTENT);
+      ++stats_.prepares;
+      c.busy = true;
+      return lease(&c.stmt, &c.busy, nullptr);
+    }
+    // In use further up the stack: a private statement, finalized when the lease ends.
+    auto own = std::make_unique<statement>(db_, sql);
+    ++stats_.prepares;
+    statement* raw = own.get();
+    return lease(raw, nullptr, std::move(own));
+  }
+
+  // A one-off statement, not cached.
+  statement prepare(std::string_view sql) {
+    ++stats_.prepares;
+    return statement(db_, sql);
+  }
+
+  const cache_stats& stats() const noexcept { return stats_; }
+
+  // Scratch buffer for encoding documents: reused so steady-state writes do not allocate.
+  std::string& encode_buffer() noexcept { return encode_buffer_; }
+
+  int& transaction_depth() noexcept { return tx_depth_; }
+
+ private:
+  struct cached {
+    statement stmt;
+    bool busy = false;
+  };
+
+  sqlite3* db_ = nullptr;
+  std::vector<std::unique_ptr<cached>> slots_;
+  cache_stats stats_;
+  std::string encode_buffer_;
+  int tx_depth_ = 0;
+};
+
+}  // namespace detail
+}  // namespace sqler

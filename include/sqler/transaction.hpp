@@ -1,0 +1,77 @@
+// sqler/transaction.hpp - RAII transactions: commit() or roll back on scope exit.
+// The outermost level is BEGIN IMMEDIATE (take the write lock up front, so writers queue on
+// busy_timeout instead of failing at upgrade); nested levels are savepoints.
+#pragma once
+
+#include <string>
+
+#include "sqler/detail/fixed_string.hpp"
+#include "sqler/sqlite.hpp"
+
+namespace sqler {
+
+class transaction {
+ public:
+  explicit transaction(detail::connection& c) : conn_(&c) {
+    const int depth = c.transaction_depth();
+    if (depth == 0 && c.autocommit()) {
+      c.exec("BEGIN IMMEDIATE");
+      savepoint_ = false;
+    } else {
+      name_ = "sqler_sp" + std::to_string(depth);
+      c.exec("SAVEPOINT " + name_);
+      savepoint_ = true;
+    }
+    ++c.transaction_depth();
+  }
+
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+
+  ~transaction() {
+    if (active_) {
+      try {
+        rollback();
+      } catch (...) {  // a destructor must not throw; the connection reports the state anyway
+      }
+    }
+  }
+
+  // Makes the changes permanent (or folds them into the enclosing transaction).
+  void commit() {
+    require_active("commit");
+    conn_->exec(savepoint_ ? "RELEASE " + name_ : std::string("COMMIT"));
+    finish();
+  }
+
+  // Undoes every change made since the transaction began.
+  void rollback() {
+    require_active("rollback");
+    finish();  // even if SQLite refuses below, this level is over
+    if (savepoint_) {
+      conn_->exec("ROLLBACK TO " + name_ + "; RELEASE " + name_);
+    } else if (!conn_->autocommit()) {
+      conn_->exec("ROLLBACK");  // SQLite may already have rolled back (e.g. after SQLITE_FULL)
+    }
+  }
+
+  bool active() const noexcept { return active_; }
+
+ private:
+  void require_active(const char* what) const {
+    if (!active_)
+      throw error(SQLITE_MISUSE, std::string("sqler: transaction::") + what +
+                                     "() on a transaction that already ended");
+  }
+  void finish() noexcept {
+    active_ = false;
+    --conn_->transaction_depth();
+  }
+
+  detail::connection* conn_;
+  std::string name_;
+  bool savepoint_ = false;
+  bool active_ = true;
+};
+
+}  // namespace sqler
