@@ -3,6 +3,7 @@
 // statement shape, so repeated calls only bind values and step.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <iterator>
 #include <memory>
@@ -58,6 +59,22 @@ SQLER_DETAIL_SHAPE(exists_id_shape, fixed_string{"SELECT 1 FROM "}, table_sql<T>
                    fixed_string{" WHERE _id = ?1"})
 #undef SQLER_DETAIL_SHAPE
 
+template <class T, class... Ops>
+struct patch_by_id_shape {
+  static constexpr std::size_t id_param = (Ops::params + ...) + 1;
+  static constexpr auto text =
+      concat(fixed_string{"UPDATE "}, table_sql<T>(), fixed_string{" SET "},
+             render_patch_set<default_dialect, 1, Ops...>(), fixed_string{" WHERE _id = "},
+             default_dialect::placeholder<id_param>());
+  static constexpr std::string_view sql = text.view();
+};
+
+// Shapes that fetch one row by key: what an N+1 loop repeats.
+template <class T>
+struct get_by_id_shape : get_shape<T> {
+  static constexpr bool single_row = true;
+};
+
 // Index DDL: the indexed expressions are rendered by the same code as query predicates, so
 // they are byte-identical and SQLite's planner matches them.
 template <class F>
@@ -90,6 +107,35 @@ struct index_shape {
   static constexpr std::string_view sql = text.view();
 };
 
+template <class T>
+const void* type_tag() noexcept {
+  static const char tag = 0;
+  return &tag;
+}
+
+// Creates the table of every document type T can reference (through sqler::ref<X> anywhere
+// in its members, transitively), so filters through refs and hydration always find a table.
+template <class M>
+void create_ref_tables(connection& c, std::vector<const void*>& seen) {
+  if constexpr (is_ref<M>) {
+    using X = typename M::element_type;
+    if (std::find(seen.begin(), seen.end(), type_tag<M>()) != seen.end()) return;
+    seen.push_back(type_tag<M>());
+    c.exec(create_table_shape<X>::sql);
+    create_ref_tables<X>(c, seen);
+  } else if constexpr (is_optional<M> || is_vector<M> || is_std_array<M>) {
+    create_ref_tables<typename M::value_type>(c, seen);
+  } else if constexpr (is_string_map<M>) {
+    create_ref_tables<typename M::mapped_type>(c, seen);
+  } else if constexpr (reflectable<M> && !json_convertible<M>) {
+    if (std::find(seen.begin(), seen.end(), type_tag<M>()) != seen.end()) return;
+    seen.push_back(type_tag<M>());
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (create_ref_tables<member_type<M, I>>(c, seen), ...);
+    }(std::make_index_sequence<member_count<M>>{});
+  }
+}
+
 }  // namespace detail
 
 template <class T>
@@ -104,6 +150,8 @@ class collection {
   explicit collection(std::shared_ptr<detail::db_state> db) : db_(std::move(db)) {
     auto& c = db_->conn();
     c.exec(detail::create_table_shape<T>::sql);
+    std::vector<const void*> seen;
+    detail::create_ref_tables<T>(c, seen);
   }
 
   static constexpr std::string_view name() noexcept { return table_name<T>; }
@@ -174,6 +222,19 @@ class collection {
     st->bind(1, id);
     st->bind_text(2, encoded(c, doc));
     st->step();
+  }
+
+  // Atomic in-place update: patch(id, sqler::set(f, v), sqler::inc(g, 1), sqler::push(a, x)).
+  // One UPDATE, bumps _version; throws sqler::not_found when there is no such _id.
+  template <class... Ops>
+  void patch(std::int64_t id, const Ops&... ops) {
+    detail::check_patch_ops<T, Ops...>();
+    auto& c = db_->conn();
+    auto st = c.template acquire<detail::patch_by_id_shape<T, Ops...>>();
+    detail::bind_patch_ops(*st, 1, ops...);
+    st->bind(static_cast<int>(detail::patch_by_id_shape<T, Ops...>::id_param), id);
+    st->step();
+    if (c.changes() == 0) throw not_found(name(), id);
   }
 
   // True when a document was removed.
@@ -279,7 +340,7 @@ class collection {
   }
 
   detail::lease fetch(std::int64_t id) const {
-    auto st = db_->conn().template acquire<detail::get_shape<T>>();
+    auto st = db_->conn().template acquire<detail::get_by_id_shape<T>>();
     st->bind(1, id);
     return st;
   }

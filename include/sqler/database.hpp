@@ -61,9 +61,9 @@ class database {
     if constexpr (sizeof...(P) == 0) {
       c.exec(sql);
     } else {
-      auto st = c.prepare(sql);
-      detail::bind_all(st, params...);
-      while (st.step()) {
+      auto st = c.acquire_oneoff(sql);
+      detail::bind_all(*st, params...);
+      while (st->step()) {
       }
     }
     return c.changes();
@@ -73,16 +73,22 @@ class database {
   template <class... Cols, class... P>
   std::vector<std::tuple<Cols...>> query(std::string_view sql, const P&... params) {
     static_assert(sizeof...(Cols) > 0, "sqler: database::query<Cols...>: name the column types");
-    auto st = state_->conn().prepare(sql);
-    detail::bind_all(st, params...);
+    auto st = state_->conn().acquire_oneoff(sql);
+    detail::bind_all(*st, params...);
     std::vector<std::tuple<Cols...>> rows;
-    while (st.step()) {
+    while (st->step()) {
       rows.push_back([&]<std::size_t... I>(std::index_sequence<I...>) {
-        return std::tuple<Cols...>(detail::read_column<Cols>(st, static_cast<int>(I))...);
+        return std::tuple<Cols...>(detail::read_column<Cols>(*st, static_cast<int>(I))...);
       }(std::index_sequence_for<Cols...>{}));
     }
     return rows;
   }
+
+  // Calls `hook` after every statement sqler runs on any connection of this database, with
+  // its SQL, parameter count, rows and duration. Returns an id for remove_query_hook. Install
+  // hooks before sharing the database across threads; with none installed they cost nothing.
+  std::uint64_t on_query(query_hook hook) { return state_->hooks().add(std::move(hook)); }
+  void remove_query_hook(std::uint64_t id) { state_->hooks().remove(id); }
 
   // Statement-cache counters of this thread's connection.
   cache_stats stats() const { return state_->conn().stats(); }

@@ -15,6 +15,7 @@
 #include "sqler/detail/db_state.hpp"
 #include "sqler/detail/fixed_string.hpp"
 #include "sqler/expr.hpp"
+#include "sqler/patch.hpp"
 #include "sqler/render.hpp"
 #include "sqler/sqlite.hpp"
 
@@ -48,6 +49,13 @@ struct exists_kind {};
 struct ids_kind {};
 struct remove_kind {};
 struct explain_kind {};
+template <class... Ops>
+struct patch_kind {};
+
+template <class Kind>
+inline constexpr bool is_patch_kind = false;
+template <class... Ops>
+inline constexpr bool is_patch_kind<patch_kind<Ops...>> = true;
 
 template <class D, class T, class Pred, class Order, bool Limit, bool Offset>
 struct sql_builder {
@@ -91,6 +99,19 @@ struct sql_builder {
   }
 
   static constexpr bool windowed = Limit || Offset;
+  // Patch values are bound after the predicate's values, the limit and the offset.
+  static constexpr std::size_t patch_param = Pred::params + (Limit ? 1 : 0) + (Offset ? 1 : 0) + 1;
+
+  template <class... Ops>
+  static consteval auto render_patch(patch_kind<Ops...>*) {
+    constexpr auto head = concat(fixed_string{"UPDATE "}, table(), fixed_string{" SET "},
+                                 render_patch_set<D, patch_param, Ops...>());
+    if constexpr (windowed)
+      return concat(head, fixed_string{" WHERE _id IN (SELECT _id FROM "}, table(), where(),
+                    order(), limit_offset<false>(), fixed_string{")"});
+    else
+      return concat(head, where());
+  }
 
   template <class Kind>
   static consteval auto render() {
@@ -112,6 +133,8 @@ struct sql_builder {
     } else if constexpr (std::is_same_v<Kind, exists_kind>)
       return concat(fixed_string{"SELECT EXISTS (SELECT 1"}, from, order(), limit_offset<false>(),
                     fixed_string{")"});
+    else if constexpr (is_patch_kind<Kind>)
+      return render_patch(static_cast<Kind*>(nullptr));
     else if constexpr (std::is_same_v<Kind, remove_kind>) {
       if constexpr (windowed)
         return concat(fixed_string{"DELETE FROM "}, table(), fixed_string{" WHERE _id IN (SELECT _id"},
@@ -126,6 +149,7 @@ template <class Builder, class Kind>
 struct query_shape {
   static constexpr auto text = Builder::template render<Kind>();
   static constexpr std::string_view sql = text.view();
+  static constexpr bool single_row = std::is_same_v<Kind, first_kind>;
 };
 
 template <class T>
@@ -236,15 +260,24 @@ class query {
     return db_->conn().changes();
   }
 
+  // Applies set/inc/push to every matching document in one UPDATE; returns how many changed.
+  template <class... Ops>
+  std::int64_t patch(const Ops&... ops) const {
+    detail::check_patch_ops<T, Ops...>();
+    auto st = run<detail::patch_kind<Ops...>>();
+    detail::bind_patch_ops(*st, static_cast<int>(builder::patch_param), ops...);
+    st->step();
+    return db_->conn().changes();
+  }
+
   // SQLite's EXPLAIN QUERY PLAN for the SELECT, one line per plan step.
   std::string explain() const {
-    auto& c = db_->conn();
-    auto st = c.prepare(shape<detail::explain_kind>::sql);
-    bind(st);
+    auto st = db_->conn().acquire_oneoff(shape<detail::explain_kind>::sql);
+    bind(*st);
     std::string out;
-    while (st.step()) {
+    while (st->step()) {
       if (!out.empty()) out.push_back('\n');
-      out += st.column_text(3);
+      out += st->column_text(3);
     }
     return out;
   }
@@ -299,7 +332,12 @@ class query {
   iterator begin() const { return iterator(run<detail::select_kind>()); }
   std::default_sentinel_t end() const noexcept { return {}; }
 
-  // ---- for the library's own layers (patch, hydration)
+  // Loads the refs in members Ms... of the results, one query per referenced table
+  // (defined in sqler/relations.hpp): users.find(...).with<&User::address>().all().
+  template <auto... Ms>
+  auto with() const;
+
+  // ---- for the library's own layers (hydration)
   const Pred& predicate() const noexcept { return pred_; }
   detail::db_state* database_state() const noexcept { return db_; }
 

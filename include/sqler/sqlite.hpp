@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sqler/error.hpp"
+#include "sqler/query_event.hpp"
 
 namespace sqler {
 
@@ -53,12 +54,14 @@ class statement {
     if (stmt_ == nullptr) throw error(SQLITE_MISUSE, "sqler: empty SQL statement", sql);
   }
   statement(statement&& o) noexcept
-      : db_(std::exchange(o.db_, nullptr)), stmt_(std::exchange(o.stmt_, nullptr)) {}
+      : db_(std::exchange(o.db_, nullptr)), stmt_(std::exchange(o.stmt_, nullptr)),
+        rows_(std::exchange(o.rows_, 0)) {}
   statement& operator=(statement&& o) noexcept {
     if (this != &o) {
       sqlite3_finalize(stmt_);
       db_ = std::exchange(o.db_, nullptr);
       stmt_ = std::exchange(o.stmt_, nullptr);
+      rows_ = std::exchange(o.rows_, 0);
     }
     return *this;
   }
@@ -79,12 +82,20 @@ class statement {
   // Steps once: true when a row is available, false when done.
   bool step() {
     const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_ROW) {
+      ++rows_;
+      return true;
+    }
     if (rc == SQLITE_DONE) return false;
     sqlite3_reset(stmt_);
     throw_sqlite(rc, db_, sql());
   }
-  void reset() noexcept { sqlite3_reset(stmt_); }
+  void reset() noexcept {
+    sqlite3_reset(stmt_);
+    rows_ = 0;
+  }
+  // Rows stepped since the last reset.
+  std::int64_t rows() const noexcept { return rows_; }
 
   std::int64_t column_int64(int c) const noexcept { return sqlite3_column_int64(stmt_, c); }
   double column_double(int c) const noexcept { return sqlite3_column_double(stmt_, c); }
@@ -104,6 +115,7 @@ class statement {
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  std::int64_t rows_ = 0;
 };
 
 // ---------------------------------------------------------------- binding C++ values
@@ -186,7 +198,8 @@ std::size_t shape_slot() noexcept {
 class connection;
 
 // Borrowed use of a cached statement. Resets it on release so the next user starts clean;
-// a shape already in use (nested iteration) gets a private statement instead.
+// a shape already in use (nested iteration) gets a private statement instead. When query hooks
+// are installed, the release also reports the query to them.
 class lease {
  public:
   lease() = default;
@@ -194,13 +207,17 @@ class lease {
       : stmt_(s), busy_(busy), own_(std::move(own)) {}
   lease(lease&& o) noexcept
       : stmt_(std::exchange(o.stmt_, nullptr)), busy_(std::exchange(o.busy_, nullptr)),
-        own_(std::move(o.own_)) {}
+        own_(std::move(o.own_)), observer_(std::exchange(o.observer_, nullptr)),
+        start_(o.start_), flags_(o.flags_) {}
   lease& operator=(lease&& o) noexcept {
     if (this != &o) {
       release();
       stmt_ = std::exchange(o.stmt_, nullptr);
       busy_ = std::exchange(o.busy_, nullptr);
       own_ = std::move(o.own_);
+      observer_ = std::exchange(o.observer_, nullptr);
+      start_ = o.start_;
+      flags_ = o.flags_;
     }
     return *this;
   }
@@ -212,6 +229,7 @@ class lease {
 
   void release() noexcept {
     if (stmt_ == nullptr) return;
+    if (observer_ != nullptr) report();
     stmt_->reset();
     if (busy_ != nullptr) *busy_ = false;
     stmt_ = nullptr;
@@ -219,10 +237,22 @@ class lease {
     own_.reset();
   }
 
+  // Called by connection when hooks are active.
+  void observe(connection* c, bool single_row) noexcept {
+    observer_ = c;
+    flags_ = (single_row ? 1u : 0u) | (own_ ? 2u : 0u);
+    start_ = std::chrono::steady_clock::now();
+  }
+
  private:
+  inline void report() noexcept;
+
   statement* stmt_ = nullptr;
   bool* busy_ = nullptr;
   std::unique_ptr<statement> own_;
+  connection* observer_ = nullptr;
+  std::chrono::steady_clock::time_point start_{};
+  unsigned flags_ = 0;
 };
 
 struct connection_options {
@@ -275,8 +305,26 @@ class connection {
   // The cached statement of a shape (a type with `static constexpr std::string_view sql`).
   template <class Shape>
   lease acquire() {
-    return acquire_slot(shape_slot<Shape>(), Shape::sql);
+    lease l = acquire_slot(shape_slot<Shape>(), Shape::sql);
+    if (hooks_ != nullptr && hooks_->active()) {
+      constexpr bool single = requires { requires Shape::single_row; };
+      l.observe(this, single);
+    }
+    return l;
   }
+
+  // A one-off statement (not cached) that still reports to query hooks.
+  lease acquire_oneoff(std::string_view sql) {
+    auto own = std::make_unique<statement>(db_, sql);
+    ++stats_.prepares;
+    statement* raw = own.get();
+    lease l(raw, nullptr, std::move(own));
+    if (hooks_ != nullptr && hooks_->active()) l.observe(this, false);
+    return l;
+  }
+
+  void set_hooks(hook_registry* h) noexcept { hooks_ = h; }
+  hook_registry* hooks() const noexcept { return hooks_; }
 
   lease acquire_slot(std::size_t slot, std::string_view sql) {
     if (slot >= slots_.size()) slots_.resize(slot + 1);
@@ -324,7 +372,23 @@ class connection {
   cache_stats stats_;
   std::string encode_buffer_;
   int tx_depth_ = 0;
+  hook_registry* hooks_ = nullptr;
 };
+
+inline void lease::report() noexcept {
+  query_event ev;
+  ev.sql = stmt_->sql();
+  ev.parameters = stmt_->parameter_count();
+  const bool is_write = sqlite3_stmt_readonly(stmt_->handle()) == 0;
+  ev.rows = is_write ? observer_->changes() : stmt_->rows();
+  ev.duration = std::chrono::steady_clock::now() - start_;
+  ev.single_row = (flags_ & 1u) != 0;
+  ev.cached = (flags_ & 2u) == 0;
+  try {
+    observer_->hooks()->fire(ev);
+  } catch (...) {  // a hook that throws must not break the query that triggered it
+  }
+}
 
 }  // namespace detail
 }  // namespace sqler

@@ -23,6 +23,7 @@ class db_state {
         serial_(next_serial()) {
     // Open one connection now so a bad path fails at open(), not at first use.
     auto first = std::make_unique<connection>(path_, flags_, opts_);
+    first->set_hooks(&hooks_);
     conns_.emplace_back(std::this_thread::get_id(), std::move(first));
   }
 
@@ -36,6 +37,7 @@ class db_state {
   }
 
   const std::string& path() const noexcept { return path_; }
+  hook_registry& hooks() noexcept { return hooks_; }
   bool single_connection() const noexcept { return single_; }
 
   std::size_t connection_count() {
@@ -77,6 +79,7 @@ class db_state {
       if (found == nullptr) {
         conns_.emplace_back(me, std::make_unique<connection>(path_, flags_, opts_));
         found = conns_.back().second.get();
+        found->set_hooks(&hooks_);
       }
     }
     auto& cache = tls_cache();
@@ -85,6 +88,7 @@ class db_state {
     return *found;
   }
 
+  hook_registry hooks_;  // declared first: connections point at it until they close
   std::string path_;
   int flags_;
   connection_options opts_;

@@ -58,18 +58,19 @@ constexpr std::string_view last_identifier(std::string_view s) {
 }
 
 // An object of T that is never constructed: only its members' addresses are taken, in
-// constant expressions. A union (rather than an undefined extern variable) keeps this working
-// for types in anonymous namespaces, which clang refuses to leave undefined.
+// constant expressions. A defined union (rather than an undefined extern variable) keeps this
+// working for types in anonymous namespaces, which clang refuses to leave undefined; it is not
+// constexpr because T need not be a literal type (e.g. members holding a std::shared_ptr).
 template <class T>
 union fake_storage {
   char unused;
   T value;
   constexpr fake_storage() : unused() {}
-  constexpr ~fake_storage() {}
+  ~fake_storage() {}
 };
 
 template <class T>
-inline constexpr fake_storage<T> fake_holder{};
+inline const fake_storage<T> fake_holder{};
 
 template <class T>
 inline constexpr const T& fake_object = fake_holder<T>.value;

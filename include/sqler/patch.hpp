@@ -1,0 +1,152 @@
+// sqler/patch.hpp - atomic in-place updates: set, inc, push.
+// coll.patch(id, sqler::set(f, v), sqler::inc(g, 1), sqler::push(tags, 7)) runs one UPDATE
+// with one json_set over all the paths; no read-modify-write round trip, so concurrent
+// patches never lose each other's changes. Every op reads the document as it was before the
+// UPDATE: two ops on the same path do not see each other.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include "sqler/codec.hpp"
+#include "sqler/detail/fixed_string.hpp"
+#include "sqler/expr.hpp"
+#include "sqler/sqlite.hpp"
+
+namespace sqler {
+namespace detail {
+
+template <class T>
+concept patch_op = requires { requires std::remove_cvref_t<T>::is_patch_op; };
+
+// set: path, json(?N) - the value is bound as JSON text so strings, numbers, bools, null and
+// whole objects land with their JSON type.
+template <class F>
+struct set_op {
+  static constexpr bool is_patch_op = true;
+  static constexpr std::size_t params = 1;
+  using root = typename F::root;
+  std::string json;
+  template <class D, std::size_t P0>
+  static consteval auto render() {
+    return concat(fixed_string{"'"}, F::path, fixed_string{"', json("},
+                  D::template placeholder<P0>(), fixed_string{")"});
+  }
+  void bind(statement& s, int base) const { s.bind_text(base, json); }
+};
+
+// inc: path, IFNULL(json_extract(data, path), 0) + ?N - a missing member counts as 0.
+template <class F, class N>
+struct inc_op {
+  static constexpr bool is_patch_op = true;
+  static constexpr std::size_t params = 1;
+  using root = typename F::root;
+  N by;
+  template <class D, std::size_t P0>
+  static consteval auto render() {
+    return concat(fixed_string{"'"}, F::path, fixed_string{"', IFNULL("},
+                  D::template extract<0, F::path>(), fixed_string{", 0) + "},
+                  D::template placeholder<P0>());
+  }
+  void bind(statement& s, int base) const { bind_value(s, base, by); }
+};
+
+// push: path[#], json(?N) - appends to the array.
+template <class F>
+struct push_op {
+  static constexpr bool is_patch_op = true;
+  static constexpr std::size_t params = 1;
+  using root = typename F::root;
+  std::string json;
+  template <class D, std::size_t P0>
+  static consteval auto render() {
+    return concat(fixed_string{"'"}, F::path, fixed_string{"[#]', json("},
+                  D::template placeholder<P0>(), fixed_string{")"});
+  }
+  void bind(statement& s, int base) const { s.bind_text(base, json); }
+};
+
+// "data = json_set(data, <op1>, <op2>, ...), _version = _version + 1", parameters from P0.
+template <class D, std::size_t P0, class First, class... Rest>
+consteval auto render_patch_ops() {
+  if constexpr (sizeof...(Rest) == 0)
+    return First::template render<D, P0>();
+  else
+    return concat(First::template render<D, P0>(), fixed_string{", "},
+                  render_patch_ops<D, P0 + First::params, Rest...>());
+}
+
+template <class D, std::size_t P0, class... Ops>
+consteval auto render_patch_set() {
+  return concat(fixed_string{"data = json_set(data, "}, render_patch_ops<D, P0, Ops...>(),
+                fixed_string{"), _version = _version + 1"});
+}
+
+template <class... Ops>
+void bind_patch_ops(statement& s, int base, const Ops&... ops) {
+  ((ops.bind(s, base), base += static_cast<int>(Ops::params)), ...);
+}
+
+template <class T, class... Ops>
+consteval void check_patch_ops() {
+  static_assert(sizeof...(Ops) > 0, "sqler: patch() needs at least one of set/inc/push");
+  static_assert((patch_op<Ops> && ...),
+                "sqler: patch() takes sqler::set(field, v), sqler::inc(field, n) or "
+                "sqler::push(array_field, v)");
+  static_assert((std::is_same_v<typename Ops::root, T> && ...),
+                "sqler: patch(): every field must belong to the patched document type");
+}
+
+}  // namespace detail
+
+// Sets the member at the field's path to `value`.
+template <class F, class V>
+auto set(const F&, const V& value) {
+  static_assert(detail::operand<F> && requires { F::path; },
+                "sqler: set(field, value): the first argument must be a sqler::field");
+  using M = typename F::member_type;
+  static_assert(std::is_constructible_v<M, const V&>,
+                "sqler: set(field, value): the value cannot be stored in the field's member type");
+  std::string json;
+  encode(static_cast<const M&>(M(value)), json);
+  return detail::set_op<F>{std::move(json)};
+}
+
+// Adds `by` to a numeric member (a missing member counts as 0).
+template <class F, class N>
+auto inc(const F&, N by) {
+  static_assert(detail::operand<F> && requires { F::path; },
+                "sqler: inc(field, n): the first argument must be a sqler::field");
+  static_assert(detail::kind_of<typename F::value_type>() == detail::value_kind::number,
+                "sqler: inc() needs a numeric member");
+  static_assert(std::is_arithmetic_v<N> && !std::is_same_v<N, bool>,
+                "sqler: inc(field, n): n must be a number");
+  if constexpr (std::is_integral_v<typename F::value_type>) {
+    static_assert(std::is_integral_v<N>,
+                  "sqler: inc(): an integer member must be incremented by an integer");
+    return detail::inc_op<F, std::int64_t>{static_cast<std::int64_t>(by)};
+  } else {
+    return detail::inc_op<F, double>{static_cast<double>(by)};
+  }
+}
+
+// Appends `value` to an array member.
+template <class F, class V>
+auto push(const F&, const V& value) {
+  static_assert(detail::operand<F> && requires { F::path; },
+                "sqler: push(field, value): the first argument must be a sqler::field");
+  using M = typename F::value_type;
+  static_assert(detail::is_vector<M>, "sqler: push() needs a std::vector member");
+  if constexpr (detail::is_vector<M>) {
+    using E = typename M::value_type;
+    static_assert(std::is_constructible_v<E, const V&>,
+                  "sqler: push(field, value): the value cannot be stored as an element");
+    std::string json;
+    encode(static_cast<const E&>(E(value)), json);
+    return detail::push_op<F>{std::move(json)};
+  }
+}
+
+}  // namespace sqler
