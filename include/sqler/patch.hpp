@@ -21,18 +21,24 @@ namespace detail {
 template <class T>
 concept patch_op = requires { requires std::remove_cvref_t<T>::is_patch_op; };
 
-// set: path, json(?N) - the value is bound as JSON text so strings, numbers, bools, null and
-// whole objects land with their JSON type.
-template <class F>
-struct set_op {
+// set: path, json(?N); push: path[#], json(?N) (appends). The value is bound as JSON text so
+// strings, numbers, bools, null and whole objects land with their JSON type.
+template <class F, bool Append>
+struct json_value_op {
   static constexpr bool is_patch_op = true;
   static constexpr std::size_t params = 1;
   using root = typename F::root;
   std::string json;
   template <class D, std::size_t P0>
   static consteval auto render() {
-    return concat(fixed_string{"'"}, F::path, fixed_string{"', json("},
-                  D::template placeholder<P0>(), fixed_string{")"});
+    constexpr auto path_end = [] {
+      if constexpr (Append)
+        return fixed_string{"[#]', json("};
+      else
+        return fixed_string{"', json("};
+    }();
+    return concat(fixed_string{"'"}, F::path, path_end, D::template placeholder<P0>(),
+                  fixed_string{")"});
   }
   void bind(statement& s, int base) const { s.bind_text(base, json); }
 };
@@ -51,21 +57,6 @@ struct inc_op {
                   D::template placeholder<P0>());
   }
   void bind(statement& s, int base) const { bind_value(s, base, by); }
-};
-
-// push: path[#], json(?N) - appends to the array.
-template <class F>
-struct push_op {
-  static constexpr bool is_patch_op = true;
-  static constexpr std::size_t params = 1;
-  using root = typename F::root;
-  std::string json;
-  template <class D, std::size_t P0>
-  static consteval auto render() {
-    return concat(fixed_string{"'"}, F::path, fixed_string{"[#]', json("},
-                  D::template placeholder<P0>(), fixed_string{")"});
-  }
-  void bind(statement& s, int base) const { s.bind_text(base, json); }
 };
 
 // "data = json_set(data, <op1>, <op2>, ...), _version = _version + 1", parameters from P0.
@@ -111,7 +102,7 @@ auto set(const F&, const V& value) {
                 "sqler: set(field, value): the value cannot be stored in the field's member type");
   std::string json;
   encode(static_cast<const M&>(M(value)), json);
-  return detail::set_op<F>{std::move(json)};
+  return detail::json_value_op<F, false>{std::move(json)};
 }
 
 // Adds `by` to a numeric member (a missing member counts as 0).
@@ -145,7 +136,7 @@ auto push(const F&, const V& value) {
                   "sqler: push(field, value): the value cannot be stored as an element");
     std::string json;
     encode(static_cast<const E&>(E(value)), json);
-    return detail::push_op<F>{std::move(json)};
+    return detail::json_value_op<F, true>{std::move(json)};
   }
 }
 
