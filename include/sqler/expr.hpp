@@ -207,6 +207,22 @@ consteval bool chain_has_optional() {
 }
 
 template <auto... Ms>
+consteval bool chain_has_optional_before_last() {
+  constexpr bool opt[] = {is_optional<value_of<Ms>>...};
+  for (std::size_t i = 0; i + 1 < sizeof...(Ms); ++i)
+    if (opt[i]) return true;
+  return false;
+}
+
+template <auto M, auto... Rest, class C>
+const auto& follow(const C& obj) noexcept {
+  if constexpr (sizeof...(Rest) == 0)
+    return obj.*M;
+  else
+    return follow<Rest...>(obj.*M);
+}
+
+template <auto... Ms>
 struct last_member {
   static constexpr auto value = std::get<sizeof...(Ms) - 1>(std::make_tuple(Ms...));
 };
@@ -233,6 +249,32 @@ struct order_key {
     else
       return concat(Field::template render<D, Depth, 1>(), fixed_string{" ASC"});
   }
+};
+
+// The row id as the last sort key, so keyset pagination has a total order.
+template <bool Desc>
+struct id_order_key {
+  template <class D, std::size_t Depth>
+  static consteval auto render() {
+    if constexpr (Desc)
+      return fixed_string{"_id DESC"};
+    else
+      return fixed_string{"_id ASC"};
+  }
+};
+
+template <class K>
+inline constexpr bool is_id_order_key = false;
+template <bool Desc>
+inline constexpr bool is_id_order_key<id_order_key<Desc>> = true;
+template <class K>
+inline constexpr bool id_order_desc = false;
+template <bool Desc>
+inline constexpr bool id_order_desc<id_order_key<Desc>> = Desc;
+
+struct doc_id_t {
+  constexpr auto asc() const noexcept { return id_order_key<false>{}; }
+  constexpr auto desc() const noexcept { return id_order_key<true>{}; }
 };
 
 // ---------------------------------------------------------------- predicate nodes
@@ -510,6 +552,14 @@ struct field_t {
 
   static constexpr std::string_view json_path() noexcept { return path.view(); }
 
+  // The member this field designates inside a document (used by keyset pagination).
+  static const member_type& get(const root& doc) noexcept {
+    static_assert(!detail::chain_has_optional_before_last<Ms...>(),
+                  "sqler: this field passes through a std::optional member and cannot be read "
+                  "from a document directly");
+    return detail::follow<Ms...>(doc);
+  }
+
   constexpr auto asc() const noexcept { return detail::order_key<field_t, false>{}; }
   constexpr auto desc() const noexcept { return detail::order_key<field_t, true>{}; }
 
@@ -629,6 +679,9 @@ struct field_t {
 
 template <auto... Ms>
 inline constexpr field_t<Ms...> field{};
+
+// The row's _id as a sort key: order_by(age.asc(), sqler::doc_id.asc()).
+inline constexpr detail::doc_id_t doc_id{};
 
 // ---------------------------------------------------------------- operators
 

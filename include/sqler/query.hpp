@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "sqler/codec.hpp"
@@ -145,6 +146,93 @@ struct sql_builder {
   }
 };
 
+template <class K>
+struct order_key_traits {
+  static constexpr bool is_field_key = false;
+};
+template <class F, bool Desc>
+  requires requires { F::path; &F::get; }
+struct order_key_traits<order_key<F, Desc>> {
+  static constexpr bool is_field_key = true;
+  static constexpr bool desc = Desc;
+  using field = F;
+};
+
+// Rows strictly after a given one in (k1, ..., kn, _id) order: one row-value comparison,
+// which SQLite can answer from an index on the keys.
+template <class T, bool Desc, class... Fs>
+struct keyset_node {
+  static constexpr bool is_predicate = true;
+  static constexpr std::size_t params = sizeof...(Fs) + 1;
+  using root = T;
+  std::tuple<decltype(to_param<typename Fs::value_type>(
+      std::declval<const typename Fs::member_type&>()))...>
+      keys;
+  std::int64_t id;
+
+  template <class D, std::size_t Depth, std::size_t P0>
+  static consteval auto render() {
+    return render_impl<D, Depth, P0>(std::index_sequence_for<Fs...>{});
+  }
+  template <class D, std::size_t Depth, std::size_t P0, std::size_t... I>
+  static consteval auto render_impl(std::index_sequence<I...>) {
+    constexpr auto op = [] {
+      if constexpr (Desc)
+        return fixed_string{") < ("};
+      else
+        return fixed_string{") > ("};
+    }();
+    return concat(fixed_string{"("},
+                  concat(Fs::template render<D, Depth, P0>(), fixed_string{", "})...,
+                  fixed_string{"_id"}, op,
+                  concat(D::template placeholder<P0 + I>(), fixed_string{", "})...,
+                  D::template placeholder<P0 + sizeof...(Fs)>(), fixed_string{")"});
+  }
+  void bind(statement& s, int base) const {
+    std::apply([&](const auto&... k) { (bind_value(s, base++, k), ...); }, keys);
+    bind_value(s, base, id);
+  }
+};
+
+// Splits order keys (f1, ..., fn, doc_id) for after(): the fields and the shared direction.
+template <class... Keys>
+struct keyset_traits {
+  static constexpr std::size_t n = sizeof...(Keys);
+  using last = std::tuple_element_t<n - 1, std::tuple<Keys...>>;
+  static constexpr bool ends_with_id = n > 0 && is_id_order_key<last>;
+  template <std::size_t... I>
+  static consteval bool check_fields(std::index_sequence<I...>) {
+    return (order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::is_field_key && ...);
+  }
+  static constexpr bool fields_only = check_fields(std::make_index_sequence<n - 1>{});
+  template <std::size_t... I>
+  static consteval bool check_direction(std::index_sequence<I...>) {
+    return ((order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::desc ==
+             id_order_desc<last>) &&
+            ...);
+  }
+  static constexpr bool one_direction =
+      fields_only && check_direction(std::make_index_sequence<n - 1>{});
+
+  template <class T, std::size_t... I>
+  static auto node_type(std::index_sequence<I...>)
+      -> keyset_node<T, id_order_desc<last>,
+                     typename order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::field...>;
+  template <class T>
+  using node = decltype(node_type<T>(std::make_index_sequence<n - 1>{}));
+
+  template <class T>
+  static node<T> make(const T& doc, std::int64_t id) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return node<T>{{to_param<typename field_at<I>::value_type>(field_at<I>::get(doc))...}, id};
+    }(std::make_index_sequence<n - 1>{});
+  }
+  template <std::size_t I>
+  using field = typename order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::field;
+  template <std::size_t I>
+  using field_at = field<I>;
+};
+
 template <class Builder, class Kind>
 struct query_shape {
   static constexpr auto text = Builder::template render<Kind>();
@@ -193,6 +281,15 @@ class query {
     static_assert(sizeof...(Keys) > 0, "sqler: order_by() needs at least one key");
     return query<T, Pred, detail::order_list<as_key<Keys>...>, Limit, Offset>(db_, pred_, limit_,
                                                                               offset_);
+  }
+
+  // Keyset pagination: the rows that come after `last` (a row of the previous page) in this
+  // query's order. Needs order_by on fields, all in one direction; `_id` breaks ties.
+  // users.find(p).order_by(age.asc()).limit(20) -> next page: .after(page.back()).
+  auto after(const versioned<T>& last) const { return after(last.value, last.id); }
+
+  auto after(const T& last, std::int64_t last_id) const {
+    return after_impl(last, last_id, static_cast<Order*>(nullptr));
   }
 
   auto limit(std::int64_t n) const {
@@ -344,6 +441,29 @@ class query {
  private:
   template <class K>
   using as_key = std::conditional_t<detail::operand<K>, detail::order_key<K, false>, K>;
+
+  template <class... Keys>
+  auto after_impl(const T& last, std::int64_t last_id, detail::order_list<Keys...>*) const {
+    using traits = detail::keyset_traits<Keys...>;
+    static_assert(traits::ends_with_id,
+                  "sqler: after(): end order_by() with sqler::doc_id.asc() (or .desc()) so that "
+                  "pages have a total order, e.g. order_by(age.asc(), sqler::doc_id.asc())");
+    static_assert(traits::fields_only,
+                  "sqler: after(): every order_by key before doc_id must be a plain field");
+    static_assert(traits::one_direction,
+                  "sqler: after(): all order_by keys must sort in the same direction");
+    if constexpr (traits::ends_with_id && traits::fields_only && traits::one_direction) {
+      using K = typename traits::template node<T>;
+      K keyset = traits::template make<T>(last, last_id);
+      if constexpr (std::is_same_v<Pred, detail::all_node<T>>) {
+        return query<T, K, Order, Limit, Offset>(db_, std::move(keyset), limit_, offset_);
+      } else {
+        using P = detail::logical_node<detail::and_op, Pred, K>;
+        return query<T, P, Order, Limit, Offset>(db_, P{pred_, std::move(keyset)}, limit_,
+                                                 offset_);
+      }
+    }
+  }
 
   static void check_window(const char* what, std::int64_t n) {
     if (n < 0)
