@@ -63,7 +63,10 @@ struct through_node {
 
   template <class D, std::size_t Depth, std::size_t P0>
   static consteval auto render() {
-    constexpr auto targets = concat(fixed_string{" IN (SELECT _id FROM "},
+    // `+_id`, not `_id`: the INTEGER affinity of the bare column would make the IN compare with
+    // numeric affinity, which SQLite 3.40 will not serve from an expression index (no affinity)
+    // on the ref's _id; without affinity it searches that index once per listed id.
+    constexpr auto targets = concat(fixed_string{" IN (SELECT +_id FROM "},
                                     quoted_table<target, D>(), where<D, P0>(), fixed_string{")"});
     if constexpr (ref_member_of<M>::many) {
       constexpr std::size_t alias = Depth + 1;
@@ -85,28 +88,34 @@ struct through_node {
   void bind(statement& s, int base) const { pred.bind(s, base); }
 };
 
-// The _id stored in a ref member, as a comparable, indexable operand.
+}  // namespace detail
+
+// The _id stored in a ref member, as a comparable, indexable operand. In namespace sqler, not
+// detail: its only template argument is a member pointer, which adds no namespace to
+// argument-dependent lookup, so from detail `ref_id<&T::m> == 3` would not find sqler's operators.
 template <auto M>
 struct ref_id_t {
-  static_assert(ref_member_of<M>::valid && !ref_member_of<M>::many,
+  static_assert(detail::ref_member_of<M>::valid && !detail::ref_member_of<M>::many,
                 "sqler: ref_id<&T::m>: m must be a sqler::ref<X> or std::optional<sqler::ref<X>>");
   static constexpr bool is_operand = true;
   static constexpr std::size_t params = 0;
-  using root = class_of<M>;
+  using root = detail::class_of<M>;
   using member_type = std::int64_t;
   using value_type = std::int64_t;
-  static constexpr auto path = concat(json_path<M>(), fixed_string{"._id"});
+  static constexpr auto path = detail::concat(detail::json_path<M>(), detail::fixed_string{"._id"});
 
   template <class D, std::size_t Depth, std::size_t P0>
   static consteval auto render() {
     return D::template extract<Depth, path>();
   }
-  void bind(statement&, int) const noexcept {}
-  constexpr auto asc() const noexcept { return order_key<ref_id_t, false>{}; }
-  constexpr auto desc() const noexcept { return order_key<ref_id_t, true>{}; }
-  constexpr auto is_null() const noexcept { return null_node<ref_id_t, true>{}; }
-  constexpr auto is_not_null() const noexcept { return null_node<ref_id_t, false>{}; }
+  void bind(detail::statement&, int) const noexcept {}
+  constexpr auto asc() const noexcept { return detail::order_key<ref_id_t, false>{}; }
+  constexpr auto desc() const noexcept { return detail::order_key<ref_id_t, true>{}; }
+  constexpr auto is_null() const noexcept { return detail::null_node<ref_id_t, true>{}; }
+  constexpr auto is_not_null() const noexcept { return detail::null_node<ref_id_t, false>{}; }
 };
+
+namespace detail {
 
 template <class X>
 struct hydrate_shape {
@@ -164,7 +173,7 @@ auto through(const Pred& pred) {
 }
 
 template <auto M>
-inline constexpr detail::ref_id_t<M> ref_id{};
+inline constexpr ref_id_t<M> ref_id{};
 
 // Loads the targets of the refs in members Ms... of every document in `docs`: one query per
 // referenced table. Refs whose target is missing are marked dangling() and returned.

@@ -58,14 +58,14 @@ void write_number(std::string& out, N value) {
 // only turned into text when something fails.
 struct path_node {
   const path_node* parent = nullptr;
-  std::string_view key;  // empty for array elements
+  std::string_view key;  // null (not merely empty: "" is a valid map key) for array elements
   std::size_t index = 0;
 };
 
 inline void append_path(std::string& out, const path_node* p) {
   if (p == nullptr) return;
   append_path(out, p->parent);
-  if (!p->key.empty()) {
+  if (p->key.data() != nullptr) {
     if (!out.empty()) out.push_back('.');
     out.append(p->key);
   } else {
@@ -107,13 +107,16 @@ class json_reader {
 
   // Names the JSON kind of the next value, for "expected X, got Y" messages.
   const char* kind() {
-    switch (peek()) {
+    const char c = peek();
+    const std::string_view rest(p_, static_cast<std::size_t>(end_ - p_));
+    switch (c) {
       case '"': return "a string";
       case '{': return "an object";
       case '[': return "an array";
-      case 't':
-      case 'f': return "a boolean";
-      case 'n': return "null";
+      // By the whole literal: "nope" is not JSON, and calling it null would mislead.
+      case 't': return rest.starts_with("true") ? "a boolean" : "invalid JSON";
+      case 'f': return rest.starts_with("false") ? "a boolean" : "invalid JSON";
+      case 'n': return rest.starts_with("null") ? "null" : "invalid JSON";
       case '\0': return "end of input";
       default: return is_number_start(*p_) ? "a number" : "invalid JSON";
     }

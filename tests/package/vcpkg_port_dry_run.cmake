@@ -1,0 +1,75 @@
+# cmake -DWORK_DIR=<scratch dir> -DGENERATOR=<gen> -DCXX_COMPILER=<c++> -P vcpkg_port_dry_run.cmake
+# Runs packaging/vcpkg/ports/sqler/portfile.cmake without vcpkg (which cannot be fetched here):
+# the vcpkg_* helpers below are minimal stand-ins that do the real CMake configure/install the
+# port asks for, so the port's options, paths and file layout are checked against sqler's build.
+foreach(var WORK_DIR GENERATOR CXX_COMPILER)
+  if(NOT ${var})
+    message(FATAL_ERROR "vcpkg_port_dry_run.cmake: pass -D${var}=...")
+  endif()
+endforeach()
+get_filename_component(port_dir "${CMAKE_CURRENT_LIST_DIR}/../../packaging/vcpkg/ports/sqler" ABSOLUTE)
+
+set(PORT sqler)
+file(READ "${port_dir}/vcpkg.json" manifest)
+string(JSON VERSION GET "${manifest}" version)
+set(CURRENT_PACKAGES_DIR "${WORK_DIR}/packages/sqler")
+set(port_build_dir "${WORK_DIR}/buildtrees/sqler")
+file(REMOVE_RECURSE "${WORK_DIR}")
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "failed (${result}): ${ARGN}\n${out}")
+  endif()
+endfunction()
+
+function(vcpkg_from_github)
+  message(FATAL_ERROR "the port should use the checkout it lives in, not download a release")
+endfunction()
+function(vcpkg_cmake_configure)
+  cmake_parse_arguments(arg "" "SOURCE_PATH" "OPTIONS" ${ARGN})
+  run("${CMAKE_COMMAND}" -S "${arg_SOURCE_PATH}" -B "${port_build_dir}" -G "${GENERATOR}"
+      -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=Release ${arg_OPTIONS})
+endfunction()
+function(vcpkg_cmake_install)
+  run("${CMAKE_COMMAND}" --build "${port_build_dir}")
+  run("${CMAKE_COMMAND}" --install "${port_build_dir}" --prefix "${CURRENT_PACKAGES_DIR}")
+endfunction()
+function(vcpkg_cmake_config_fixup)
+  cmake_parse_arguments(arg "" "PACKAGE_NAME;CONFIG_PATH" "" ${ARGN})
+  # The real fixup moves CONFIG_PATH to share/<PACKAGE_NAME>; sqler must already be there.
+  if(NOT arg_CONFIG_PATH STREQUAL "share/${arg_PACKAGE_NAME}"
+     OR NOT EXISTS "${CURRENT_PACKAGES_DIR}/${arg_CONFIG_PATH}/${arg_PACKAGE_NAME}Config.cmake")
+    message(FATAL_ERROR "no ${arg_PACKAGE_NAME}Config.cmake in ${CURRENT_PACKAGES_DIR}/${arg_CONFIG_PATH}")
+  endif()
+endfunction()
+function(vcpkg_install_copyright)
+  cmake_parse_arguments(arg "" "" "FILE_LIST" ${ARGN})
+  file(READ "${arg_FILE_LIST}" text)
+  file(WRITE "${CURRENT_PACKAGES_DIR}/share/${PORT}/copyright" "${text}")
+endfunction()
+
+include("${port_dir}/portfile.cmake")
+
+set(problems "")
+foreach(path include/sqler/sqler.hpp share/sqler/sqlerConfig.cmake share/sqler/sqlerConfigVersion.cmake
+             share/sqler/sqlerTargets.cmake share/sqler/copyright share/sqler/usage)
+  if(NOT EXISTS "${CURRENT_PACKAGES_DIR}/${path}")
+    list(APPEND problems "missing ${path}")
+  endif()
+endforeach()
+# vcpkg's post-build checks reject these in a header-only port.
+foreach(path debug lib bin share/doc)
+  if(EXISTS "${CURRENT_PACKAGES_DIR}/${path}")
+    list(APPEND problems "unexpected ${path}")
+  endif()
+endforeach()
+file(READ "${CURRENT_PACKAGES_DIR}/share/sqler/sqlerConfigVersion.cmake" version_file)
+if(NOT version_file MATCHES "set\\(PACKAGE_VERSION \"${VERSION}\"\\)")
+  list(APPEND problems "sqlerConfigVersion.cmake does not carry the port version ${VERSION}")
+endif()
+if(problems)
+  list(JOIN problems "\n  " problems)
+  message(FATAL_ERROR "vcpkg port layout:\n  ${problems}")
+endif()
+message(STATUS "vcpkg port ${PORT} ${VERSION}: layout ok in ${CURRENT_PACKAGES_DIR}")
