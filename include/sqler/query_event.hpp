@@ -15,7 +15,9 @@
 namespace sqler {
 
 struct query_event {
-  std::string_view sql;  // static text for cached shapes: data() identifies the shape
+  // SQLite's copy of the statement text (the same characters as the shape's sql()), not the
+  // shape's static string: compare the text, not data(); copy it to keep it past the call.
+  std::string_view sql;
   int parameters = 0;    // bound parameter count
   std::int64_t rows = 0; // rows returned (SELECT) or changed (writes)
   std::chrono::nanoseconds duration{0};  // from acquiring the statement to releasing it
