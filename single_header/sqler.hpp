@@ -724,17 +724,34 @@ consteval std::string_view type_name_text() {
   return std::string_view{__PRETTY_FUNCTION__};
 }
 
-// "[with T = ns::User; ...]" (g++) or "[T = ns::User]" (clang) -> "User".
+// The type's spelling as the compiler prints it: "[with T = ns::User; ...]" (g++) or
+// "[T = ns::User]" (clang) -> "ns::User".
+template <class T>
+consteval std::string_view full_type_name() {
+  std::string_view s = type_name_text<T>();
+  const std::size_t b = s.find("T = ") + 4;
+  std::size_t e = b;
+  for (int depth = 0; e < s.size(); ++e) {  // ';' or ']' outside template arguments ends it
+    if (s[e] == '<' || s[e] == '(') ++depth;
+    if (s[e] == '>' || s[e] == ')') --depth;
+    if (depth == 0 && (s[e] == ';' || s[e] == ']')) break;
+  }
+  return s.substr(b, e - b);
+}
+
+// The last component of the qualified name, found outside template arguments, so
+// "ns::Outer<int>::Inner" -> "Inner" and "ns::Box<a::B>" -> "Box<a::B>".
 template <class T>
 consteval std::string_view unqualified_type_name() {
-  std::string_view s = type_name_text<T>();
-  std::size_t b = s.find("T = ") + 4;
-  std::size_t e = s.find_first_of(";]", b);
-  s = s.substr(b, e - b);
-  // Drop template arguments, then any namespace or enclosing-scope qualification.
-  if (auto lt = s.find('<'); lt != std::string_view::npos) s = s.substr(0, lt);
-  if (auto sep = s.rfind("::"); sep != std::string_view::npos) s = s.substr(sep + 2);
-  return s;
+  const std::string_view s = full_type_name<T>();
+  std::size_t start = 0;
+  int depth = 0;
+  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] == '<' || s[i] == '(') ++depth;
+    if (s[i] == '>' || s[i] == ')') --depth;
+    if (depth == 0 && s[i] == ':' && s[i + 1] == ':') start = i + 2;
+  }
+  return s.substr(start);
 }
 
 template <class T>
@@ -753,8 +770,15 @@ consteval std::string_view table_name_impl() {
     return table_name_of<T>::value;
   else if constexpr (has_member_table_name<T>)
     return T::sqler_table;
-  else
+  else {
+    // Box<int> and Box<double> would both default to "Box", and compilers spell template
+    // arguments differently: make the user choose.
+    static_assert(unqualified_type_name<T>().find('<') == std::string_view::npos,
+                  "sqler: a class template specialization has no default table name; give it "
+                  "one with a `static constexpr std::string_view sqler_table = \"...\";` member "
+                  "or a sqler::table_name_of<T> specialization");
     return unqualified_type_name<T>();
+  }
 }
 
 template <class T>
@@ -1526,6 +1550,7 @@ class lease {
 struct connection_options {
   int busy_timeout_ms = 5000;
   bool wal = true;
+  bool synchronous_full = false;
   bool foreign_keys = true;
   bool read_only = false;
 };
@@ -1543,7 +1568,12 @@ class connection {
     }
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, opts.busy_timeout_ms);
-    if (opts.wal && !opts.read_only) exec("PRAGMA journal_mode=WAL");
+    if (opts.wal && !opts.read_only) {
+      exec("PRAGMA journal_mode=WAL");
+      // NORMAL is WAL's recommended level: no corruption on a crash; only a power loss may
+      // undo the last commits. FULL syncs the log on every commit (milliseconds each).
+      exec(opts.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    }
     if (opts.foreign_keys) exec("PRAGMA foreign_keys=ON");
   }
   connection(const connection&) = delete;
@@ -3587,6 +3617,9 @@ struct database_options {
   bool foreign_keys = true;
   bool create = true;  // create the file if missing
   bool read_only = false;
+  // Sync the WAL on every commit (PRAGMA synchronous=FULL) so a commit survives power loss;
+  // the default NORMAL is crash-safe and much faster on disk.
+  bool durable_commits = false;
 };
 
 class database {
@@ -3672,6 +3705,7 @@ class database {
     c.foreign_keys = o.foreign_keys;
     c.read_only = o.read_only;
     c.wal = wal;
+    c.synchronous_full = o.durable_commits;
     return c;
   }
 

@@ -24,6 +24,9 @@ struct database_options {
   bool foreign_keys = true;
   bool create = true;  // create the file if missing
   bool read_only = false;
+  // Sync the WAL on every commit (PRAGMA synchronous=FULL) so a commit survives power loss;
+  // the default NORMAL is crash-safe and much faster on disk.
+  bool durable_commits = false;
 };
 
 class database {
@@ -109,6 +112,7 @@ class database {
     c.foreign_keys = o.foreign_keys;
     c.read_only = o.read_only;
     c.wal = wal;
+    c.synchronous_full = o.durable_commits;
     return c;
   }
 

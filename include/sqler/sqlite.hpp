@@ -258,6 +258,7 @@ class lease {
 struct connection_options {
   int busy_timeout_ms = 5000;
   bool wal = true;
+  bool synchronous_full = false;
   bool foreign_keys = true;
   bool read_only = false;
 };
@@ -275,7 +276,12 @@ class connection {
     }
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, opts.busy_timeout_ms);
-    if (opts.wal && !opts.read_only) exec("PRAGMA journal_mode=WAL");
+    if (opts.wal && !opts.read_only) {
+      exec("PRAGMA journal_mode=WAL");
+      // NORMAL is WAL's recommended level: no corruption on a crash; only a power loss may
+      // undo the last commits. FULL syncs the log on every commit (milliseconds each).
+      exec(opts.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    }
     if (opts.foreign_keys) exec("PRAGMA foreign_keys=ON");
   }
   connection(const connection&) = delete;

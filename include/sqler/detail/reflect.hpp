@@ -139,17 +139,34 @@ consteval std::string_view type_name_text() {
   return std::string_view{__PRETTY_FUNCTION__};
 }
 
-// "[with T = ns::User; ...]" (g++) or "[T = ns::User]" (clang) -> "User".
+// The type's spelling as the compiler prints it: "[with T = ns::User; ...]" (g++) or
+// "[T = ns::User]" (clang) -> "ns::User".
+template <class T>
+consteval std::string_view full_type_name() {
+  std::string_view s = type_name_text<T>();
+  const std::size_t b = s.find("T = ") + 4;
+  std::size_t e = b;
+  for (int depth = 0; e < s.size(); ++e) {  // ';' or ']' outside template arguments ends it
+    if (s[e] == '<' || s[e] == '(') ++depth;
+    if (s[e] == '>' || s[e] == ')') --depth;
+    if (depth == 0 && (s[e] == ';' || s[e] == ']')) break;
+  }
+  return s.substr(b, e - b);
+}
+
+// The last component of the qualified name, found outside template arguments, so
+// "ns::Outer<int>::Inner" -> "Inner" and "ns::Box<a::B>" -> "Box<a::B>".
 template <class T>
 consteval std::string_view unqualified_type_name() {
-  std::string_view s = type_name_text<T>();
-  std::size_t b = s.find("T = ") + 4;
-  std::size_t e = s.find_first_of(";]", b);
-  s = s.substr(b, e - b);
-  // Drop template arguments, then any namespace or enclosing-scope qualification.
-  if (auto lt = s.find('<'); lt != std::string_view::npos) s = s.substr(0, lt);
-  if (auto sep = s.rfind("::"); sep != std::string_view::npos) s = s.substr(sep + 2);
-  return s;
+  const std::string_view s = full_type_name<T>();
+  std::size_t start = 0;
+  int depth = 0;
+  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] == '<' || s[i] == '(') ++depth;
+    if (s[i] == '>' || s[i] == ')') --depth;
+    if (depth == 0 && s[i] == ':' && s[i + 1] == ':') start = i + 2;
+  }
+  return s.substr(start);
 }
 
 template <class T>
@@ -168,8 +185,15 @@ consteval std::string_view table_name_impl() {
     return table_name_of<T>::value;
   else if constexpr (has_member_table_name<T>)
     return T::sqler_table;
-  else
+  else {
+    // Box<int> and Box<double> would both default to "Box", and compilers spell template
+    // arguments differently: make the user choose.
+    static_assert(unqualified_type_name<T>().find('<') == std::string_view::npos,
+                  "sqler: a class template specialization has no default table name; give it "
+                  "one with a `static constexpr std::string_view sqler_table = \"...\";` member "
+                  "or a sqler::table_name_of<T> specialization");
     return unqualified_type_name<T>();
+  }
 }
 
 template <class T>

@@ -1,0 +1,524 @@
+// sqler::collection<T> from a user's side: CRUD by _id, streaming, bulk inserts that are all or
+// nothing, and what happens when the stored data or a constraint disagrees with the program.
+// Every test runs against an in-memory database and against a file.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+#include <vector>
+
+#include "sqler/sqler.hpp"
+
+namespace {
+
+struct Address {
+  std::string city;
+  int zip = 0;
+  bool operator==(const Address&) const = default;
+};
+
+struct User {
+  std::string name;
+  int age = 0;
+  Address address;
+  std::vector<std::string> tags;
+  std::optional<std::string> nickname;
+  bool operator==(const User&) const = default;
+};
+
+struct Item {
+  std::string code;
+  double weight = 0;
+  bool operator==(const Item&) const = default;
+};
+
+struct Note {
+  std::string text;
+};
+
+// A database file of its own per test, removed with its WAL side files afterwards.
+class temp_db_file {
+ public:
+  temp_db_file() {
+    static std::atomic<int> counter{0};
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = "sqler_collection_";
+    if (info != nullptr) name += std::string(info->test_suite_name()) + "_" + info->name();
+    for (char& c : name)
+      if (c == '/') c = '_';
+    name += "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".db";
+    path_ = (std::filesystem::temp_directory_path() / name).string();
+    remove_files();
+  }
+  temp_db_file(const temp_db_file&) = delete;
+  temp_db_file& operator=(const temp_db_file&) = delete;
+  ~temp_db_file() { remove_files(); }
+
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  void remove_files() const {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      std::filesystem::remove(path_ + suffix, ec);
+  }
+  std::string path_;
+};
+
+enum class storage { memory, file };
+
+class CollectionTest : public ::testing::TestWithParam<storage> {
+ protected:
+  CollectionTest()
+      : db_(GetParam() == storage::memory ? sqler::database::in_memory()
+                                          : sqler::database::open(file_.path())) {}
+
+  sqler::database& db() { return db_; }
+
+  std::int64_t last_rowid() {
+    return std::get<0>(db_.query<std::int64_t>("SELECT last_insert_rowid()").at(0));
+  }
+
+  bool in_transaction() { return sqlite3_get_autocommit(db_.native_handle()) == 0; }
+
+ private:
+  temp_db_file file_;  // declared first: the database closes before the file is removed
+  sqler::database db_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Storage, CollectionTest,
+                         ::testing::Values(storage::memory, storage::file),
+                         [](const auto& info) {
+                           return info.param == storage::memory ? "memory" : "file";
+                         });
+
+// Built with append rather than "literal" + std::string: g++ 12 -O3 reports a bogus
+// -Wrestrict inside libstdc++ for the latter.
+std::string numbered(std::string_view prefix, int i) {
+  std::string s(prefix);
+  s += std::to_string(i);
+  return s;
+}
+
+User make_user(int i) {
+  User u;
+  u.name = numbered("user", i);
+  u.age = 20 + i % 50;
+  u.address = {numbered("city", i % 7), 1000 + i};
+  u.tags = {numbered("t", i % 3)};
+  if (i % 2 == 0) u.nickname = "n";
+  return u;
+}
+
+// ---------------------------------------------------------------- CRUD
+
+TEST_P(CollectionTest, InsertReturnsIncreasingIds) {
+  auto users = db().collection<User>();
+  std::int64_t previous = 0;
+  for (int i = 0; i < 20; ++i) {
+    const auto id = users.insert(make_user(i));
+    EXPECT_GT(id, previous);
+    previous = id;
+  }
+  EXPECT_EQ(users.size(), 20);
+}
+
+TEST_P(CollectionTest, GetReturnsWhatWasInserted) {
+  auto users = db().collection<User>();
+  User ann = make_user(0);
+  ann.name = "Ann";
+  ann.tags = {"admin", "ops"};
+  ann.nickname = "annie";
+  const auto id = users.insert(ann);
+  users.insert(make_user(1));
+
+  const auto got = users.get(id);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, ann);
+  EXPECT_EQ(users.get_or_throw(id), ann);
+
+  EXPECT_FALSE(users.get(id + 1000).has_value());
+  try {
+    (void)users.get_or_throw(id + 1000);
+    FAIL() << "get_or_throw of a missing id did not throw";
+  } catch (const sqler::not_found& e) {
+    EXPECT_EQ(e.id(), id + 1000);
+    EXPECT_NE(std::string(e.what()).find("User"), std::string::npos) << e.what();
+  }
+  // not_found is a sqler::error too.
+  EXPECT_THROW((void)users.get_or_throw(-1), sqler::error);
+}
+
+TEST_P(CollectionTest, StoredTextIsTheCodecsJson) {
+  auto items = db().collection<Item>();
+  const auto id = items.insert({"a'b\"c", 2.5});
+  const auto rows =
+      db().query<std::string>("SELECT data FROM \"Item\" WHERE _id = ?1", id);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(std::get<0>(rows[0]), R"({"code":"a'b\"c","weight":2.5})");
+}
+
+TEST_P(CollectionTest, UpdateReplacesTheDocument) {
+  auto users = db().collection<User>();
+  const auto id = users.insert(make_user(1));
+  const auto other = users.insert(make_user(2));
+  User changed = make_user(1);
+  changed.name = "renamed";
+  changed.tags.clear();
+  changed.nickname.reset();
+  users.update(id, changed);
+  EXPECT_EQ(users.get_or_throw(id), changed);
+  EXPECT_EQ(users.get_or_throw(other), make_user(2));  // only that row changed
+  EXPECT_EQ(users.size(), 2);
+}
+
+TEST_P(CollectionTest, UpdateOfMissingIdThrowsNotFound) {
+  auto users = db().collection<User>();
+  users.insert(make_user(1));
+  try {
+    users.update(4242, make_user(2));
+    FAIL() << "update of a missing id did not throw";
+  } catch (const sqler::not_found& e) {
+    EXPECT_EQ(e.id(), 4242);
+  }
+  EXPECT_EQ(users.size(), 1);
+  EXPECT_FALSE(users.contains(4242));
+}
+
+TEST_P(CollectionTest, UpsertInsertsThenReplacesAndBumpsVersion) {
+  auto items = db().collection<Item>();
+  items.upsert(77, {"first", 1});
+  auto v = items.get_versioned(77);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->id, 77);
+  EXPECT_EQ(v->version, 1);
+  EXPECT_EQ(v->value, (Item{"first", 1}));
+
+  items.upsert(77, {"second", 2});
+  v = items.get_versioned(77);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->version, 2);
+  EXPECT_EQ(v->value, (Item{"second", 2}));
+  EXPECT_EQ(items.size(), 1);
+
+  items.update(77, {"third", 3});
+  EXPECT_EQ(items.get_versioned(77)->version, 3);
+
+  // A plain insert after an upsert with an explicit id continues after it.
+  EXPECT_GT(items.insert({"next", 4}), 77);
+  EXPECT_FALSE(items.get_versioned(12345).has_value());
+}
+
+TEST_P(CollectionTest, OptimisticUpdateDetectsAStaleVersion) {
+  auto items = db().collection<Item>();
+  const auto id = items.insert({"a", 1});
+  auto mine = *items.get_versioned(id);
+  auto theirs = *items.get_versioned(id);
+  theirs.value.weight = 2;
+  items.update(theirs);
+  EXPECT_EQ(theirs.version, 2);
+  mine.value.weight = 3;
+  try {
+    items.update(mine);
+    FAIL() << "stale update did not throw";
+  } catch (const sqler::stale_version& e) {
+    EXPECT_EQ(e.id(), id);
+    EXPECT_EQ(e.expected_version(), 1);
+  }
+  EXPECT_EQ(items.get_or_throw(id).weight, 2);
+  items.remove(id);
+  EXPECT_THROW(items.update(theirs), sqler::not_found);
+}
+
+TEST_P(CollectionTest, RemoveSizeAndContains) {
+  auto users = db().collection<User>();
+  EXPECT_EQ(users.size(), 0);
+  const auto a = users.insert(make_user(1));
+  const auto b = users.insert(make_user(2));
+  EXPECT_EQ(users.size(), 2);
+  EXPECT_TRUE(users.contains(a));
+  EXPECT_TRUE(users.contains(b));
+  EXPECT_FALSE(users.contains(b + 1));
+
+  EXPECT_TRUE(users.remove(a));
+  EXPECT_FALSE(users.remove(a));  // already gone
+  EXPECT_FALSE(users.remove(9999));
+  EXPECT_FALSE(users.contains(a));
+  EXPECT_FALSE(users.get(a).has_value());
+  EXPECT_EQ(users.size(), 1);
+  EXPECT_EQ(users.get_or_throw(b), make_user(2));
+}
+
+TEST_P(CollectionTest, AllStreamsEveryDocument) {
+  auto users = db().collection<User>();
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 250; ++i) ids.push_back(users.insert(make_user(i)));
+
+  int count = 0;
+  for (const User& u : users.all()) {
+    EXPECT_EQ(u, make_user(count));
+    ++count;
+  }
+  EXPECT_EQ(count, 250);
+
+  // The iterator knows each row's id and version.
+  auto q = users.all();
+  std::size_t k = 0;
+  for (auto it = q.begin(); it != q.end(); ++it, ++k) {
+    ASSERT_LT(k, ids.size());
+    EXPECT_EQ(it.id(), ids[k]);
+    EXPECT_EQ(it.version(), 1);
+    EXPECT_EQ(it->name, numbered("user", static_cast<int>(k)));
+  }
+  EXPECT_EQ(k, ids.size());
+
+  // Two streams over the same table at once (the inner one cannot reuse the outer's
+  // statement).
+  int pairs = 0;
+  auto small = db().collection<Note>();
+  for (int i = 0; i < 5; ++i) small.insert({std::to_string(i)});
+  for (const Note& outer : small.all()) {
+    for (const Note& inner : small.all()) {
+      (void)outer;
+      (void)inner;
+      ++pairs;
+    }
+  }
+  EXPECT_EQ(pairs, 25);
+
+  // An empty table streams nothing.
+  auto empty = db().collection<Item>();
+  int none = 0;
+  for (const Item& item : empty.all()) {
+    (void)item;
+    ++none;
+  }
+  EXPECT_EQ(none, 0);
+}
+
+TEST_P(CollectionTest, SqlInjectionIsJustData) {
+  auto users = db().collection<User>();
+  User evil = make_user(1);
+  evil.name = "x'); DROP TABLE User;--";
+  evil.tags = {"\"); DROP TABLE \"User\"; --", "' OR '1'='1"};
+  const auto id = users.insert(evil);
+  EXPECT_EQ(users.get_or_throw(id), evil);
+  users.update(id, evil);
+  users.upsert(id + 1, evil);
+  EXPECT_EQ(users.size(), 2);
+  const auto tables =
+      db().query<int>("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'User'");
+  EXPECT_EQ(std::get<0>(tables.at(0)), 1);
+  EXPECT_EQ(users.get_or_throw(id + 1).name, evil.name);
+}
+
+// ---------------------------------------------------------------- bulk inserts
+
+TEST_P(CollectionTest, InsertManyReturnsIdsInOrder) {
+  auto users = db().collection<User>();
+  const auto before = users.insert(make_user(-1));
+  std::vector<User> docs;
+  for (int i = 0; i < 10000; ++i) docs.push_back(make_user(i));
+  const auto ids = users.insert_many(docs);
+  ASSERT_EQ(ids.size(), 10000u);
+  EXPECT_GT(ids.front(), before);
+  for (std::size_t i = 1; i < ids.size(); ++i) ASSERT_GT(ids[i], ids[i - 1]) << i;
+  EXPECT_EQ(users.size(), 10001);
+  for (const std::size_t i : {0u, 1u, 4999u, 9999u}) EXPECT_EQ(users.get_or_throw(ids[i]), docs[i]);
+  EXPECT_FALSE(in_transaction());
+
+  EXPECT_TRUE(users.insert_many(std::vector<User>{}).empty());
+  EXPECT_EQ(users.size(), 10001);
+}
+
+TEST_P(CollectionTest, InsertManyTakesAnyRange) {
+  auto items = db().collection<Item>();
+  const std::list<Item> listed{{"l1", 1}, {"l2", 2}};
+  const auto a = items.insert_many(listed);
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(items.get_or_throw(a[1]), (Item{"l2", 2}));
+
+  // (Not a std::views pipeline: clang 14 cannot compile libstdc++ 12's <ranges> views.)
+  std::array<Item, 5> fixed;
+  for (int i = 0; i < 5; ++i) fixed[static_cast<std::size_t>(i)] = {numbered("v", i), i * 1.5};
+  const auto b = items.insert_many(fixed);
+  ASSERT_EQ(b.size(), 5u);
+  EXPECT_GT(b[0], a[1]);
+  EXPECT_EQ(items.get_or_throw(b[4]), (Item{"v4", 6}));
+  EXPECT_EQ(items.size(), 7);
+}
+
+TEST_P(CollectionTest, InsertManyIsAllOrNothingOnEncodeError) {
+  auto items = db().collection<Item>();
+  items.insert({"existing", 1});
+  const auto size_before = items.size();
+
+  std::vector<Item> docs;
+  for (int i = 0; i < 10000; ++i) docs.push_back({numbered("c", i), i * 0.5});
+  docs[5000].weight = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(items.insert_many(docs), sqler::encode_error);
+
+  EXPECT_EQ(items.size(), size_before);
+  EXPECT_FALSE(in_transaction());
+  // The collection is still usable, and the next batch goes in.
+  docs[5000].weight = 1;
+  EXPECT_EQ(items.insert_many(docs).size(), 10000u);
+  EXPECT_EQ(items.size(), size_before + 10000);
+}
+
+TEST_P(CollectionTest, InsertManyIsAllOrNothingOnConstraintViolation) {
+  auto items = db().collection<Item>();
+  db().execute(R"(CREATE UNIQUE INDEX "ux_item_code" ON "Item" (json_extract(data,'$.code')))");
+  items.insert({"taken", 1});
+  const auto size_before = items.size();
+
+  std::vector<Item> docs;
+  for (int i = 0; i < 10000; ++i) docs.push_back({numbered("c", i), 1});
+  docs[5000].code = "taken";
+  try {
+    items.insert_many(docs);
+    FAIL() << "insert_many did not throw";
+  } catch (const sqler::constraint_error& e) {
+    EXPECT_EQ(e.primary_code(), SQLITE_CONSTRAINT);
+    EXPECT_EQ(e.code(), SQLITE_CONSTRAINT_UNIQUE);
+    EXPECT_NE(e.sql().find("INSERT INTO \"Item\""), std::string::npos) << e.sql();
+  }
+  EXPECT_EQ(items.size(), size_before);
+  EXPECT_FALSE(in_transaction());
+  const auto codes = db().query<std::string>("SELECT json_extract(data,'$.code') FROM \"Item\"");
+  ASSERT_EQ(codes.size(), 1u);
+  EXPECT_EQ(std::get<0>(codes[0]), "taken");
+
+  // A single insert hits the same index.
+  EXPECT_THROW(items.insert({"taken", 2}), sqler::constraint_error);
+  docs[5000].code = "free";
+  EXPECT_EQ(items.insert_many(docs).size(), 10000u);
+}
+
+// ---------------------------------------------------------------- stored data vs. program
+
+TEST_P(CollectionTest, InvalidJsonIsRejectedByTheTable) {
+  db().collection<Item>();
+  const std::string sql = R"(INSERT INTO "Item" (data) VALUES ('{"code": oops'))";
+  try {
+    db().execute(sql);
+    FAIL() << "invalid JSON was accepted";
+  } catch (const sqler::constraint_error& e) {
+    EXPECT_EQ(e.sql(), sql);
+    EXPECT_EQ(e.code(), SQLITE_CONSTRAINT_CHECK);
+    EXPECT_NE(e.message().find("CHECK"), std::string::npos) << e.message();
+  }
+  // The same through a bound parameter.
+  const std::string bound = R"(INSERT INTO "Item" (data) VALUES (?1))";
+  try {
+    db().execute(bound, std::string("not json"));
+    FAIL() << "invalid JSON was accepted";
+  } catch (const sqler::constraint_error& e) {
+    EXPECT_EQ(e.sql(), bound);
+  }
+  EXPECT_EQ(db().collection<Item>().size(), 0);
+}
+
+TEST_P(CollectionTest, MismatchedStoredDocumentNamesTheMember) {
+  auto users = db().collection<User>();
+  const auto good = users.insert(make_user(1));
+  db().execute(R"(INSERT INTO "User" (data) VALUES (?1))",
+               R"({"name":"x","age":1,"address":{"city":42,"zip":1},"tags":[],"nickname":null})");
+  const auto bad = last_rowid();
+  try {
+    (void)users.get(bad);
+    FAIL() << "decoding a mismatched document did not throw";
+  } catch (const sqler::decode_error& e) {
+    EXPECT_EQ(e.path(), "address.city");
+    const std::string what = e.what();
+    EXPECT_NE(what.find("address.city"), std::string::npos) << what;
+    EXPECT_NE(what.find(std::to_string(bad)), std::string::npos) << what;  // names the row
+  }
+  EXPECT_THROW((void)users.get_or_throw(bad), sqler::decode_error);
+  EXPECT_THROW((void)users.get_versioned(bad), sqler::decode_error);
+  EXPECT_THROW(
+      {
+        for (const User& u : users.all()) (void)u;
+      },
+      sqler::decode_error);
+  // The other document is unaffected, and the table still works.
+  EXPECT_EQ(users.get_or_throw(good), make_user(1));
+  EXPECT_TRUE(users.remove(bad));
+  int n = 0;
+  for (const User& u : users.all()) {
+    (void)u;
+    ++n;
+  }
+  EXPECT_EQ(n, 1);
+
+  db().execute(R"(INSERT INTO "User" (data) VALUES ('{"name":"x"}'))");
+  try {
+    (void)users.get(last_rowid());
+    FAIL() << "a document missing members decoded";
+  } catch (const sqler::decode_error& e) {
+    EXPECT_EQ(e.path(), "age");
+  }
+}
+
+TEST_P(CollectionTest, CollectionsOfDifferentTypesAreSeparateTables) {
+  auto users = db().collection<User>();
+  auto items = db().collection<Item>();
+  const auto u = users.insert(make_user(1));
+  const auto i = items.insert({"a", 1});
+  EXPECT_EQ(u, 1);
+  EXPECT_EQ(i, 1);  // each table numbers its own rows
+  EXPECT_EQ(users.size(), 1);
+  EXPECT_EQ(items.size(), 1);
+  // Two handles of one type see the same table.
+  auto users2 = db().collection<User>();
+  EXPECT_EQ(users2.get_or_throw(u), make_user(1));
+}
+
+// ---------------------------------------------------------------- files
+
+TEST(CollectionFile, ReopenedDatabaseSeesTheData) {
+  temp_db_file file;
+  std::vector<std::int64_t> ids;
+  {
+    auto db = sqler::database::open(file.path());
+    auto users = db.collection<User>();
+    for (int i = 0; i < 100; ++i) ids.push_back(users.insert(make_user(i)));
+    users.remove(ids[50]);
+    users.update(ids[10], make_user(1000));
+  }  // closed here
+  ASSERT_TRUE(std::filesystem::exists(file.path()));
+  {
+    auto db = sqler::database::open(file.path());
+    auto users = db.collection<User>();
+    EXPECT_EQ(users.size(), 99);
+    EXPECT_EQ(users.get_or_throw(ids[0]), make_user(0));
+    EXPECT_EQ(users.get_or_throw(ids[99]), make_user(99));
+    EXPECT_EQ(users.get_or_throw(ids[10]), make_user(1000));
+    EXPECT_EQ(users.get_versioned(ids[10])->version, 2);
+    EXPECT_FALSE(users.contains(ids[50]));
+    // New ids continue after the old ones.
+    EXPECT_GT(users.insert(make_user(5)), ids.back());
+  }
+}
+
+TEST(CollectionFile, OpenFailsForAnUnusablePath) {
+  EXPECT_THROW(sqler::database::open("/nonexistent-dir-sqler/x/y.db"), sqler::error);
+  sqler::database_options no_create;
+  no_create.create = false;
+  temp_db_file file;
+  EXPECT_THROW(sqler::database::open(file.path(), no_create), sqler::error);
+  EXPECT_FALSE(std::filesystem::exists(file.path()));
+}
+
+}  // namespace
