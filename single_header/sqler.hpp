@@ -2185,6 +2185,26 @@ struct logical_node {
 struct and_op { static constexpr fixed_string text{" AND "}; };
 struct or_op { static constexpr fixed_string text{" OR "}; };
 
+template <class F>
+struct like_escape_node {
+  static constexpr bool is_predicate = true;
+  static constexpr std::size_t params = 2;
+  using root = typename F::root;
+  std::string pattern;
+  std::string escape;
+
+  template <class D, std::size_t Depth, std::size_t P0>
+  static consteval auto render() {
+    return concat(F::template render<D, Depth, P0>(), fixed_string{" LIKE "},
+                  D::template placeholder<P0>(), fixed_string{" ESCAPE "},
+                  D::template placeholder<P0 + 1>());
+  }
+  void bind(statement& s, int base) const {
+    s.bind_text(base, pattern);
+    s.bind_text(base + 1, escape);
+  }
+};
+
 template <class A>
 struct not_node {
   SQLER_DETAIL_PREDICATE_TRAITS;
@@ -2448,6 +2468,18 @@ struct field_t {
         *this, {std::string(std::string_view(pattern))}};
   }
 
+  // LIKE with an escape character: like("%" + sqler::escape_like(user_text) + "%", '\\')
+  // matches user_text literally, '%' and '_' included.
+  template <class S>
+  auto like(const S& pattern, char escape) const {
+    static_assert(std::is_same_v<value_type, std::string>,
+                  "sqler: like() needs a std::string member (or std::optional<std::string>)");
+    static_assert(detail::kind_of<S>() == detail::value_kind::string,
+                  "sqler: like(): the pattern must be a string");
+    return detail::like_escape_node<field_t>{std::string(std::string_view(pattern)),
+                                             std::string(1, escape)};
+  }
+
   constexpr auto is_null() const noexcept {
     static_assert(nullable,
                   "sqler: is_null() needs a std::optional member; this member always has a value");
@@ -2533,6 +2565,18 @@ struct field_t {
 
 template <auto... Ms>
 inline constexpr field_t<Ms...> field{};
+
+// Escapes LIKE's wildcards ('%', '_') and the escape character itself in user text, for
+// field.like(pattern, escape).
+inline std::string escape_like(std::string_view text, char escape = '\\') {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == escape) out.push_back(escape);
+    out.push_back(c);
+  }
+  return out;
+}
 
 // The row's _id as a sort key: order_by(age.asc(), sqler::doc_id.asc()).
 inline constexpr detail::doc_id_t doc_id{};
@@ -3929,6 +3973,18 @@ consteval std::size_t first_index_of(std::index_sequence<J...>) {
   return found;
 }
 
+// hydrate() takes documents or versioned<documents>.
+template <class T>
+struct document_of {
+  using type = T;
+  static T& get(T& d) noexcept { return d; }
+};
+template <class T>
+struct document_of<versioned<T>> {
+  using type = T;
+  static T& get(versioned<T>& d) noexcept { return d.value; }
+};
+
 template <class Ref, class F>
 void for_each_ref(Ref& member, F&& f) {
   using M = std::remove_cvref_t<Ref>;
@@ -3974,11 +4030,12 @@ inline constexpr ref_id_t<M> ref_id{};
 // referenced table. Refs whose target is missing are marked dangling() and returned.
 template <auto... Ms, class T>
 std::vector<dangling_ref> hydrate(detail::db_state& db, std::vector<T>& docs) {
+  using Doc = typename detail::document_of<T>::type;
   static_assert(sizeof...(Ms) > 0, "sqler: hydrate/with: name at least one ref member");
   static_assert((detail::ref_member_of<Ms>::valid && ...),
                 "sqler: with<&T::m...>: every m must be a sqler::ref<X>, "
                 "std::optional<sqler::ref<X>> or std::vector<sqler::ref<X>> member");
-  static_assert((std::is_same_v<detail::class_of<Ms>, T> && ...),
+  static_assert((std::is_same_v<detail::class_of<Ms>, Doc> && ...),
                 "sqler: with<&T::m...>: the members must belong to the queried document type");
   std::vector<dangling_ref> dangling;
   constexpr std::size_t n = sizeof...(Ms);
@@ -4002,7 +4059,7 @@ std::vector<dangling_ref> hydrate(detail::db_state& db, std::vector<T>& docs) {
               ...);
            }(std::make_index_sequence<n>{});
          };
-         for (auto& d : docs) collect(d);
+         for (auto& d : docs) collect(detail::document_of<T>::get(d));
          if (ids.empty()) return;
          std::sort(ids.begin(), ids.end());
          ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -4049,7 +4106,7 @@ std::vector<dangling_ref> hydrate(detail::db_state& db, std::vector<T>& docs) {
               ...);
            }(std::make_index_sequence<n>{});
          };
-         for (auto& d : docs) assign(d);
+         for (auto& d : docs) assign(detail::document_of<T>::get(d));
        }
      }()),
      ...);
@@ -4079,6 +4136,13 @@ class hydrating_query {
     docs.push_back(std::move(*one));
     dangling_ = hydrate<Ms...>(*q_.database_state(), docs);
     return std::move(docs.front());
+  }
+
+  // The same, with each document's _id and _version.
+  std::vector<versioned<value_type>> all_versioned() {
+    auto docs = q_.all_versioned();
+    dangling_ = hydrate<Ms...>(*q_.database_state(), docs);
+    return docs;
   }
 
   // Refs of the last all()/first() whose target was missing.

@@ -331,6 +331,26 @@ struct logical_node {
 struct and_op { static constexpr fixed_string text{" AND "}; };
 struct or_op { static constexpr fixed_string text{" OR "}; };
 
+template <class F>
+struct like_escape_node {
+  static constexpr bool is_predicate = true;
+  static constexpr std::size_t params = 2;
+  using root = typename F::root;
+  std::string pattern;
+  std::string escape;
+
+  template <class D, std::size_t Depth, std::size_t P0>
+  static consteval auto render() {
+    return concat(F::template render<D, Depth, P0>(), fixed_string{" LIKE "},
+                  D::template placeholder<P0>(), fixed_string{" ESCAPE "},
+                  D::template placeholder<P0 + 1>());
+  }
+  void bind(statement& s, int base) const {
+    s.bind_text(base, pattern);
+    s.bind_text(base + 1, escape);
+  }
+};
+
 template <class A>
 struct not_node {
   SQLER_DETAIL_PREDICATE_TRAITS;
@@ -594,6 +614,18 @@ struct field_t {
         *this, {std::string(std::string_view(pattern))}};
   }
 
+  // LIKE with an escape character: like("%" + sqler::escape_like(user_text) + "%", '\\')
+  // matches user_text literally, '%' and '_' included.
+  template <class S>
+  auto like(const S& pattern, char escape) const {
+    static_assert(std::is_same_v<value_type, std::string>,
+                  "sqler: like() needs a std::string member (or std::optional<std::string>)");
+    static_assert(detail::kind_of<S>() == detail::value_kind::string,
+                  "sqler: like(): the pattern must be a string");
+    return detail::like_escape_node<field_t>{std::string(std::string_view(pattern)),
+                                             std::string(1, escape)};
+  }
+
   constexpr auto is_null() const noexcept {
     static_assert(nullable,
                   "sqler: is_null() needs a std::optional member; this member always has a value");
@@ -679,6 +711,18 @@ struct field_t {
 
 template <auto... Ms>
 inline constexpr field_t<Ms...> field{};
+
+// Escapes LIKE's wildcards ('%', '_') and the escape character itself in user text, for
+// field.like(pattern, escape).
+inline std::string escape_like(std::string_view text, char escape = '\\') {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == escape) out.push_back(escape);
+    out.push_back(c);
+  }
+  return out;
+}
 
 // The row's _id as a sort key: order_by(age.asc(), sqler::doc_id.asc()).
 inline constexpr detail::doc_id_t doc_id{};

@@ -134,6 +134,18 @@ consteval std::size_t first_index_of(std::index_sequence<J...>) {
   return found;
 }
 
+// hydrate() takes documents or versioned<documents>.
+template <class T>
+struct document_of {
+  using type = T;
+  static T& get(T& d) noexcept { return d; }
+};
+template <class T>
+struct document_of<versioned<T>> {
+  using type = T;
+  static T& get(versioned<T>& d) noexcept { return d.value; }
+};
+
 template <class Ref, class F>
 void for_each_ref(Ref& member, F&& f) {
   using M = std::remove_cvref_t<Ref>;
@@ -179,11 +191,12 @@ inline constexpr ref_id_t<M> ref_id{};
 // referenced table. Refs whose target is missing are marked dangling() and returned.
 template <auto... Ms, class T>
 std::vector<dangling_ref> hydrate(detail::db_state& db, std::vector<T>& docs) {
+  using Doc = typename detail::document_of<T>::type;
   static_assert(sizeof...(Ms) > 0, "sqler: hydrate/with: name at least one ref member");
   static_assert((detail::ref_member_of<Ms>::valid && ...),
                 "sqler: with<&T::m...>: every m must be a sqler::ref<X>, "
                 "std::optional<sqler::ref<X>> or std::vector<sqler::ref<X>> member");
-  static_assert((std::is_same_v<detail::class_of<Ms>, T> && ...),
+  static_assert((std::is_same_v<detail::class_of<Ms>, Doc> && ...),
                 "sqler: with<&T::m...>: the members must belong to the queried document type");
   std::vector<dangling_ref> dangling;
   constexpr std::size_t n = sizeof...(Ms);
@@ -207,7 +220,7 @@ std::vector<dangling_ref> hydrate(detail::db_state& db, std::vector<T>& docs) {
               ...);
            }(std::make_index_sequence<n>{});
          };
-         for (auto& d : docs) collect(d);
+         for (auto& d : docs) collect(detail::document_of<T>::get(d));
          if (ids.empty()) return;
          std::sort(ids.begin(), ids.end());
          ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -254,7 +267,7 @@ std::vector<dangling_ref> hydrate(detail::db_state& db, std::vector<T>& docs) {
               ...);
            }(std::make_index_sequence<n>{});
          };
-         for (auto& d : docs) assign(d);
+         for (auto& d : docs) assign(detail::document_of<T>::get(d));
        }
      }()),
      ...);
@@ -284,6 +297,13 @@ class hydrating_query {
     docs.push_back(std::move(*one));
     dangling_ = hydrate<Ms...>(*q_.database_state(), docs);
     return std::move(docs.front());
+  }
+
+  // The same, with each document's _id and _version.
+  std::vector<versioned<value_type>> all_versioned() {
+    auto docs = q_.all_versioned();
+    dangling_ = hydrate<Ms...>(*q_.database_state(), docs);
+    return docs;
   }
 
   // Refs of the last all()/first() whose target was missing.
