@@ -3724,7 +3724,8 @@ class database {
     return rows;
   }
 
-  // Calls `hook` after every statement sqler runs on any connection of this database, with
+  // Calls `hook` after every prepared statement sqler runs on any connection of this database
+  // (not the parameterless DDL/transaction control that goes through sqlite3_exec), with
   // its SQL, parameter count, rows and duration. Returns an id for remove_query_hook. Install
   // hooks before sharing the database across threads; with none installed they cost nothing.
   std::uint64_t on_query(query_hook hook) { return state_->hooks().add(std::move(hook)); }
