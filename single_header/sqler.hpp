@@ -906,8 +906,8 @@ concept json_convertible = requires(boost::json::value& jv, const T& t) {
 template <class T>
 concept json_integer = std::is_integral_v<T> && !std::is_same_v<T, bool>;
 
-// Instantiated only for a member type the codec cannot store; the type appears in the
-// compiler's "required from" note right under the message.
+// Instantiated only for a type the codec cannot store; the type appears in the compiler's
+// "required from" note right under the message.
 template <class T>
 struct unsupported_member_type {
   static_assert(always_false<T>,
@@ -918,6 +918,56 @@ struct unsupported_member_type {
   static constexpr bool value = false;
 };
 
+// The same for a member of a struct: the struct, the member's name and its type are this
+// template's arguments, which the compiler prints with the message
+// (unsupported_member<User, fixed_string<4>{"tags"}, std::list<int>>).
+template <class Struct, auto Name, class M>
+struct unsupported_member {
+  static_assert(always_false<M>,
+                "sqler: unsupported member type (the member's name and type are the template "
+                "arguments of sqler::detail::unsupported_member shown with this error). "
+                "Supported: arithmetic, bool, std::string, std::optional, std::vector, "
+                "std::array, std::map<std::string,T>, enums, nested aggregates, sqler::ref<T>, "
+                "or a type with Boost.JSON tag_invoke (value_from_tag / value_to_tag) overloads");
+  static constexpr bool value = false;
+};
+
+// Whether the codec can store T; a nested aggregate counts as storable here because its own
+// members are checked where it is encoded, so the error names the innermost member.
+template <class T>
+consteval bool is_storable() {
+  if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T> ||
+                std::is_convertible_v<const T&, std::string_view> || is_ref<T>)
+    return true;
+  else if constexpr (is_optional<T> || is_vector<T> || is_std_array<T>)
+    return is_storable<typename T::value_type>();
+  else if constexpr (is_string_map<T>)
+    return is_storable<typename T::mapped_type>();
+  else
+    return json_convertible<T> || reflectable<T>;
+}
+
+template <class T>
+struct members_storable {
+  static constexpr bool value = []<std::size_t... I>(std::index_sequence<I...>) {
+    return (is_storable<member_type<T, I>>() && ...);
+  }(std::make_index_sequence<member_count<T>>{});
+};
+
+// Instantiates unsupported_member for each bad member of T. Encode and decode both call it,
+// but a class template is instantiated once, so each bad member is reported once.
+template <class T>
+void report_unsupported_members() {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (([] {
+       using M = member_type<T, I>;
+       if constexpr (!is_storable<M>())
+         (void)sizeof(unsupported_member<T, to_fixed<member_name_holder<T, I>>(), M>);
+     }()),
+     ...);
+  }(std::make_index_sequence<member_count<T>>{});
+}
+
 template <class T>
 concept storable_aggregate = reflectable<T> && !json_convertible<T>;
 
@@ -927,7 +977,18 @@ template <class T>
 void encode_value(std::string& out, const T& v);
 
 template <class T>
+void encode_members_impl(std::string& out, const T& v);
+
+template <class T>
 void encode_members(std::string& out, const T& v) {
+  if constexpr (members_storable<T>::value)
+    encode_members_impl(out, v);
+  else
+    report_unsupported_members<T>();
+}
+
+template <class T>
+void encode_members_impl(std::string& out, const T& v) {
   out.push_back('{');
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (([&] {
@@ -1033,7 +1094,18 @@ Float parse_floating(json_reader& r, const path_node* path) {
 }
 
 template <class T>
+void decode_members_impl(json_reader& r, T& out, const path_node* path);
+
+template <class T>
 void decode_members(json_reader& r, T& out, const path_node* path) {
+  if constexpr (members_storable<T>::value)
+    decode_members_impl(r, out, path);
+  else
+    report_unsupported_members<T>();
+}
+
+template <class T>
+void decode_members_impl(json_reader& r, T& out, const path_node* path) {
   constexpr std::size_t n = member_count<T>;
   constexpr auto names = member_names<T>();
   if (r.peek() != '{') r.fail_type(path, "an object");
@@ -1252,6 +1324,56 @@ T from_json(std::string_view json) {
 
 
 #include <chrono>
+
+// ---- begin sqler/detail/writer_queue.hpp ----
+// sqler/detail/writer_queue.hpp - first come, first served among one database's writers.
+// SQLite's busy handler retries by sleeping, so the thread that just committed usually takes
+// the write lock straight back while the others sleep: under load one writer can wait for
+// seconds. Threads of one process that write through the same sqler::database queue here in
+// arrival order instead; SQLite's own locking still arbitrates between processes.
+
+#include <condition_variable>
+#include <deque>
+
+namespace sqler::detail {
+
+class writer_queue {
+ public:
+  // Waits for this thread's turn; false when `timeout` passed first (the turn is given up).
+  bool acquire(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    const std::uint64_t me = next_ticket_++;
+    waiting_.push_back(me);
+    const bool ok = cv_.wait_for(lock, timeout, [&] { return !held_ && waiting_.front() == me; });
+    if (!ok) {
+      waiting_.erase(std::find(waiting_.begin(), waiting_.end(), me));
+      lock.unlock();
+      cv_.notify_all();  // the next in line may be free to go now
+      return false;
+    }
+    waiting_.pop_front();
+    held_ = true;
+    return true;
+  }
+
+  void release() noexcept {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      held_ = false;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::uint64_t> waiting_;
+  std::uint64_t next_ticket_ = 0;
+  bool held_ = false;
+};
+
+}  // namespace sqler::detail
+// ---- end sqler/detail/writer_queue.hpp ----
 
 // ---- begin sqler/query_event.hpp ----
 // sqler/query_event.hpp - what a query hook sees: the SQL, parameter count, rows, duration.
@@ -1568,6 +1690,7 @@ class connection {
     }
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, opts.busy_timeout_ms);
+    busy_timeout_ms_ = opts.busy_timeout_ms;
     if (opts.wal && !opts.read_only) {
       exec("PRAGMA journal_mode=WAL");
       // NORMAL is WAL's recommended level: no corruption on a crash; only a power loss may
@@ -1659,6 +1782,20 @@ class connection {
 
   int& transaction_depth() noexcept { return tx_depth_; }
 
+  // The queue this connection's writes wait in (null for a single-connection database).
+  void set_writer_queue(writer_queue* q) noexcept { writers_ = q; }
+
+  // Takes this thread's turn to write, unless a transaction of this connection already holds
+  // it. Returns whether it took the turn (and so must give it back with end_write()).
+  bool begin_write() {
+    if (writers_ == nullptr || tx_depth_ != 0 || !autocommit()) return false;
+    if (!writers_->acquire(std::chrono::milliseconds(busy_timeout_ms_)))
+      throw busy_error(SQLITE_BUSY,
+                       "sqler: waited busy_timeout_ms for this database's other writers");
+    return true;
+  }
+  void end_write() noexcept { writers_->release(); }
+
  private:
   struct cached {
     statement stmt;
@@ -1671,6 +1808,24 @@ class connection {
   std::string encode_buffer_;
   int tx_depth_ = 0;
   hook_registry* hooks_ = nullptr;
+  writer_queue* writers_ = nullptr;
+  int busy_timeout_ms_ = 0;
+};
+
+// One autocommit write (or a whole transaction) in this thread's turn.
+class write_turn {
+ public:
+  explicit write_turn(connection& c) : conn_(c.begin_write() ? &c : nullptr) {}
+  write_turn(const write_turn&) = delete;
+  write_turn& operator=(const write_turn&) = delete;
+  ~write_turn() { release(); }
+  void release() noexcept {
+    if (conn_ != nullptr) conn_->end_write();
+    conn_ = nullptr;
+  }
+
+ private:
+  connection* conn_;
 };
 
 inline void lease::report() noexcept {
@@ -1703,6 +1858,7 @@ class db_state {
     // Open one connection now so a bad path fails at open(), not at first use.
     auto first = std::make_unique<connection>(path_, flags_, opts_);
     first->set_hooks(&hooks_);
+    if (!single_) first->set_writer_queue(&writers_);
     conns_.emplace_back(std::this_thread::get_id(), std::move(first));
   }
 
@@ -1759,6 +1915,7 @@ class db_state {
         conns_.emplace_back(me, std::make_unique<connection>(path_, flags_, opts_));
         found = conns_.back().second.get();
         found->set_hooks(&hooks_);
+        found->set_writer_queue(&writers_);
       }
     }
     auto& cache = tls_cache();
@@ -1767,7 +1924,8 @@ class db_state {
     return *found;
   }
 
-  hook_registry hooks_;  // declared first: connections point at it until they close
+  hook_registry hooks_;    // declared first: connections point at these until they close
+  writer_queue writers_;
   std::string path_;
   int flags_;
   connection_options opts_;
@@ -2387,8 +2545,10 @@ constexpr auto make_compare(const L& l, const R& r) {
                   "sqler: the value's type does not match the field's type (a number field "
                   "takes an arithmetic value, a string field a string, a bool field a bool, an "
                   "enum field the same enum)");
-    using P = decltype(to_param<typename L::value_type>(r));
-    return compare_node<Op, L, bound<P>>{l, bound<P>{to_param<typename L::value_type>(r)}};
+    if constexpr (comparable<typename L::value_type, R>()) {  // only the first error fires
+      using P = decltype(to_param<typename L::value_type>(r));
+      return compare_node<Op, L, bound<P>>{l, bound<P>{to_param<typename L::value_type>(r)}};
+    }
   }
 }
 
@@ -3068,10 +3228,9 @@ class query {
   }
 
   std::optional<T> first() const {
+    std::optional<T> out;  // one named return value, so it is built in the caller (NRVO)
     auto st = run<detail::first_kind>();
-    if (!st->step()) return std::nullopt;
-    std::optional<T> out(std::in_place);
-    detail::decode_row(*st, 2, *out, table_name<T>);
+    if (st->step()) detail::decode_row(*st, 2, out.emplace(), table_name<T>);
     return out;
   }
 
@@ -3096,6 +3255,7 @@ class query {
 
   // Deletes every matching document; returns how many.
   std::int64_t remove() const {
+    detail::write_turn turn(db_->conn());
     auto st = run<detail::remove_kind>();
     st->step();
     return db_->conn().changes();
@@ -3105,6 +3265,7 @@ class query {
   template <class... Ops>
   std::int64_t patch(const Ops&... ops) const {
     detail::check_patch_ops<T, Ops...>();
+    detail::write_turn turn(db_->conn());
     auto st = run<detail::patch_kind<Ops...>>();
     detail::bind_patch_ops(*st, static_cast<int>(builder::patch_param), ops...);
     st->step();
@@ -3254,7 +3415,13 @@ class transaction {
   explicit transaction(detail::connection& c) : conn_(&c) {
     const int depth = c.transaction_depth();
     if (depth == 0 && c.autocommit()) {
-      c.exec("BEGIN IMMEDIATE");
+      turn_ = c.begin_write();  // the outermost level holds this thread's turn to the end
+      try {
+        c.exec("BEGIN IMMEDIATE");
+      } catch (...) {
+        if (turn_) c.end_write();
+        throw;
+      }
       savepoint_ = false;
     } else {
       name_ = "sqler_sp" + std::to_string(depth);
@@ -3281,12 +3448,17 @@ class transaction {
     require_active("commit");
     conn_->exec(savepoint_ ? "RELEASE " + name_ : std::string("COMMIT"));
     finish();
+    end_turn();
   }
 
   // Undoes every change made since the transaction began.
   void rollback() {
     require_active("rollback");
     finish();  // even if SQLite refuses below, this level is over
+    struct give_back {  // the turn is returned even if ROLLBACK itself fails
+      transaction* t;
+      ~give_back() { t->end_turn(); }
+    } guard{this};
     if (savepoint_) {
       conn_->exec("ROLLBACK TO " + name_ + "; RELEASE " + name_);
     } else if (!conn_->autocommit()) {
@@ -3306,11 +3478,16 @@ class transaction {
     active_ = false;
     --conn_->transaction_depth();
   }
+  void end_turn() noexcept {
+    if (turn_) conn_->end_write();
+    turn_ = false;
+  }
 
   detail::connection* conn_;
   std::string name_;
   bool savepoint_ = false;
   bool active_ = true;
+  bool turn_ = false;  // holds the database's writer turn (outermost level only)
 };
 
 }  // namespace sqler
@@ -3455,6 +3632,7 @@ class collection {
 
   std::int64_t insert(const T& doc) {
     auto& c = db_->conn();
+    detail::write_turn turn(c);
     auto st = c.template acquire<detail::insert_shape<T>>();
     std::string& buf = encoded(c, doc);
     st->bind_text(1, buf);
@@ -3485,6 +3663,7 @@ class collection {
   // Replaces the document; throws sqler::not_found when there is no such _id.
   void update(std::int64_t id, const T& doc) {
     auto& c = db_->conn();
+    detail::write_turn turn(c);
     auto st = c.template acquire<detail::update_shape<T>>();
     st->bind_text(1, encoded(c, doc));
     st->bind(2, id);
@@ -3497,6 +3676,7 @@ class collection {
   // nothing; sqler::not_found if the document is gone.
   void update(versioned<T>& doc) {
     auto& c = db_->conn();
+    detail::write_turn turn(c);
     auto st = c.template acquire<detail::update_versioned_shape<T>>();
     st->bind_text(1, encoded(c, doc.value));
     st->bind(2, doc.id);
@@ -3513,6 +3693,7 @@ class collection {
   // Inserts with this _id, or replaces the document that has it.
   void upsert(std::int64_t id, const T& doc) {
     auto& c = db_->conn();
+    detail::write_turn turn(c);
     auto st = c.template acquire<detail::upsert_shape<T>>();
     st->bind(1, id);
     st->bind_text(2, encoded(c, doc));
@@ -3525,6 +3706,7 @@ class collection {
   void patch(std::int64_t id, const Ops&... ops) {
     detail::check_patch_ops<T, Ops...>();
     auto& c = db_->conn();
+    detail::write_turn turn(c);
     auto st = c.template acquire<detail::patch_by_id_shape<T, Ops...>>();
     detail::bind_patch_ops(*st, 1, ops...);
     st->bind(static_cast<int>(detail::patch_by_id_shape<T, Ops...>::id_param), id);
@@ -3535,6 +3717,7 @@ class collection {
   // True when a document was removed.
   bool remove(std::int64_t id) {
     auto& c = db_->conn();
+    detail::write_turn turn(c);
     auto st = c.template acquire<detail::remove_shape<T>>();
     st->bind(1, id);
     st->step();
@@ -3544,10 +3727,9 @@ class collection {
   // ---- reads
 
   std::optional<T> get(std::int64_t id) const {
+    std::optional<T> out;  // one named return value, so it is built in the caller (NRVO)
     auto st = fetch(id);
-    if (!st->step()) return std::nullopt;
-    std::optional<T> out(std::in_place);
-    detail::decode_row(*st, 2, *out, name());
+    if (st->step()) detail::decode_row(*st, 2, out.emplace(), name());
     return out;
   }
 
@@ -3558,12 +3740,14 @@ class collection {
   }
 
   std::optional<versioned<T>> get_versioned(std::int64_t id) const {
+    std::optional<versioned<T>> out;  // one named return value (NRVO), as in get()
     auto st = fetch(id);
-    if (!st->step()) return std::nullopt;
-    std::optional<versioned<T>> out(std::in_place);
-    out->id = id;
-    out->version = st->column_int64(1);
-    detail::decode_row(*st, 2, out->value, name());
+    if (st->step()) {
+      auto& v = out.emplace();
+      v.id = id;
+      v.version = st->column_int64(1);
+      detail::decode_row(*st, 2, v.value, name());
+    }
     return out;
   }
 

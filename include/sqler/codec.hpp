@@ -58,8 +58,8 @@ concept json_convertible = requires(boost::json::value& jv, const T& t) {
 template <class T>
 concept json_integer = std::is_integral_v<T> && !std::is_same_v<T, bool>;
 
-// Instantiated only for a member type the codec cannot store; the type appears in the
-// compiler's "required from" note right under the message.
+// Instantiated only for a type the codec cannot store; the type appears in the compiler's
+// "required from" note right under the message.
 template <class T>
 struct unsupported_member_type {
   static_assert(always_false<T>,
@@ -70,6 +70,56 @@ struct unsupported_member_type {
   static constexpr bool value = false;
 };
 
+// The same for a member of a struct: the struct, the member's name and its type are this
+// template's arguments, which the compiler prints with the message
+// (unsupported_member<User, fixed_string<4>{"tags"}, std::list<int>>).
+template <class Struct, auto Name, class M>
+struct unsupported_member {
+  static_assert(always_false<M>,
+                "sqler: unsupported member type (the member's name and type are the template "
+                "arguments of sqler::detail::unsupported_member shown with this error). "
+                "Supported: arithmetic, bool, std::string, std::optional, std::vector, "
+                "std::array, std::map<std::string,T>, enums, nested aggregates, sqler::ref<T>, "
+                "or a type with Boost.JSON tag_invoke (value_from_tag / value_to_tag) overloads");
+  static constexpr bool value = false;
+};
+
+// Whether the codec can store T; a nested aggregate counts as storable here because its own
+// members are checked where it is encoded, so the error names the innermost member.
+template <class T>
+consteval bool is_storable() {
+  if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T> ||
+                std::is_convertible_v<const T&, std::string_view> || is_ref<T>)
+    return true;
+  else if constexpr (is_optional<T> || is_vector<T> || is_std_array<T>)
+    return is_storable<typename T::value_type>();
+  else if constexpr (is_string_map<T>)
+    return is_storable<typename T::mapped_type>();
+  else
+    return json_convertible<T> || reflectable<T>;
+}
+
+template <class T>
+struct members_storable {
+  static constexpr bool value = []<std::size_t... I>(std::index_sequence<I...>) {
+    return (is_storable<member_type<T, I>>() && ...);
+  }(std::make_index_sequence<member_count<T>>{});
+};
+
+// Instantiates unsupported_member for each bad member of T. Encode and decode both call it,
+// but a class template is instantiated once, so each bad member is reported once.
+template <class T>
+void report_unsupported_members() {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (([] {
+       using M = member_type<T, I>;
+       if constexpr (!is_storable<M>())
+         (void)sizeof(unsupported_member<T, to_fixed<member_name_holder<T, I>>(), M>);
+     }()),
+     ...);
+  }(std::make_index_sequence<member_count<T>>{});
+}
+
 template <class T>
 concept storable_aggregate = reflectable<T> && !json_convertible<T>;
 
@@ -79,7 +129,18 @@ template <class T>
 void encode_value(std::string& out, const T& v);
 
 template <class T>
+void encode_members_impl(std::string& out, const T& v);
+
+template <class T>
 void encode_members(std::string& out, const T& v) {
+  if constexpr (members_storable<T>::value)
+    encode_members_impl(out, v);
+  else
+    report_unsupported_members<T>();
+}
+
+template <class T>
+void encode_members_impl(std::string& out, const T& v) {
   out.push_back('{');
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (([&] {
@@ -185,7 +246,18 @@ Float parse_floating(json_reader& r, const path_node* path) {
 }
 
 template <class T>
+void decode_members_impl(json_reader& r, T& out, const path_node* path);
+
+template <class T>
 void decode_members(json_reader& r, T& out, const path_node* path) {
+  if constexpr (members_storable<T>::value)
+    decode_members_impl(r, out, path);
+  else
+    report_unsupported_members<T>();
+}
+
+template <class T>
+void decode_members_impl(json_reader& r, T& out, const path_node* path) {
   constexpr std::size_t n = member_count<T>;
   constexpr auto names = member_names<T>();
   if (r.peek() != '{') r.fail_type(path, "an object");

@@ -160,6 +160,7 @@ class collection {
 
   std::int64_t insert(const T& doc) {
     auto& c = db_->conn();
+    detail::write_turn turn(c);
     auto st = c.template acquire<detail::insert_shape<T>>();
     std::string& buf = encoded(c, doc);
     st->bind_text(1, buf);
@@ -190,6 +191,7 @@ class collection {
   // Replaces the document; throws sqler::not_found when there is no such _id.
   void update(std::int64_t id, const T& doc) {
     auto& c = db_->conn();
+    detail::write_turn turn(c);
     auto st = c.template acquire<detail::update_shape<T>>();
     st->bind_text(1, encoded(c, doc));
     st->bind(2, id);
@@ -202,6 +204,7 @@ class collection {
   // nothing; sqler::not_found if the document is gone.
   void update(versioned<T>& doc) {
     auto& c = db_->conn();
+    detail::write_turn turn(c);
     auto st = c.template acquire<detail::update_versioned_shape<T>>();
     st->bind_text(1, encoded(c, doc.value));
     st->bind(2, doc.id);
@@ -218,6 +221,7 @@ class collection {
   // Inserts with this _id, or replaces the document that has it.
   void upsert(std::int64_t id, const T& doc) {
     auto& c = db_->conn();
+    detail::write_turn turn(c);
     auto st = c.template acquire<detail::upsert_shape<T>>();
     st->bind(1, id);
     st->bind_text(2, encoded(c, doc));
@@ -230,6 +234,7 @@ class collection {
   void patch(std::int64_t id, const Ops&... ops) {
     detail::check_patch_ops<T, Ops...>();
     auto& c = db_->conn();
+    detail::write_turn turn(c);
     auto st = c.template acquire<detail::patch_by_id_shape<T, Ops...>>();
     detail::bind_patch_ops(*st, 1, ops...);
     st->bind(static_cast<int>(detail::patch_by_id_shape<T, Ops...>::id_param), id);
@@ -240,6 +245,7 @@ class collection {
   // True when a document was removed.
   bool remove(std::int64_t id) {
     auto& c = db_->conn();
+    detail::write_turn turn(c);
     auto st = c.template acquire<detail::remove_shape<T>>();
     st->bind(1, id);
     st->step();
@@ -249,10 +255,9 @@ class collection {
   // ---- reads
 
   std::optional<T> get(std::int64_t id) const {
+    std::optional<T> out;  // one named return value, so it is built in the caller (NRVO)
     auto st = fetch(id);
-    if (!st->step()) return std::nullopt;
-    std::optional<T> out(std::in_place);
-    detail::decode_row(*st, 2, *out, name());
+    if (st->step()) detail::decode_row(*st, 2, out.emplace(), name());
     return out;
   }
 
@@ -263,12 +268,14 @@ class collection {
   }
 
   std::optional<versioned<T>> get_versioned(std::int64_t id) const {
+    std::optional<versioned<T>> out;  // one named return value (NRVO), as in get()
     auto st = fetch(id);
-    if (!st->step()) return std::nullopt;
-    std::optional<versioned<T>> out(std::in_place);
-    out->id = id;
-    out->version = st->column_int64(1);
-    detail::decode_row(*st, 2, out->value, name());
+    if (st->step()) {
+      auto& v = out.emplace();
+      v.id = id;
+      v.version = st->column_int64(1);
+      detail::decode_row(*st, 2, v.value, name());
+    }
     return out;
   }
 

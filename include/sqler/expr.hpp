@@ -533,8 +533,10 @@ constexpr auto make_compare(const L& l, const R& r) {
                   "sqler: the value's type does not match the field's type (a number field "
                   "takes an arithmetic value, a string field a string, a bool field a bool, an "
                   "enum field the same enum)");
-    using P = decltype(to_param<typename L::value_type>(r));
-    return compare_node<Op, L, bound<P>>{l, bound<P>{to_param<typename L::value_type>(r)}};
+    if constexpr (comparable<typename L::value_type, R>()) {  // only the first error fires
+      using P = decltype(to_param<typename L::value_type>(r));
+      return compare_node<Op, L, bound<P>>{l, bound<P>{to_param<typename L::value_type>(r)}};
+    }
   }
 }
 

@@ -324,10 +324,9 @@ class query {
   }
 
   std::optional<T> first() const {
+    std::optional<T> out;  // one named return value, so it is built in the caller (NRVO)
     auto st = run<detail::first_kind>();
-    if (!st->step()) return std::nullopt;
-    std::optional<T> out(std::in_place);
-    detail::decode_row(*st, 2, *out, table_name<T>);
+    if (st->step()) detail::decode_row(*st, 2, out.emplace(), table_name<T>);
     return out;
   }
 
@@ -352,6 +351,7 @@ class query {
 
   // Deletes every matching document; returns how many.
   std::int64_t remove() const {
+    detail::write_turn turn(db_->conn());
     auto st = run<detail::remove_kind>();
     st->step();
     return db_->conn().changes();
@@ -361,6 +361,7 @@ class query {
   template <class... Ops>
   std::int64_t patch(const Ops&... ops) const {
     detail::check_patch_ops<T, Ops...>();
+    detail::write_turn turn(db_->conn());
     auto st = run<detail::patch_kind<Ops...>>();
     detail::bind_patch_ops(*st, static_cast<int>(builder::patch_param), ops...);
     st->step();

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "sqler/detail/writer_queue.hpp"
 #include "sqler/error.hpp"
 #include "sqler/query_event.hpp"
 
@@ -276,6 +277,7 @@ class connection {
     }
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, opts.busy_timeout_ms);
+    busy_timeout_ms_ = opts.busy_timeout_ms;
     if (opts.wal && !opts.read_only) {
       exec("PRAGMA journal_mode=WAL");
       // NORMAL is WAL's recommended level: no corruption on a crash; only a power loss may
@@ -367,6 +369,20 @@ class connection {
 
   int& transaction_depth() noexcept { return tx_depth_; }
 
+  // The queue this connection's writes wait in (null for a single-connection database).
+  void set_writer_queue(writer_queue* q) noexcept { writers_ = q; }
+
+  // Takes this thread's turn to write, unless a transaction of this connection already holds
+  // it. Returns whether it took the turn (and so must give it back with end_write()).
+  bool begin_write() {
+    if (writers_ == nullptr || tx_depth_ != 0 || !autocommit()) return false;
+    if (!writers_->acquire(std::chrono::milliseconds(busy_timeout_ms_)))
+      throw busy_error(SQLITE_BUSY,
+                       "sqler: waited busy_timeout_ms for this database's other writers");
+    return true;
+  }
+  void end_write() noexcept { writers_->release(); }
+
  private:
   struct cached {
     statement stmt;
@@ -379,6 +395,24 @@ class connection {
   std::string encode_buffer_;
   int tx_depth_ = 0;
   hook_registry* hooks_ = nullptr;
+  writer_queue* writers_ = nullptr;
+  int busy_timeout_ms_ = 0;
+};
+
+// One autocommit write (or a whole transaction) in this thread's turn.
+class write_turn {
+ public:
+  explicit write_turn(connection& c) : conn_(c.begin_write() ? &c : nullptr) {}
+  write_turn(const write_turn&) = delete;
+  write_turn& operator=(const write_turn&) = delete;
+  ~write_turn() { release(); }
+  void release() noexcept {
+    if (conn_ != nullptr) conn_->end_write();
+    conn_ = nullptr;
+  }
+
+ private:
+  connection* conn_;
 };
 
 inline void lease::report() noexcept {

@@ -15,7 +15,13 @@ class transaction {
   explicit transaction(detail::connection& c) : conn_(&c) {
     const int depth = c.transaction_depth();
     if (depth == 0 && c.autocommit()) {
-      c.exec("BEGIN IMMEDIATE");
+      turn_ = c.begin_write();  // the outermost level holds this thread's turn to the end
+      try {
+        c.exec("BEGIN IMMEDIATE");
+      } catch (...) {
+        if (turn_) c.end_write();
+        throw;
+      }
       savepoint_ = false;
     } else {
       name_ = "sqler_sp" + std::to_string(depth);
@@ -42,12 +48,17 @@ class transaction {
     require_active("commit");
     conn_->exec(savepoint_ ? "RELEASE " + name_ : std::string("COMMIT"));
     finish();
+    end_turn();
   }
 
   // Undoes every change made since the transaction began.
   void rollback() {
     require_active("rollback");
     finish();  // even if SQLite refuses below, this level is over
+    struct give_back {  // the turn is returned even if ROLLBACK itself fails
+      transaction* t;
+      ~give_back() { t->end_turn(); }
+    } guard{this};
     if (savepoint_) {
       conn_->exec("ROLLBACK TO " + name_ + "; RELEASE " + name_);
     } else if (!conn_->autocommit()) {
@@ -67,11 +78,16 @@ class transaction {
     active_ = false;
     --conn_->transaction_depth();
   }
+  void end_turn() noexcept {
+    if (turn_) conn_->end_write();
+    turn_ = false;
+  }
 
   detail::connection* conn_;
   std::string name_;
   bool savepoint_ = false;
   bool active_ = true;
+  bool turn_ = false;  // holds the database's writer turn (outermost level only)
 };
 
 }  // namespace sqler

@@ -24,6 +24,7 @@ class db_state {
     // Open one connection now so a bad path fails at open(), not at first use.
     auto first = std::make_unique<connection>(path_, flags_, opts_);
     first->set_hooks(&hooks_);
+    if (!single_) first->set_writer_queue(&writers_);
     conns_.emplace_back(std::this_thread::get_id(), std::move(first));
   }
 
@@ -80,6 +81,7 @@ class db_state {
         conns_.emplace_back(me, std::make_unique<connection>(path_, flags_, opts_));
         found = conns_.back().second.get();
         found->set_hooks(&hooks_);
+        found->set_writer_queue(&writers_);
       }
     }
     auto& cache = tls_cache();
@@ -88,7 +90,8 @@ class db_state {
     return *found;
   }
 
-  hook_registry hooks_;  // declared first: connections point at it until they close
+  hook_registry hooks_;    // declared first: connections point at these until they close
+  writer_queue writers_;
   std::string path_;
   int flags_;
   connection_options opts_;
