@@ -201,10 +201,11 @@ class collection {
 
   // Optimistic update: succeeds only if the stored version is still doc.version, then bumps
   // it by one (and doc.version with it). Throws sqler::stale_version otherwise, changing
-  // nothing; sqler::not_found if the document is gone.
+  // nothing; sqler::not_found if the document is gone. It does not queue behind the other
+  // writers: a version read before waiting in line would be stale by its turn, so an
+  // optimistic write goes straight to SQLite and fails fast instead.
   void update(versioned<T>& doc) {
     auto& c = db_->conn();
-    detail::write_turn turn(c);
     auto st = c.template acquire<detail::update_versioned_shape<T>>();
     st->bind_text(1, encoded(c, doc.value));
     st->bind(2, doc.id);

@@ -1,0 +1,173 @@
+// bench/bench_write.cpp - write cases: bulk insert in one transaction, update one document by
+// id. Each twin encodes with sqler::encode into a reused buffer and binds it as static text.
+#include "bench_common.hpp"
+
+namespace bench {
+namespace {
+
+constexpr std::string_view insert_sql = "INSERT INTO \"Doc\" (data) VALUES (?1)";
+constexpr std::string_view update_sql =
+    "UPDATE \"Doc\" SET data = ?1, _version = _version + 1 WHERE _id = ?2";
+constexpr const char* clear_sql = "DELETE FROM \"Doc\"";
+static_assert(insert_sql == sqler::detail::insert_shape<Doc>::sql);
+static_assert(update_sql == sqler::detail::update_shape<Doc>::sql);
+
+const std::vector<Doc>& bulk_docs(std::size_t n) {
+  static std::map<std::size_t, std::vector<Doc>> cache;
+  auto& v = cache[n];
+  if (v.empty()) v = make_docs(n);
+  return v;
+}
+
+// ---------------------------------------------------------------- bulk insert
+// Timed: the whole insert (BEGIN, n inserts, COMMIT) and collecting the new ids. Untimed
+// (paused, negligible next to thousands of inserts): emptying the table between iterations.
+
+void bulk_sqler(benchmark::State& state, storage s, std::size_t n) {
+  auto& env = sqler_fixture(dataset::empty_docs, s);
+  auto docs = env.db.collection<Doc>();
+  const auto& data = bulk_docs(n);
+  std::int64_t rows = 0;
+  for (auto _ : state) {
+    auto ids = docs.insert_many(data);
+    benchmark::DoNotOptimize(ids.data());
+    rows = static_cast<std::int64_t>(ids.size());
+    state.PauseTiming();
+    env.db.execute(clear_sql);
+    state.ResumeTiming();
+  }
+  finish(state, rows, static_cast<std::int64_t>(n));
+}
+
+void bulk_raw(benchmark::State& state, storage s, std::size_t n) {
+  auto& env = raw_fixture(dataset::empty_docs, s);
+  sqlite3* db = env.db->get();
+  const auto& data = bulk_docs(n);
+  raw_stmt ins(db, insert_sql);
+  std::string buf;
+  std::int64_t rows = 0;
+  for (auto _ : state) {
+    std::vector<std::int64_t> ids;
+    ids.reserve(data.size());
+    env.db->exec("BEGIN IMMEDIATE");
+    for (const Doc& d : data) {
+      buf.clear();
+      sqler::encode(d, buf);
+      sqlite3_bind_text(ins.get(), 1, buf.data(), static_cast<int>(buf.size()), SQLITE_STATIC);
+      raw_step(ins.get());
+      sqlite3_reset(ins.get());
+      ids.push_back(sqlite3_last_insert_rowid(db));
+    }
+    env.db->exec("COMMIT");
+    benchmark::DoNotOptimize(ids.data());
+    rows = static_cast<std::int64_t>(ids.size());
+    state.PauseTiming();
+    env.db->exec(clear_sql);
+    state.ResumeTiming();
+  }
+  finish(state, rows, static_cast<std::int64_t>(n));
+}
+
+void bulk_cpp(benchmark::State& state, storage s, std::size_t n) {
+  auto& env = cpp_fixture(dataset::empty_docs, s);
+  SQLite::Database& db = *env.db;
+  const auto& data = bulk_docs(n);
+  SQLite::Statement ins(db, std::string(insert_sql));
+  std::string buf;
+  std::int64_t rows = 0;
+  for (auto _ : state) {
+    std::vector<std::int64_t> ids;
+    ids.reserve(data.size());
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    for (const Doc& d : data) {
+      buf.clear();
+      sqler::encode(d, buf);
+      ins.bindNoCopy(1, buf);
+      ins.exec();
+      ins.reset();
+      ids.push_back(db.getLastInsertRowid());
+    }
+    tx.commit();
+    benchmark::DoNotOptimize(ids.data());
+    rows = static_cast<std::int64_t>(ids.size());
+    state.PauseTiming();
+    db.exec(clear_sql);
+    state.ResumeTiming();
+  }
+  finish(state, rows, static_cast<std::int64_t>(n));
+}
+
+// ---------------------------------------------------------------- update one document by id
+// The stored document is replaced by itself (same content), so the data set stays the same
+// however many iterations run; SQLite still writes the row.
+
+void update_sqler(benchmark::State& state, storage s) {
+  auto& env = sqler_fixture(dataset::docs_update, s);
+  auto docs = env.db.collection<Doc>();
+  const auto& data = docs_data();
+  const auto ids = probe_ids(data.size());
+  std::size_t k = 0;
+  for (auto _ : state) {
+    const std::int64_t id = ids[k++ & 4095];
+    docs.update(id, data[static_cast<std::size_t>(id - 1)]);
+  }
+  finish(state, 1, 1);
+}
+
+void update_raw(benchmark::State& state, storage s) {
+  auto& env = raw_fixture(dataset::docs_update, s);
+  sqlite3* db = env.db->get();
+  const auto& data = docs_data();
+  const auto ids = probe_ids(data.size());
+  raw_stmt upd(db, update_sql);
+  std::string buf;
+  std::size_t k = 0;
+  for (auto _ : state) {
+    const std::int64_t id = ids[k++ & 4095];
+    buf.clear();
+    sqler::encode(data[static_cast<std::size_t>(id - 1)], buf);
+    sqlite3_bind_text(upd.get(), 1, buf.data(), static_cast<int>(buf.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(upd.get(), 2, id);
+    raw_step(upd.get());
+    sqlite3_reset(upd.get());
+    if (sqlite3_changes64(db) == 0) throw std::runtime_error("update: no such document");
+  }
+  finish(state, 1, 1);
+}
+
+void update_cpp(benchmark::State& state, storage s) {
+  auto& env = cpp_fixture(dataset::docs_update, s);
+  SQLite::Database& db = *env.db;
+  const auto& data = docs_data();
+  const auto ids = probe_ids(data.size());
+  SQLite::Statement upd(db, std::string(update_sql));
+  std::string buf;
+  std::size_t k = 0;
+  for (auto _ : state) {
+    const std::int64_t id = ids[k++ & 4095];
+    buf.clear();
+    sqler::encode(data[static_cast<std::size_t>(id - 1)], buf);
+    upd.bindNoCopy(1, buf);
+    upd.bind(2, id);
+    const int changed = upd.exec();
+    upd.reset();
+    if (changed == 0) throw std::runtime_error("update: no such document");
+  }
+  finish(state, 1, 1);
+}
+
+[[maybe_unused]] const bool registered = [] {
+  register_case("BM_bulk_insert_10k",
+                {[](auto& st, storage s) { bulk_sqler(st, s, config().bulk_small); },
+                 [](auto& st, storage s) { bulk_raw(st, s, config().bulk_small); },
+                 [](auto& st, storage s) { bulk_cpp(st, s, config().bulk_small); }});
+  register_case("BM_bulk_insert_50k",
+                {[](auto& st, storage s) { bulk_sqler(st, s, config().bulk_large); },
+                 [](auto& st, storage s) { bulk_raw(st, s, config().bulk_large); },
+                 [](auto& st, storage s) { bulk_cpp(st, s, config().bulk_large); }});
+  register_case("BM_update_by_id", {update_sqler, update_raw, update_cpp});
+  return true;
+}();
+
+}  // namespace
+}  // namespace bench
