@@ -1726,11 +1726,10 @@ class connection {
   // The cached statement of a shape (a type with `static constexpr std::string_view sql`).
   template <class Shape>
   lease acquire() {
-    lease l = acquire_slot(shape_slot<Shape>(), Shape::sql);
-    if (hooks_ != nullptr && hooks_->active()) {
-      constexpr bool single = requires { requires Shape::single_row; };
+    constexpr bool single = requires { requires Shape::single_row; };
+    lease l = acquire_slot(shape_slot<Shape>(), Shape::sql);  // one object, returned by NRVO
+    if (hooks_ != nullptr && hooks_->active()) [[unlikely]]
       l.observe(this, single);
-    }
     return l;
   }
 
@@ -1748,14 +1747,23 @@ class connection {
   hook_registry* hooks() const noexcept { return hooks_; }
 
   lease acquire_slot(std::size_t slot, std::string_view sql) {
+    // Hot path, small enough to inline: the shape's statement is cached and idle.
+    if (slot < slots_.size()) [[likely]] {
+      cached* c = slots_[slot].get();
+      if (c != nullptr && !c->busy && c->stmt.handle() != nullptr) [[likely]] {
+        ++stats_.hits;
+        c->busy = true;
+        return lease(&c->stmt, &c->busy, nullptr);
+      }
+    }
+    return acquire_slot_slow(slot, sql);
+  }
+
+  // First use of a shape on this connection, or the shape is busy further up the stack.
+  [[gnu::noinline]] lease acquire_slot_slow(std::size_t slot, std::string_view sql) {
     if (slot >= slots_.size()) slots_.resize(slot + 1);
     if (!slots_[slot]) slots_[slot] = std::make_unique<cached>();
     cached& c = *slots_[slot];  // heap-held: leases keep pointers across slots_ growth
-    if (c.stmt.handle() != nullptr && !c.busy) {
-      ++stats_.hits;
-      c.busy = true;
-      return lease(&c.stmt, &c.busy, nullptr);
-    }
     if (c.stmt.handle() == nullptr) {
       c.stmt = statement(db_, sql, SQLITE_PREPARE_PERSISTENT);
       ++stats_.prepares;
@@ -3115,8 +3123,13 @@ struct keyset_traits {
              id_order_desc<last>) &&
             ...);
   }
-  static constexpr bool one_direction =
-      fields_only && check_direction(std::make_index_sequence<n - 1>{});
+  static consteval bool compute_direction() {
+    if constexpr (fields_only)  // non-field keys have no direction to compare
+      return check_direction(std::make_index_sequence<n - 1>{});
+    else
+      return false;
+  }
+  static constexpr bool one_direction = compute_direction();
 
   template <class T, std::size_t... I>
   static auto node_type(std::index_sequence<I...>)
@@ -3132,9 +3145,16 @@ struct keyset_traits {
     }(std::make_index_sequence<n - 1>{});
   }
   template <std::size_t I>
-  using field = typename order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::field;
-  template <std::size_t I>
-  using field_at = field<I>;
+  using field_at =
+      typename order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::field;
+};
+
+// No order_by at all: after() reports that, rather than failing inside the traits.
+template <>
+struct keyset_traits<> {
+  static constexpr bool ends_with_id = false;
+  static constexpr bool fields_only = false;
+  static constexpr bool one_direction = false;
 };
 
 template <class Builder, class Kind>

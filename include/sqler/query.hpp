@@ -211,8 +211,13 @@ struct keyset_traits {
              id_order_desc<last>) &&
             ...);
   }
-  static constexpr bool one_direction =
-      fields_only && check_direction(std::make_index_sequence<n - 1>{});
+  static consteval bool compute_direction() {
+    if constexpr (fields_only)  // non-field keys have no direction to compare
+      return check_direction(std::make_index_sequence<n - 1>{});
+    else
+      return false;
+  }
+  static constexpr bool one_direction = compute_direction();
 
   template <class T, std::size_t... I>
   static auto node_type(std::index_sequence<I...>)
@@ -228,9 +233,16 @@ struct keyset_traits {
     }(std::make_index_sequence<n - 1>{});
   }
   template <std::size_t I>
-  using field = typename order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::field;
-  template <std::size_t I>
-  using field_at = field<I>;
+  using field_at =
+      typename order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::field;
+};
+
+// No order_by at all: after() reports that, rather than failing inside the traits.
+template <>
+struct keyset_traits<> {
+  static constexpr bool ends_with_id = false;
+  static constexpr bool fields_only = false;
+  static constexpr bool one_direction = false;
 };
 
 template <class Builder, class Kind>

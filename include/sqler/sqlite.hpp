@@ -313,11 +313,10 @@ class connection {
   // The cached statement of a shape (a type with `static constexpr std::string_view sql`).
   template <class Shape>
   lease acquire() {
-    lease l = acquire_slot(shape_slot<Shape>(), Shape::sql);
-    if (hooks_ != nullptr && hooks_->active()) {
-      constexpr bool single = requires { requires Shape::single_row; };
+    constexpr bool single = requires { requires Shape::single_row; };
+    lease l = acquire_slot(shape_slot<Shape>(), Shape::sql);  // one object, returned by NRVO
+    if (hooks_ != nullptr && hooks_->active()) [[unlikely]]
       l.observe(this, single);
-    }
     return l;
   }
 
@@ -335,14 +334,23 @@ class connection {
   hook_registry* hooks() const noexcept { return hooks_; }
 
   lease acquire_slot(std::size_t slot, std::string_view sql) {
+    // Hot path, small enough to inline: the shape's statement is cached and idle.
+    if (slot < slots_.size()) [[likely]] {
+      cached* c = slots_[slot].get();
+      if (c != nullptr && !c->busy && c->stmt.handle() != nullptr) [[likely]] {
+        ++stats_.hits;
+        c->busy = true;
+        return lease(&c->stmt, &c->busy, nullptr);
+      }
+    }
+    return acquire_slot_slow(slot, sql);
+  }
+
+  // First use of a shape on this connection, or the shape is busy further up the stack.
+  [[gnu::noinline]] lease acquire_slot_slow(std::size_t slot, std::string_view sql) {
     if (slot >= slots_.size()) slots_.resize(slot + 1);
     if (!slots_[slot]) slots_[slot] = std::make_unique<cached>();
     cached& c = *slots_[slot];  // heap-held: leases keep pointers across slots_ growth
-    if (c.stmt.handle() != nullptr && !c.busy) {
-      ++stats_.hits;
-      c.busy = true;
-      return lease(&c.stmt, &c.busy, nullptr);
-    }
     if (c.stmt.handle() == nullptr) {
       c.stmt = statement(db_, sql, SQLITE_PREPARE_PERSISTENT);
       ++stats_.prepares;

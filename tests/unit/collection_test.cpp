@@ -3,6 +3,8 @@
 // Every test runs against an in-memory database and against a file.
 #include <gtest/gtest.h>
 
+#include "../support/temp_db_file.hpp"
+
 #include <unistd.h>
 
 #include <array>
@@ -47,34 +49,7 @@ struct Note {
   std::string text;
 };
 
-// A database file of its own per test, removed with its WAL side files afterwards.
-class temp_db_file {
- public:
-  temp_db_file() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "sqler_collection_";
-    if (info != nullptr) name += std::string(info->test_suite_name()) + "_" + info->name();
-    for (char& c : name)
-      if (c == '/') c = '_';
-    name += "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".db";
-    path_ = (std::filesystem::temp_directory_path() / name).string();
-    remove_files();
-  }
-  temp_db_file(const temp_db_file&) = delete;
-  temp_db_file& operator=(const temp_db_file&) = delete;
-  ~temp_db_file() { remove_files(); }
-
-  const std::string& path() const noexcept { return path_; }
-
- private:
-  void remove_files() const {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-      std::filesystem::remove(path_ + suffix, ec);
-  }
-  std::string path_;
-};
+using sqler_test::temp_db_file;
 
 enum class storage { memory, file };
 

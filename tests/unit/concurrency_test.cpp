@@ -5,6 +5,8 @@
 // SQLER_STRESS_REPEAT=20 runs the 8 x 500 counter test 20 times in a row (default: once).
 #include <gtest/gtest.h>
 
+#include "../support/temp_db_file.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,28 +40,7 @@ struct Pair {
 constexpr int thread_count = 8;
 constexpr int increments_per_thread = 500;
 
-// A fresh database file in the temp directory, removed with its WAL files afterwards.
-class temp_db_file {
- public:
-  temp_db_file() {
-    static std::atomic<int> serial{0};
-    path_ = (std::filesystem::temp_directory_path() /
-             ("sqler_concurrency_" + std::to_string(::getpid()) + "_" +
-              std::to_string(serial.fetch_add(1)) + ".db"))
-                .string();
-    remove_all();
-  }
-  ~temp_db_file() { remove_all(); }
-  const std::string& path() const { return path_; }
-
- private:
-  void remove_all() {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-      std::filesystem::remove(path_ + suffix, ec);
-  }
-  std::string path_;
-};
+using sqler_test::temp_db_file;
 
 int stress_repeat() {
   const char* env = std::getenv("SQLER_STRESS_REPEAT");

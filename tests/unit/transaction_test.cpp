@@ -2,6 +2,8 @@
 // works through savepoints, and misuse or SQLite failures surface as sqler::error.
 #include <gtest/gtest.h>
 
+#include "../support/temp_db_file.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -32,33 +34,7 @@ struct Entry {
   double amount = 0;
 };
 
-class temp_db_file {
- public:
-  temp_db_file() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "sqler_transaction_";
-    if (info != nullptr) name += std::string(info->test_suite_name()) + "_" + info->name();
-    for (char& c : name)
-      if (c == '/') c = '_';
-    name += "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".db";
-    path_ = (std::filesystem::temp_directory_path() / name).string();
-    remove_files();
-  }
-  temp_db_file(const temp_db_file&) = delete;
-  temp_db_file& operator=(const temp_db_file&) = delete;
-  ~temp_db_file() { remove_files(); }
-
-  const std::string& path() const noexcept { return path_; }
-
- private:
-  void remove_files() const {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-      std::filesystem::remove(path_ + suffix, ec);
-  }
-  std::string path_;
-};
+using sqler_test::temp_db_file;
 
 enum class storage { memory, file };
 
