@@ -3123,13 +3123,14 @@ struct keyset_traits {
              id_order_desc<last>) &&
             ...);
   }
+  template <std::size_t N>  // a template, so clang evaluates it only once the class is complete
   static consteval bool compute_direction() {
     if constexpr (fields_only)  // non-field keys have no direction to compare
-      return check_direction(std::make_index_sequence<n - 1>{});
+      return check_direction(std::make_index_sequence<N - 1>{});
     else
       return false;
   }
-  static constexpr bool one_direction = compute_direction();
+  static constexpr bool one_direction = compute_direction<n>();
 
   template <class T, std::size_t... I>
   static auto node_type(std::index_sequence<I...>)
