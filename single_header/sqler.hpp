@@ -1728,18 +1728,15 @@ class connection {
   lease acquire() {
     constexpr bool single = requires { requires Shape::single_row; };
     lease l = acquire_slot(shape_slot<Shape>(), Shape::sql);  // one object, returned by NRVO
-    if (hooks_ != nullptr && hooks_->active()) [[unlikely]]
+    if (observed()) [[unlikely]]
       l.observe(this, single);
     return l;
   }
 
   // A one-off statement (not cached) that still reports to query hooks.
   lease acquire_oneoff(std::string_view sql) {
-    auto own = std::make_unique<statement>(db_, sql);
-    ++stats_.prepares;
-    statement* raw = own.get();
-    lease l(raw, nullptr, std::move(own));
-    if (hooks_ != nullptr && hooks_->active()) l.observe(this, false);
+    lease l = private_lease(sql);
+    if (observed()) l.observe(this, false);
     return l;
   }
 
@@ -1771,16 +1768,7 @@ class connection {
       return lease(&c.stmt, &c.busy, nullptr);
     }
     // In use further up the stack: a private statement, finalized when the lease ends.
-    auto own = std::make_unique<statement>(db_, sql);
-    ++stats_.prepares;
-    statement* raw = own.get();
-    return lease(raw, nullptr, std::move(own));
-  }
-
-  // A one-off statement, not cached.
-  statement prepare(std::string_view sql) {
-    ++stats_.prepares;
-    return statement(db_, sql);
+    return private_lease(sql);
   }
 
   const cache_stats& stats() const noexcept { return stats_; }
@@ -1815,6 +1803,16 @@ class connection {
   cache_stats stats_;
   std::string encode_buffer_;
   int tx_depth_ = 0;
+  bool observed() const noexcept { return hooks_ != nullptr && hooks_->active(); }
+
+  // A statement of the lease's own, not cached; finalized when the lease ends.
+  lease private_lease(std::string_view sql) {
+    auto own = std::make_unique<statement>(db_, sql);
+    ++stats_.prepares;
+    statement* raw = own.get();
+    return lease(raw, nullptr, std::move(own));
+  }
+
   hook_registry* hooks_ = nullptr;
   writer_queue* writers_ = nullptr;
   int busy_timeout_ms_ = 0;
@@ -1864,10 +1862,7 @@ class db_state {
       : path_(std::move(path)), flags_(open_flags), opts_(opts), single_(shared_single),
         serial_(next_serial()) {
     // Open one connection now so a bad path fails at open(), not at first use.
-    auto first = std::make_unique<connection>(path_, flags_, opts_);
-    first->set_hooks(&hooks_);
-    if (!single_) first->set_writer_queue(&writers_);
-    conns_.emplace_back(std::this_thread::get_id(), std::move(first));
+    conns_.emplace_back(std::this_thread::get_id(), open_connection());
   }
 
   // The calling thread's connection. A few recently used (database, connection) pairs are
@@ -1912,6 +1907,13 @@ class db_state {
     return counter.fetch_add(1, std::memory_order_relaxed) + 1;
   }
 
+  std::unique_ptr<connection> open_connection() {
+    auto c = std::make_unique<connection>(path_, flags_, opts_);
+    c->set_hooks(&hooks_);
+    if (!single_) c->set_writer_queue(&writers_);  // one connection needs no queue
+    return c;
+  }
+
   connection& conn_slow() {
     const auto me = std::this_thread::get_id();
     connection* found = nullptr;
@@ -1920,10 +1922,8 @@ class db_state {
       for (auto& [tid, c] : conns_)
         if (tid == me) found = c.get();
       if (found == nullptr) {
-        conns_.emplace_back(me, std::make_unique<connection>(path_, flags_, opts_));
+        conns_.emplace_back(me, open_connection());
         found = conns_.back().second.get();
-        found->set_hooks(&hooks_);
-        found->set_writer_queue(&writers_);
       }
     }
     auto& cache = tls_cache();
@@ -3110,18 +3110,20 @@ struct keyset_node {
 template <class... Keys>
 struct keyset_traits {
   static constexpr std::size_t n = sizeof...(Keys);
+  template <std::size_t I>
+  using key = order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>;
+  template <std::size_t I>
+  using field_at = typename key<I>::field;
   using last = std::tuple_element_t<n - 1, std::tuple<Keys...>>;
   static constexpr bool ends_with_id = n > 0 && is_id_order_key<last>;
   template <std::size_t... I>
   static consteval bool check_fields(std::index_sequence<I...>) {
-    return (order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::is_field_key && ...);
+    return (key<I>::is_field_key && ...);
   }
   static constexpr bool fields_only = check_fields(std::make_index_sequence<n - 1>{});
   template <std::size_t... I>
   static consteval bool check_direction(std::index_sequence<I...>) {
-    return ((order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::desc ==
-             id_order_desc<last>) &&
-            ...);
+    return ((key<I>::desc == id_order_desc<last>) && ...);
   }
   template <std::size_t N>  // a template, so clang evaluates it only once the class is complete
   static consteval bool compute_direction() {
@@ -3134,8 +3136,7 @@ struct keyset_traits {
 
   template <class T, std::size_t... I>
   static auto node_type(std::index_sequence<I...>)
-      -> keyset_node<T, id_order_desc<last>,
-                     typename order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::field...>;
+      -> keyset_node<T, id_order_desc<last>, field_at<I>...>;
   template <class T>
   using node = decltype(node_type<T>(std::make_index_sequence<n - 1>{}));
 
@@ -3145,9 +3146,6 @@ struct keyset_traits {
       return node<T>{{to_param<typename field_at<I>::value_type>(field_at<I>::get(doc))...}, id};
     }(std::make_index_sequence<n - 1>{});
   }
-  template <std::size_t I>
-  using field_at =
-      typename order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::field;
 };
 
 // No order_by at all: after() reports that, rather than failing inside the traits.
@@ -3209,8 +3207,9 @@ class query {
   }
 
   // Keyset pagination: the rows that come after `last` (a row of the previous page) in this
-  // query's order. Needs order_by on fields, all in one direction; `_id` breaks ties.
-  // users.find(p).order_by(age.asc()).limit(20) -> next page: .after(page.back()).
+  // query's order. Needs order_by on fields, all in one direction, ending with sqler::doc_id:
+  // q = users.find(p).order_by(age.asc(), sqler::doc_id.asc()).limit(20); next page:
+  // q.after(page.back()) with page from q.all_versioned().
   auto after(const versioned<T>& last) const { return after(last.value, last.id); }
 
   auto after(const T& last, std::int64_t last_id) const {
@@ -3606,14 +3605,21 @@ const void* type_tag() noexcept {
   return &tag;
 }
 
+// Records T as visited; false when it already was (reference graphs may have cycles).
+template <class T>
+bool first_visit(std::vector<const void*>& seen) {
+  if (std::find(seen.begin(), seen.end(), type_tag<T>()) != seen.end()) return false;
+  seen.push_back(type_tag<T>());
+  return true;
+}
+
 // Creates the table of every document type T can reference (through sqler::ref<X> anywhere
 // in its members, transitively), so filters through refs and hydration always find a table.
 template <class M>
 void create_ref_tables(connection& c, std::vector<const void*>& seen) {
   if constexpr (is_ref<M>) {
     using X = typename M::element_type;
-    if (std::find(seen.begin(), seen.end(), type_tag<M>()) != seen.end()) return;
-    seen.push_back(type_tag<M>());
+    if (!first_visit<M>(seen)) return;
     c.exec(create_table_shape<X>::sql);
     create_ref_tables<X>(c, seen);
   } else if constexpr (is_optional<M> || is_vector<M> || is_std_array<M>) {
@@ -3621,8 +3627,7 @@ void create_ref_tables(connection& c, std::vector<const void*>& seen) {
   } else if constexpr (is_string_map<M>) {
     create_ref_tables<typename M::mapped_type>(c, seen);
   } else if constexpr (reflectable<M> && !json_convertible<M>) {
-    if (std::find(seen.begin(), seen.end(), type_tag<M>()) != seen.end()) return;
-    seen.push_back(type_tag<M>());
+    if (!first_visit<M>(seen)) return;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (create_ref_tables<member_type<M, I>>(c, seen), ...);
     }(std::make_index_sequence<member_count<M>>{});

@@ -113,14 +113,21 @@ const void* type_tag() noexcept {
   return &tag;
 }
 
+// Records T as visited; false when it already was (reference graphs may have cycles).
+template <class T>
+bool first_visit(std::vector<const void*>& seen) {
+  if (std::find(seen.begin(), seen.end(), type_tag<T>()) != seen.end()) return false;
+  seen.push_back(type_tag<T>());
+  return true;
+}
+
 // Creates the table of every document type T can reference (through sqler::ref<X> anywhere
 // in its members, transitively), so filters through refs and hydration always find a table.
 template <class M>
 void create_ref_tables(connection& c, std::vector<const void*>& seen) {
   if constexpr (is_ref<M>) {
     using X = typename M::element_type;
-    if (std::find(seen.begin(), seen.end(), type_tag<M>()) != seen.end()) return;
-    seen.push_back(type_tag<M>());
+    if (!first_visit<M>(seen)) return;
     c.exec(create_table_shape<X>::sql);
     create_ref_tables<X>(c, seen);
   } else if constexpr (is_optional<M> || is_vector<M> || is_std_array<M>) {
@@ -128,8 +135,7 @@ void create_ref_tables(connection& c, std::vector<const void*>& seen) {
   } else if constexpr (is_string_map<M>) {
     create_ref_tables<typename M::mapped_type>(c, seen);
   } else if constexpr (reflectable<M> && !json_convertible<M>) {
-    if (std::find(seen.begin(), seen.end(), type_tag<M>()) != seen.end()) return;
-    seen.push_back(type_tag<M>());
+    if (!first_visit<M>(seen)) return;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (create_ref_tables<member_type<M, I>>(c, seen), ...);
     }(std::make_index_sequence<member_count<M>>{});

@@ -198,18 +198,20 @@ struct keyset_node {
 template <class... Keys>
 struct keyset_traits {
   static constexpr std::size_t n = sizeof...(Keys);
+  template <std::size_t I>
+  using key = order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>;
+  template <std::size_t I>
+  using field_at = typename key<I>::field;
   using last = std::tuple_element_t<n - 1, std::tuple<Keys...>>;
   static constexpr bool ends_with_id = n > 0 && is_id_order_key<last>;
   template <std::size_t... I>
   static consteval bool check_fields(std::index_sequence<I...>) {
-    return (order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::is_field_key && ...);
+    return (key<I>::is_field_key && ...);
   }
   static constexpr bool fields_only = check_fields(std::make_index_sequence<n - 1>{});
   template <std::size_t... I>
   static consteval bool check_direction(std::index_sequence<I...>) {
-    return ((order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::desc ==
-             id_order_desc<last>) &&
-            ...);
+    return ((key<I>::desc == id_order_desc<last>) && ...);
   }
   template <std::size_t N>  // a template, so clang evaluates it only once the class is complete
   static consteval bool compute_direction() {
@@ -222,8 +224,7 @@ struct keyset_traits {
 
   template <class T, std::size_t... I>
   static auto node_type(std::index_sequence<I...>)
-      -> keyset_node<T, id_order_desc<last>,
-                     typename order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::field...>;
+      -> keyset_node<T, id_order_desc<last>, field_at<I>...>;
   template <class T>
   using node = decltype(node_type<T>(std::make_index_sequence<n - 1>{}));
 
@@ -233,9 +234,6 @@ struct keyset_traits {
       return node<T>{{to_param<typename field_at<I>::value_type>(field_at<I>::get(doc))...}, id};
     }(std::make_index_sequence<n - 1>{});
   }
-  template <std::size_t I>
-  using field_at =
-      typename order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>::field;
 };
 
 // No order_by at all: after() reports that, rather than failing inside the traits.
@@ -297,8 +295,9 @@ class query {
   }
 
   // Keyset pagination: the rows that come after `last` (a row of the previous page) in this
-  // query's order. Needs order_by on fields, all in one direction; `_id` breaks ties.
-  // users.find(p).order_by(age.asc()).limit(20) -> next page: .after(page.back()).
+  // query's order. Needs order_by on fields, all in one direction, ending with sqler::doc_id:
+  // q = users.find(p).order_by(age.asc(), sqler::doc_id.asc()).limit(20); next page:
+  // q.after(page.back()) with page from q.all_versioned().
   auto after(const versioned<T>& last) const { return after(last.value, last.id); }
 
   auto after(const T& last, std::int64_t last_id) const {

@@ -315,18 +315,15 @@ class connection {
   lease acquire() {
     constexpr bool single = requires { requires Shape::single_row; };
     lease l = acquire_slot(shape_slot<Shape>(), Shape::sql);  // one object, returned by NRVO
-    if (hooks_ != nullptr && hooks_->active()) [[unlikely]]
+    if (observed()) [[unlikely]]
       l.observe(this, single);
     return l;
   }
 
   // A one-off statement (not cached) that still reports to query hooks.
   lease acquire_oneoff(std::string_view sql) {
-    auto own = std::make_unique<statement>(db_, sql);
-    ++stats_.prepares;
-    statement* raw = own.get();
-    lease l(raw, nullptr, std::move(own));
-    if (hooks_ != nullptr && hooks_->active()) l.observe(this, false);
+    lease l = private_lease(sql);
+    if (observed()) l.observe(this, false);
     return l;
   }
 
@@ -358,16 +355,7 @@ class connection {
       return lease(&c.stmt, &c.busy, nullptr);
     }
     // In use further up the stack: a private statement, finalized when the lease ends.
-    auto own = std::make_unique<statement>(db_, sql);
-    ++stats_.prepares;
-    statement* raw = own.get();
-    return lease(raw, nullptr, std::move(own));
-  }
-
-  // A one-off statement, not cached.
-  statement prepare(std::string_view sql) {
-    ++stats_.prepares;
-    return statement(db_, sql);
+    return private_lease(sql);
   }
 
   const cache_stats& stats() const noexcept { return stats_; }
@@ -402,6 +390,16 @@ class connection {
   cache_stats stats_;
   std::string encode_buffer_;
   int tx_depth_ = 0;
+  bool observed() const noexcept { return hooks_ != nullptr && hooks_->active(); }
+
+  // A statement of the lease's own, not cached; finalized when the lease ends.
+  lease private_lease(std::string_view sql) {
+    auto own = std::make_unique<statement>(db_, sql);
+    ++stats_.prepares;
+    statement* raw = own.get();
+    return lease(raw, nullptr, std::move(own));
+  }
+
   hook_registry* hooks_ = nullptr;
   writer_queue* writers_ = nullptr;
   int busy_timeout_ms_ = 0;

@@ -22,10 +22,7 @@ class db_state {
       : path_(std::move(path)), flags_(open_flags), opts_(opts), single_(shared_single),
         serial_(next_serial()) {
     // Open one connection now so a bad path fails at open(), not at first use.
-    auto first = std::make_unique<connection>(path_, flags_, opts_);
-    first->set_hooks(&hooks_);
-    if (!single_) first->set_writer_queue(&writers_);
-    conns_.emplace_back(std::this_thread::get_id(), std::move(first));
+    conns_.emplace_back(std::this_thread::get_id(), open_connection());
   }
 
   // The calling thread's connection. A few recently used (database, connection) pairs are
@@ -70,6 +67,13 @@ class db_state {
     return counter.fetch_add(1, std::memory_order_relaxed) + 1;
   }
 
+  std::unique_ptr<connection> open_connection() {
+    auto c = std::make_unique<connection>(path_, flags_, opts_);
+    c->set_hooks(&hooks_);
+    if (!single_) c->set_writer_queue(&writers_);  // one connection needs no queue
+    return c;
+  }
+
   connection& conn_slow() {
     const auto me = std::this_thread::get_id();
     connection* found = nullptr;
@@ -78,10 +82,8 @@ class db_state {
       for (auto& [tid, c] : conns_)
         if (tid == me) found = c.get();
       if (found == nullptr) {
-        conns_.emplace_back(me, std::make_unique<connection>(path_, flags_, opts_));
+        conns_.emplace_back(me, open_connection());
         found = conns_.back().second.get();
-        found->set_hooks(&hooks_);
-        found->set_writer_queue(&writers_);
       }
     }
     auto& cache = tls_cache();
