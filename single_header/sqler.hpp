@@ -1581,7 +1581,7 @@ T read_column(const statement& s, int c) {
     return read_column<typename T::value_type>(s, c);
   } else if constexpr (std::is_same_v<T, bool>) {
     return s.column_int64(c) != 0;
-  } else if constexpr (std::is_integral_v<T>) {
+  } else if constexpr (std::is_integral_v<T> || std::is_enum_v<T>) {
     return static_cast<T>(s.column_int64(c));
   } else if constexpr (std::is_floating_point_v<T>) {
     return static_cast<T>(s.column_double(c));
@@ -1689,6 +1689,10 @@ class connection {
       throw error(rc, std::move(msg));
     }
     sqlite3_extended_result_codes(db_, 1);
+    // "name" always means an identifier: a misspelt column must be an error, never a silently
+    // compared string literal (SQLite's legacy double-quoted-string fallback).
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
     sqlite3_busy_timeout(db_, opts.busy_timeout_ms);
     busy_timeout_ms_ = opts.busy_timeout_ms;
     if (opts.wal && !opts.read_only) {
@@ -1953,6 +1957,120 @@ class db_state {
 // a message that starts "sqler:" and says what to write instead.
 
 #include <initializer_list>
+
+// ---- begin sqler/promoted.hpp ----
+// sqler/promoted.hpp - promoted members: scalar members that also live in a real, typed column.
+//
+//   template <> struct sqler::promoted<User> : sqler::columns<&User::email, &User::age> {};
+//
+// Each promoted member becomes a VIRTUAL generated column over the JSON document
+// ("email" TEXT GENERATED ALWAYS AS (json_extract(data,'$.email')) VIRTUAL). The document stays
+// the single source of truth, so loading round-trips without any extra work; filters, order_by,
+// aggregates and ensure_index on the member use the column, and an index on it is a plain
+// column index. Tables created before a member was promoted get the column added on open.
+
+
+
+namespace sqler {
+
+// The list of promoted members of a document type (top-level members only).
+template <auto... Ms>
+struct columns {};
+
+// Specialise to promote members of T: struct sqler::promoted<T> : sqler::columns<&T::m...> {}.
+template <class T>
+struct promoted : columns<> {};
+
+namespace detail {
+
+template <class C>
+struct scalar_of {
+  using type = C;
+};
+template <class C>
+struct scalar_of<std::optional<C>> {
+  using type = C;
+};
+
+template <auto... Ms>
+consteval std::size_t promoted_count_of(const columns<Ms...>*) {
+  return sizeof...(Ms);
+}
+
+template <auto M, auto... Ms>
+consteval bool promoted_has(const columns<Ms...>*) {
+  using P = std::remove_cv_t<decltype(M)>;
+  return ([] {
+    if constexpr (std::is_same_v<std::remove_cv_t<decltype(Ms)>, P>)
+      return Ms == M;
+    else
+      return false;
+  }() || ...);
+}
+
+template <class T>
+inline constexpr std::size_t promoted_count =
+    promoted_count_of(static_cast<const promoted<T>*>(nullptr));
+
+// Is the top-level member M of T promoted?
+template <class T, auto M>
+inline constexpr bool is_promoted = promoted_has<M>(static_cast<const promoted<T>*>(nullptr));
+
+// The column's declared type: its affinity makes comparisons and index lookups behave like
+// the member's C++ type.
+template <class M>
+consteval auto column_type() {
+  using U = typename scalar_of<M>::type;
+  if constexpr (std::is_same_v<U, bool> || std::is_integral_v<U> || std::is_enum_v<U>)
+    return fixed_string{"INTEGER"};
+  else if constexpr (std::is_floating_point_v<U>)
+    return fixed_string{"REAL"};
+  else
+    return fixed_string{"TEXT"};
+}
+
+template <class T, auto M>
+consteval auto promoted_column_name() {
+  return to_fixed<member_name_holder<T, member_index_of(M)>>();
+}
+
+template <class T, auto M>
+consteval bool promoted_member_ok() {
+  using C = std::remove_cvref_t<decltype(std::declval<T&>().*M)>;
+  using U = typename scalar_of<C>::type;
+  return std::is_arithmetic_v<U> || std::is_enum_v<U> || std::is_same_v<U, std::string>;
+}
+
+// ", "email" TEXT GENERATED ALWAYS AS (json_extract(data,'$.email')) VIRTUAL" for one member.
+template <class T, auto M>
+consteval auto promoted_column_ddl() {
+  constexpr std::string_view name = member_name_holder<T, member_index_of(M)>::value;
+  static_assert(name != "_id" && name != "_version" && name != "data",
+                "sqler: promoted<T>: a promoted member cannot be named _id, _version or data "
+                "(those are the table's own columns)");
+  static_assert(promoted_member_ok<T, M>(),
+                "sqler: promoted<T>: only scalar members (numbers, bool, enums, std::string, or "
+                "std::optional of those) can be promoted to a column");
+  using C = std::remove_cvref_t<decltype(std::declval<T&>().*M)>;
+  return concat(fixed_string{"\""}, promoted_column_name<T, M>(), fixed_string{"\" "},
+                column_type<C>(), fixed_string{" GENERATED ALWAYS AS (json_extract(data,'$."},
+                promoted_column_name<T, M>(), fixed_string{"')) VIRTUAL"});
+}
+
+template <class T, auto... Ms>
+consteval auto promoted_columns_ddl(const columns<Ms...>*) {
+  return concat(fixed_string{""}, concat(fixed_string{", "}, promoted_column_ddl<T, Ms>())...);
+}
+
+// Everything the CREATE TABLE of T adds after its own three columns.
+template <class T>
+consteval auto promoted_ddl() {
+  return promoted_columns_ddl<T>(static_cast<const promoted<T>*>(nullptr));
+}
+
+}  // namespace detail
+}  // namespace sqler
+// ---- end sqler/promoted.hpp ----
 
 // ---- begin sqler/render.hpp ----
 // sqler/render.hpp - how expression trees are spelled in SQL.
@@ -2520,7 +2638,108 @@ struct contains_all_node {
   void bind(statement& s, int base) const { s.bind_text(base, list); }
 };
 
+// String tests on a string member. starts_with is the range [prefix, prefix + "\xFF"): text
+// compares bytewise and 0xFF never occurs in UTF-8, so exactly the strings with that prefix
+// fall inside, and the range can be answered from an index on the member.
+enum class string_test { prefix, suffix, nocase };
+
+template <class F, string_test Test>
+struct string_node {
+  SQLER_DETAIL_PREDICATE_TRAITS;
+  static constexpr std::size_t params = Test == string_test::prefix ? 2 : 1;
+  using root = typename F::root;
+  std::string text;
+
+  template <class D, std::size_t Depth, std::size_t P0>
+  static consteval auto render() {
+    constexpr auto f = F::template render<D, Depth, P0>();
+    constexpr auto p = D::template placeholder<P0>();
+    if constexpr (Test == string_test::prefix)
+      return concat(fixed_string{"("}, f, fixed_string{" >= "}, p, fixed_string{" AND "}, f,
+                    fixed_string{" < "}, D::template placeholder<P0 + 1>(), fixed_string{")"});
+    else if constexpr (Test == string_test::suffix)
+      return concat(fixed_string{"substr("}, f, fixed_string{", length("}, f,
+                    fixed_string{") - length("}, p, fixed_string{") + 1) = "}, p);
+    else
+      return concat(f, fixed_string{" = "}, p, fixed_string{" COLLATE NOCASE"});
+  }
+  std::string upper;  // prefix + "\xFF", the range's end (prefix test only)
+
+  void bind(statement& s, int base) const {
+    s.bind_text(base, text);
+    if constexpr (Test == string_test::prefix) s.bind_text(base + 1, upper);
+  }
+};
+
 #undef SQLER_DETAIL_PREDICATE_TRAITS
+
+// Arithmetic over numeric operands: (f * 2 + 5), usable in comparisons and in set(). Integer
+// operands give an integer (SQLite divides integers like C++ does); anything else a double.
+template <class Op, class L, class R>
+struct arith_node {
+  static constexpr bool is_operand = true;
+  static constexpr std::size_t params = L::params + R::params;
+  using root = common_root<L, R>;
+  using value_type =
+      std::conditional_t<std::is_integral_v<typename L::value_type> &&
+                             std::is_integral_v<typename R::value_type>,
+                         std::int64_t, double>;
+  using member_type = value_type;
+  L lhs;
+  R rhs;
+
+  template <class D, std::size_t Depth, std::size_t P0>
+  static consteval auto render() {
+    return concat(fixed_string{"("}, L::template render<D, Depth, P0>(), Op::text,
+                  R::template render<D, Depth, P0 + L::params>(), fixed_string{")"});
+  }
+  void bind(statement& s, int base) const {
+    lhs.bind(s, base);
+    rhs.bind(s, base + static_cast<int>(L::params));
+  }
+};
+
+struct add_op { static constexpr fixed_string text{" + "}; };
+struct sub_op { static constexpr fixed_string text{" - "}; };
+struct mul_op { static constexpr fixed_string text{" * "}; };
+struct div_op { static constexpr fixed_string text{" / "}; };
+
+// A bound number inside arithmetic: it needs a value_type to type the result.
+template <class N>
+struct bound_number : bound<N> {
+  using value_type = N;
+};
+
+template <class X>
+consteval bool arith_operand_ok() {
+  if constexpr (operand<X>)
+    return kind_of<typename X::value_type>() == value_kind::number;
+  else
+    return std::is_arithmetic_v<X> && !std::is_same_v<X, bool>;
+}
+
+template <class X>
+auto as_arith_operand(const X& x) {
+  if constexpr (operand<X>)
+    return x;
+  else if constexpr (std::is_integral_v<X>)
+    return bound_number<std::int64_t>{{static_cast<std::int64_t>(x)}};
+  else
+    return bound_number<double>{{static_cast<double>(x)}};
+}
+
+template <class Op, class L, class R>
+auto make_arith(const L& l, const R& r) {
+  static_assert(arith_operand_ok<L>() && arith_operand_ok<R>(),
+                "sqler: + - * / need numeric fields or numbers on both sides");
+  if constexpr (arith_operand_ok<L>() && arith_operand_ok<R>()) {
+    using A = decltype(as_arith_operand(l));
+    using B = decltype(as_arith_operand(r));
+    static_assert(same_root<A, B>(),
+                  "sqler: arithmetic: both fields must belong to the same document type");
+    return arith_node<Op, A, B>{as_arith_operand(l), as_arith_operand(r)};
+  }
+}
 
 // json_array_length of an array member: compares like a number.
 template <class F>
@@ -2586,9 +2805,17 @@ struct field_t {
   static constexpr bool nullable = detail::chain_has_optional<Ms...>();
   static constexpr auto path = detail::json_path<Ms...>();
 
+  // A promoted member (sqler::promoted<T>) is its own column in the document's table.
+  static constexpr bool promoted_column =
+      sizeof...(Ms) == 1 && detail::is_promoted<root, std::get<0>(std::make_tuple(Ms...))>;
+
   template <class D, std::size_t Depth, std::size_t P0>
   static consteval auto render() {
-    return D::template extract<Depth, path>();
+    if constexpr (Depth == 0 && promoted_column)
+      return D::template quote_identifier<
+          detail::promoted_column_name<root, std::get<0>(std::make_tuple(Ms...))>()>();
+    else
+      return D::template extract<Depth, path>();
   }
   void bind(detail::statement&, int) const noexcept {}
 
@@ -2609,6 +2836,8 @@ struct field_t {
   auto in(std::initializer_list<V> values) const {
     return in_range(values);
   }
+  // in({}) - an empty list, which matches no document.
+  auto in(std::initializer_list<value_type> values) const { return in_range(values); }
   template <class Range>
   auto in_range(const Range& values) const {
     using V = std::remove_cvref_t<decltype(*std::begin(values))>;
@@ -2647,6 +2876,11 @@ struct field_t {
     return detail::like_escape_node<field_t>{std::string(std::string_view(pattern)),
                                              std::string(1, escape)};
   }
+
+  // Case-sensitive prefix and suffix tests, and equality ignoring ASCII case.
+  auto starts_with(std::string_view prefix) const { return text_test<detail::string_test::prefix>(prefix); }
+  auto ends_with(std::string_view suffix) const { return text_test<detail::string_test::suffix>(suffix); }
+  auto iequals(std::string_view text) const { return text_test<detail::string_test::nocase>(text); }
 
   constexpr auto is_null() const noexcept {
     static_assert(nullable,
@@ -2727,6 +2961,17 @@ struct field_t {
   }
 
  private:
+  template <detail::string_test Test>
+  auto text_test(std::string_view text) const {
+    static_assert(std::is_same_v<value_type, std::string>,
+                  "sqler: starts_with/ends_with/iequals need a std::string member (or "
+                  "std::optional<std::string>)");
+    if constexpr (Test == detail::string_test::prefix)
+      return detail::string_node<field_t, Test>{std::string(text), std::string(text) + '\xFF'};
+    else
+      return detail::string_node<field_t, Test>{std::string(text), {}};
+  }
+
   static constexpr bool is_array = detail::kind_of<member_type>() == detail::value_kind::array;
   using element_type = typename detail::element_of<value_type>::type;
 };
@@ -2765,6 +3010,19 @@ SQLER_DETAIL_COMPARISON(>, gt_op)
 SQLER_DETAIL_COMPARISON(>=, ge_op)
 #undef SQLER_DETAIL_COMPARISON
 
+#define SQLER_DETAIL_ARITHMETIC(OP, NODE)                                        \
+  template <class L, class R>                                                    \
+    requires(detail::operand<L> || detail::operand<R>)                           \
+  auto operator OP(const L& l, const R& r) {                                     \
+    return detail::make_arith<detail::NODE>(l, r);                               \
+  }
+
+SQLER_DETAIL_ARITHMETIC(+, add_op)
+SQLER_DETAIL_ARITHMETIC(-, sub_op)
+SQLER_DETAIL_ARITHMETIC(*, mul_op)
+SQLER_DETAIL_ARITHMETIC(/, div_op)
+#undef SQLER_DETAIL_ARITHMETIC
+
 template <detail::predicate A, detail::predicate B>
 constexpr auto operator&&(const A& a, const B& b) {
   static_assert(detail::same_root<A, B>(),
@@ -2786,6 +3044,271 @@ constexpr auto operator!(const A& a) {
 
 }  // namespace sqler
 // ---- end sqler/expr.hpp ----
+
+// ---- begin sqler/integrity.hpp ----
+// sqler/integrity.hpp - what refers to a document, and what to do about it on delete.
+//
+// Every collection records in `sqler_refs` which tables its documents can reference (known at
+// compile time from its sqler::ref<X> members, however deeply nested). Removing a document
+// looks for referrers only in the tables registered as referring to its table, with
+// json_tree, so refs inside arrays and sub-objects are found too. The policies:
+//   restrict  (default) throw sqler::referential_error naming the referrers; nothing changes
+//   set_null  rewrite every referring ref to null (array slots stay, as null)
+//   cascade   delete the referrers too, recursively; terminates on cycles
+// Each runs in one transaction: on any error, nothing changes.
+
+#include <set>
+
+
+namespace sqler {
+
+enum class on_referenced { restrict, cascade, set_null };
+
+// A document holding a ref: its collection, _id and the ref's path in it ("friends[1]").
+struct referrer {
+  std::string collection;
+  std::int64_t id = 0;
+  std::string path;
+  friend bool operator==(const referrer&, const referrer&) = default;
+};
+
+// A ref whose target does not exist, as found by database::validate_references().
+struct dangling_reference {
+  std::string collection;  // where the ref is stored
+  std::int64_t id = 0;     // the _id of the document holding it
+  std::string path;        // e.g. "address", "friends[1]", "orders[0].product"
+  std::string target_collection;
+  std::int64_t target_id = 0;
+  friend bool operator==(const dangling_reference&, const dangling_reference&) = default;
+};
+
+// remove(id) with on_referenced::restrict found documents still referring to the target.
+class referential_error : public constraint_error {
+ public:
+  referential_error(std::string_view table, std::int64_t id, std::vector<referrer> referrers)
+      : constraint_error(SQLITE_CONSTRAINT_FOREIGNKEY, describe(table, id, referrers)),
+        referrers_(std::move(referrers)) {}
+  const std::vector<referrer>& referrers() const noexcept { return referrers_; }
+
+ private:
+  static std::string describe(std::string_view table, std::int64_t id,
+                              const std::vector<referrer>& rs) {
+    std::string msg = "sqler: cannot remove _id " + std::to_string(id) + " from \"" +
+                      std::string(table) + "\": still referenced by";
+    std::size_t shown = 0;
+    for (const auto& r : rs) {
+      if (shown++ == 8) {
+        msg += " and " + std::to_string(rs.size() - 8) + " more";
+        break;
+      }
+      msg += (shown == 1 ? " " : ", ") + r.collection + " _id " + std::to_string(r.id) + " (" +
+             r.path + ")";
+    }
+    msg += "; remove them first or pass sqler::on_referenced::cascade or ::set_null";
+    return msg;
+  }
+  std::vector<referrer> referrers_;
+};
+
+namespace detail {
+
+inline constexpr std::string_view refs_table_sql =
+    "CREATE TABLE IF NOT EXISTS sqler_refs (from_table TEXT NOT NULL, to_table TEXT NOT NULL, "
+    "PRIMARY KEY (from_table, to_table)) WITHOUT ROWID";
+
+inline std::string quote_name(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+// "$.friends[1]" -> "friends[1]"
+inline std::string member_path(std::string_view full_key) {
+  if (full_key.starts_with("$.")) full_key.remove_prefix(2);
+  else if (full_key.starts_with("$")) full_key.remove_prefix(1);
+  return std::string(full_key);
+}
+
+// Records that documents of `from` may hold refs into the `to` tables; writes only what is new,
+// so opening a collection of a read-only database that is already registered writes nothing.
+inline void register_refs(connection& c, std::string_view from,
+                          const std::vector<std::string_view>& to) {
+  for (std::string_view t : to) {
+    auto st = c.acquire_oneoff(
+        "SELECT 1 FROM sqler_refs WHERE from_table = ?1 AND to_table = ?2");
+    st->bind_text(1, from);
+    st->bind_text(2, t);
+    if (st->step()) continue;
+    st.release();
+    auto ins = c.acquire_oneoff(
+        "INSERT OR IGNORE INTO sqler_refs (from_table, to_table) VALUES (?1, ?2)");
+    ins->bind_text(1, from);
+    ins->bind_text(2, t);
+    ins->step();
+  }
+}
+
+inline bool table_exists(connection& c, std::string_view table) {
+  auto st = c.acquire_oneoff("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  st->bind_text(1, table);
+  return st->step();
+}
+
+struct refs_to_shape {
+  static constexpr std::string_view sql =
+      "SELECT from_table FROM sqler_refs WHERE to_table = ?1 ORDER BY from_table";
+};
+
+// The tables registered as able to hold refs into `target` (sqler_refs must exist).
+inline std::vector<std::string> referring_tables(connection& c, std::string_view target) {
+  std::vector<std::string> out;
+  auto st = c.acquire<refs_to_shape>();
+  st->bind_text(1, target);
+  while (st->step()) out.emplace_back(st->column_text(0));
+  return out;
+}
+
+// The refs into (target, id), except those held by `id` itself when it lives in `target`.
+// The instr() test on the exact text sqler writes for such a ref skips every document that
+// cannot hold one before json_tree walks the rest.
+inline std::vector<referrer> find_referrers(connection& c, std::string_view target,
+                                            std::int64_t id) {
+  std::vector<referrer> out;
+  std::string needle = "{\"_table\":";
+  encode(std::string(target), needle);
+  needle += ",\"_id\":" + std::to_string(id) + "}";
+  for (const std::string& table : referring_tables(c, target)) {
+    if (!table_exists(c, table)) continue;
+    auto st = c.acquire_oneoff(
+        "SELECT t._id, j.fullkey FROM " + quote_name(table) +
+        " AS t, json_tree(t.data) AS j WHERE instr(t.data, ?1) > 0 AND j.type = 'object' AND "
+        "json_extract(j.value, '$._table') = ?2 AND json_extract(j.value, '$._id') = ?3 "
+        "ORDER BY t._id, j.id");
+    st->bind_text(1, needle);
+    st->bind_text(2, target);
+    st->bind(3, id);
+    while (st->step()) {
+      const std::int64_t from_id = st->column_int64(0);
+      if (table == target && from_id == id) continue;  // a document referring to itself
+      out.push_back({table, from_id, member_path(st->column_text(1))});
+    }
+  }
+  return out;
+}
+
+inline bool delete_row(connection& c, std::string_view table, std::int64_t id) {
+  auto st = c.acquire_oneoff("DELETE FROM " + quote_name(table) + " WHERE _id = ?1");
+  st->bind(1, id);
+  st->step();
+  return c.changes() > 0;
+}
+
+inline bool row_exists(connection& c, std::string_view table, std::int64_t id) {
+  auto st = c.acquire_oneoff("SELECT 1 FROM " + quote_name(table) + " WHERE _id = ?1");
+  st->bind(1, id);
+  return st->step();
+}
+
+// Nulls each listed ref: one UPDATE per referring document, bumping its _version once.
+inline void null_refs(connection& c, const std::vector<referrer>& refs) {
+  std::map<std::pair<std::string, std::int64_t>, std::vector<std::string>> by_doc;
+  for (const auto& r : refs) by_doc[{r.collection, r.id}].push_back("$." + r.path);
+  for (const auto& [doc, paths] : by_doc) {
+    std::string sql = "UPDATE " + quote_name(doc.first) + " SET data = json_set(data";
+    for (std::size_t i = 0; i < paths.size(); ++i)
+      sql += ", ?" + std::to_string(i + 2) + ", json('null')";
+    sql += "), _version = _version + 1 WHERE _id = ?1";
+    auto st = c.acquire_oneoff(sql);
+    st->bind(1, doc.second);
+    for (std::size_t i = 0; i < paths.size(); ++i)
+      st->bind_text(static_cast<int>(i + 2), paths[i]);
+    st->step();
+  }
+}
+
+// Removes (table, id) under `policy`; the caller holds a transaction. False if it was absent.
+inline bool remove_with_policy(connection& c, std::string_view table, std::int64_t id,
+                               on_referenced policy) {
+  if (!row_exists(c, table, id)) return false;
+  switch (policy) {
+    case on_referenced::restrict: {
+      auto refs = find_referrers(c, table, id);
+      if (!refs.empty()) throw referential_error(table, id, std::move(refs));
+      break;
+    }
+    case on_referenced::set_null:
+      null_refs(c, find_referrers(c, table, id));
+      break;
+    case on_referenced::cascade: {
+      // Breadth-first over the referrer graph; `doomed` doubles as the visited set, so a
+      // cycle (A -> B -> A) stops where it closes.
+      std::set<std::pair<std::string, std::int64_t>> doomed{{std::string(table), id}};
+      std::vector<std::pair<std::string, std::int64_t>> todo{{std::string(table), id}};
+      while (!todo.empty()) {
+        auto [t, i] = std::move(todo.back());
+        todo.pop_back();
+        for (auto& r : find_referrers(c, t, i))
+          if (doomed.insert({r.collection, r.id}).second) todo.emplace_back(r.collection, r.id);
+      }
+      for (const auto& [t, i] : doomed) delete_row(c, t, i);
+      return true;
+    }
+  }
+  return delete_row(c, table, id);
+}
+
+// Every table with the shape of a sqler collection.
+inline std::vector<std::string> document_tables(connection& c) {
+  std::vector<std::string> out;
+  auto st = c.acquire_oneoff(
+      "SELECT m.name FROM sqlite_master AS m WHERE m.type = 'table' AND (SELECT COUNT(*) FROM "
+      "pragma_table_info(m.name) AS p WHERE p.name IN ('_id', '_version', 'data')) = 3 "
+      "ORDER BY m.name");
+  while (st->step()) out.emplace_back(st->column_text(0));
+  return out;
+}
+
+inline std::vector<dangling_reference> validate_references(connection& c) {
+  std::vector<dangling_reference> refs;  // every ref, then filtered to the dangling ones
+  const auto tables = document_tables(c);
+  for (const auto& table : tables) {
+    auto st = c.acquire_oneoff(
+        "SELECT t._id, j.fullkey, json_extract(j.value, '$._table'), "
+        "json_extract(j.value, '$._id') FROM " + quote_name(table) +
+        " AS t, json_tree(t.data) AS j WHERE instr(t.data, '\"_table\"') > 0 AND "
+        "j.type = 'object' AND json_type(j.value, '$._table') = 'text' AND "
+        "json_type(j.value, '$._id') = 'integer' ORDER BY t._id, j.id");
+    while (st->step())
+      refs.push_back({table, st->column_int64(0), member_path(st->column_text(1)),
+                      std::string(st->column_text(2)), st->column_int64(3)});
+  }
+  // One lookup per target table for all the ids referring into it.
+  std::map<std::string, std::set<std::int64_t>> present;
+  std::map<std::string, std::vector<std::int64_t>> wanted;
+  for (const auto& r : refs) wanted[r.target_collection].push_back(r.target_id);
+  for (auto& [target, ids] : wanted) {
+    auto& found = present[target];
+    if (std::find(tables.begin(), tables.end(), target) == tables.end()) continue;
+    std::string list;
+    encode(ids, list);
+    auto st = c.acquire_oneoff("SELECT _id FROM " + quote_name(target) +
+                               " WHERE _id IN (SELECT value FROM json_each(?1))");
+    st->bind_text(1, list);
+    while (st->step()) found.insert(st->column_int64(0));
+  }
+  std::erase_if(refs, [&](const dangling_reference& r) {
+    return present[r.target_collection].count(r.target_id) != 0;
+  });
+  return refs;
+}
+
+}  // namespace detail
+}  // namespace sqler
+// ---- end sqler/integrity.hpp ----
 
 // ---- begin sqler/query.hpp ----
 // sqler/query.hpp - lazy queries: find(pred).order_by(...).limit(n).offset(m), then all(),
@@ -2847,6 +3370,21 @@ struct inc_op {
   void bind(statement& s, int base) const { bind_value(s, base, by); }
 };
 
+// set(f, expression): path, <expression over the document as it was before the UPDATE>.
+template <class F, class E>
+struct set_expr_op {
+  static constexpr bool is_patch_op = true;
+  static constexpr std::size_t params = E::params;
+  using root = typename F::root;
+  E expr;
+  template <class D, std::size_t P0>
+  static consteval auto render() {
+    return concat(fixed_string{"'"}, F::path, fixed_string{"', "},
+                  E::template render<D, 0, P0>());
+  }
+  void bind(statement& s, int base) const { expr.bind(s, base); }
+};
+
 // "data = json_set(data, <op1>, <op2>, ...), _version = _version + 1", parameters from P0.
 template <class D, std::size_t P0, class First, class... Rest>
 consteval auto render_patch_ops() {
@@ -2878,19 +3416,49 @@ consteval void check_patch_ops() {
                 "sqler: patch(): every field must belong to the patched document type");
 }
 
-}  // namespace detail
+template <class F, class E>
+auto set_expression(const E& e) {
+  using M = typename F::value_type;
+  using R = typename E::value_type;
+  constexpr value_kind km = kind_of<M>();
+  static_assert(km == value_kind::number || km == value_kind::string ||
+                    km == value_kind::enumeration,
+                "sqler: set(field, expression): only number, string and enum members can be set "
+                "from an expression");
+  static_assert(comparable<M, R>(),
+                "sqler: set(field, expression): the expression's type does not match the "
+                "member's type");
+  static_assert(!(std::is_integral_v<M> && std::is_floating_point_v<R>),
+                "sqler: set(field, expression): the expression yields a floating-point value "
+                "but the member is an integer");
+  static_assert(same_root<F, E>(),
+                "sqler: set(field, expression): the expression must use fields of the same "
+                "document type");
+  return set_expr_op<F, E>{e};
+}
 
-// Sets the member at the field's path to `value`.
 template <class F, class V>
-auto set(const F&, const V& value) {
-  static_assert(detail::operand<F> && requires { F::path; },
-                "sqler: set(field, value): the first argument must be a sqler::field");
+auto set_value(const V& value) {
   using M = typename F::member_type;
   static_assert(std::is_constructible_v<M, const V&>,
                 "sqler: set(field, value): the value cannot be stored in the field's member type");
   std::string json;
   encode(static_cast<const M&>(M(value)), json);
-  return detail::json_value_op<F, false>{std::move(json)};
+  return json_value_op<F, false>{std::move(json)};
+}
+
+}  // namespace detail
+
+// Sets the member at the field's path to `value`, or to an expression over the document's
+// fields: set(score, score * 2 + 5), set(best, other_field).
+template <class F, class V>
+auto set(const F&, const V& value) {
+  static_assert(detail::operand<F> && requires { F::path; },
+                "sqler: set(field, value): the first argument must be a sqler::field");
+  if constexpr (detail::operand<V>)
+    return detail::set_expression<F>(value);
+  else
+    return detail::set_value<F>(value);
 }
 
 // Adds `by` to a numeric member (a missing member counts as 0).
@@ -2931,6 +3499,123 @@ auto push(const F&, const V& value) {
 }  // namespace sqler
 // ---- end sqler/patch.hpp ----
 
+// ---- begin sqler/transaction.hpp ----
+// sqler/transaction.hpp - RAII transactions: commit() or roll back on scope exit.
+// The outermost level is BEGIN IMMEDIATE (take the write lock up front, so writers queue on
+// busy_timeout instead of failing at upgrade); nested levels are savepoints.
+
+
+
+namespace sqler {
+
+class transaction {
+ public:
+  explicit transaction(detail::connection& c) : conn_(&c) {
+    const int depth = c.transaction_depth();
+    if (depth == 0 && c.autocommit()) {
+      turn_ = c.begin_write();  // the outermost level holds this thread's turn to the end
+      try {
+        c.exec("BEGIN IMMEDIATE");
+      } catch (...) {
+        if (turn_) c.end_write();
+        throw;
+      }
+      savepoint_ = false;
+    } else {
+      name_ = "sqler_sp" + std::to_string(depth);
+      c.exec("SAVEPOINT " + name_);
+      savepoint_ = true;
+    }
+    ++c.transaction_depth();
+  }
+
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+
+  ~transaction() {
+    if (active_) {
+      try {
+        rollback();
+      } catch (...) {  // a destructor must not throw; the connection reports the state anyway
+      }
+    }
+  }
+
+  // Makes the changes permanent (or folds them into the enclosing transaction).
+  void commit() {
+    require_active("commit");
+    conn_->exec(savepoint_ ? "RELEASE " + name_ : std::string("COMMIT"));
+    finish();
+    end_turn();
+  }
+
+  // Undoes every change made since the transaction began.
+  void rollback() {
+    require_active("rollback");
+    finish();  // even if SQLite refuses below, this level is over
+    struct give_back {  // the turn is returned even if ROLLBACK itself fails
+      transaction* t;
+      ~give_back() { t->end_turn(); }
+    } guard{this};
+    if (savepoint_) {
+      conn_->exec("ROLLBACK TO " + name_ + "; RELEASE " + name_);
+    } else if (!conn_->autocommit()) {
+      conn_->exec("ROLLBACK");  // SQLite may already have rolled back (e.g. after SQLITE_FULL)
+    }
+  }
+
+  bool active() const noexcept { return active_; }
+
+ private:
+  void require_active(const char* what) const {
+    if (!active_)
+      throw error(SQLITE_MISUSE, std::string("sqler: transaction::") + what +
+                                     "() on a transaction that already ended");
+  }
+  void finish() noexcept {
+    active_ = false;
+    --conn_->transaction_depth();
+  }
+  void end_turn() noexcept {
+    if (turn_) conn_->end_write();
+    turn_ = false;
+  }
+
+  detail::connection* conn_;
+  std::string name_;
+  bool savepoint_ = false;
+  bool active_ = true;
+  bool turn_ = false;  // holds the database's writer turn (outermost level only)
+};
+
+namespace detail {
+
+// Reads that must agree with each other (a page and its total) share one snapshot: a deferred
+// read transaction, unless the caller already has a transaction open.
+class read_snapshot {
+ public:
+  explicit read_snapshot(connection& c)
+      : conn_(c.autocommit() && c.transaction_depth() == 0 ? &c : nullptr) {
+    if (conn_ != nullptr) conn_->exec("BEGIN");
+  }
+  read_snapshot(const read_snapshot&) = delete;
+  read_snapshot& operator=(const read_snapshot&) = delete;
+  ~read_snapshot() {
+    if (conn_ == nullptr || conn_->autocommit()) return;
+    try {
+      conn_->exec("COMMIT");  // nothing was written: ending a read transaction cannot lose data
+    } catch (...) {
+    }
+  }
+
+ private:
+  connection* conn_;
+};
+
+}  // namespace detail
+}  // namespace sqler
+// ---- end sqler/transaction.hpp ----
+
 
 namespace sqler {
 
@@ -2941,6 +3626,21 @@ struct versioned {
   std::int64_t version = 0;
   T value{};
 };
+
+// One page of a query's results (page numbers start at 1).
+template <class T>
+struct page {
+  std::vector<T> items;
+  std::int64_t number = 0;       // this page's number
+  std::int64_t per_page = 0;
+  std::int64_t total = 0;        // matching documents over all pages
+  std::int64_t total_pages = 0;  // 0 when nothing matches
+  bool has_next = false;
+  bool has_prev = false;
+};
+
+template <class Q, class K>
+class grouped_query;
 
 namespace detail {
 
@@ -2965,10 +3665,70 @@ struct explain_kind {};
 template <class... Ops>
 struct patch_kind {};
 
-template <class Kind>
-inline constexpr bool is_patch_kind = false;
+// UPDATE ... WHERE _id = (the first matching row) RETURNING the row: claims one document.
 template <class... Ops>
-inline constexpr bool is_patch_kind<patch_kind<Ops...>> = true;
+struct update_one_kind {};
+
+// Aggregate functions: one value over the matching documents, or one per group.
+struct sum_fn { static constexpr fixed_string open{"SUM("}; };
+struct avg_fn { static constexpr fixed_string open{"AVG("}; };
+struct min_fn { static constexpr fixed_string open{"MIN("}; };
+struct max_fn { static constexpr fixed_string open{"MAX("}; };
+struct count_distinct_fn { static constexpr fixed_string open{"COUNT(DISTINCT "}; };
+struct count_rows_fn {};  // COUNT(*) per group
+
+template <class Fn, class F>
+struct aggregate_kind {};
+template <class Fn, class K, class F>
+struct group_kind {};
+
+// What a sum() returns: integers add up exactly as int64 (SQLite reports overflow), the rest
+// as double.
+template <class F>
+using sum_type = std::conditional_t<std::is_floating_point_v<typename F::value_type>, double,
+                                    std::int64_t>;
+
+// A group's key: std::optional when the member (or a member on its path) may be missing.
+template <class K>
+struct group_key {
+  using type = typename K::value_type;
+};
+template <class K>
+  requires requires { K::nullable; }
+struct group_key<K> {
+  using type = std::conditional_t<K::nullable, std::optional<typename K::value_type>,
+                                  typename K::value_type>;
+};
+
+template <class T, class F>
+consteval bool aggregate_operand_ok() {
+  if constexpr (!operand<F>)
+    return false;
+  else
+    return std::is_same_v<typename F::root, T> || std::is_same_v<typename F::root, no_root>;
+}
+
+// Full-text search through the FTS5 table collection::ensure_fts() keeps in sync.
+template <class T, class D>
+consteval auto fts_table() {
+  return D::template quote_identifier<
+      concat(to_fixed<table_name_holder<T>>(), fixed_string{"__fts"})>();
+}
+
+template <class T>
+struct fts_match_node {
+  static constexpr bool is_predicate = true;
+  static constexpr std::size_t params = 1;
+  using root = T;
+  std::string text;
+  template <class D, std::size_t Depth, std::size_t P0>
+  static consteval auto render() {
+    return concat(fixed_string{"_id IN (SELECT rowid FROM "}, fts_table<T, D>(),
+                  fixed_string{" WHERE "}, fts_table<T, D>(), fixed_string{" MATCH "},
+                  D::template placeholder<P0>(), fixed_string{")"});
+  }
+  void bind(statement& s, int base) const { s.bind_text(base, text); }
+};
 
 template <class D, class T, class Pred, class Order, bool Limit, bool Offset>
 struct sql_builder {
@@ -3012,11 +3772,51 @@ struct sql_builder {
   }
 
   static constexpr bool windowed = Limit || Offset;
-  // Patch values are bound after the predicate's values, the limit and the offset.
+  // Patch values and aggregate operands are bound after the predicate's values, the limit
+  // and the offset.
   static constexpr std::size_t patch_param = Pred::params + (Limit ? 1 : 0) + (Offset ? 1 : 0) + 1;
 
+  // The rows an aggregate reads: the window itself when there is a limit or offset.
+  static consteval auto source() {
+    constexpr auto from = concat(fixed_string{" FROM "}, table(), where());
+    if constexpr (windowed)
+      return concat(fixed_string{" FROM (SELECT *"}, from, order(), limit_offset<false>(),
+                    fixed_string{")"});
+    else
+      return from;
+  }
+
+  template <class Fn, class F, std::size_t P0>
+  static consteval auto call() {
+    if constexpr (std::is_same_v<Fn, count_rows_fn>)
+      return fixed_string{"COUNT(*)"};
+    else
+      return concat(Fn::open, F::template render<D, 0, P0>(), fixed_string{")"});
+  }
+
+  template <class Fn, class F>
+  static consteval auto render_kind(aggregate_kind<Fn, F>*) {
+    return concat(fixed_string{"SELECT "}, call<Fn, F, patch_param>(), source());
+  }
+
+  template <class Fn, class K, class F>
+  static consteval auto render_kind(group_kind<Fn, K, F>*) {
+    constexpr auto key = K::template render<D, 0, patch_param>();
+    return concat(fixed_string{"SELECT "}, key, fixed_string{", "},
+                  call<Fn, F, patch_param + K::params>(), source(), fixed_string{" GROUP BY "},
+                  key, fixed_string{" ORDER BY "}, key);
+  }
+
   template <class... Ops>
-  static consteval auto render_patch(patch_kind<Ops...>*) {
+  static consteval auto render_kind(update_one_kind<Ops...>*) {
+    return concat(fixed_string{"UPDATE "}, table(), fixed_string{" SET "},
+                  render_patch_set<D, patch_param, Ops...>(),
+                  fixed_string{" WHERE _id = (SELECT _id FROM "}, table(), where(), order(),
+                  limit_offset<true>(), fixed_string{") RETURNING _id, _version, data"});
+  }
+
+  template <class... Ops>
+  static consteval auto render_kind(patch_kind<Ops...>*) {
     constexpr auto head = concat(fixed_string{"UPDATE "}, table(), fixed_string{" SET "},
                                  render_patch_set<D, patch_param, Ops...>());
     if constexpr (windowed)
@@ -3046,14 +3846,14 @@ struct sql_builder {
     } else if constexpr (std::is_same_v<Kind, exists_kind>)
       return concat(fixed_string{"SELECT EXISTS (SELECT 1"}, from, order(), limit_offset<false>(),
                     fixed_string{")"});
-    else if constexpr (is_patch_kind<Kind>)
-      return render_patch(static_cast<Kind*>(nullptr));
     else if constexpr (std::is_same_v<Kind, remove_kind>) {
       if constexpr (windowed)
         return concat(fixed_string{"DELETE FROM "}, table(), fixed_string{" WHERE _id IN (SELECT _id"},
                       from, order(), limit_offset<false>(), fixed_string{")"});
       else
         return concat(fixed_string{"DELETE"}, from);
+    } else {
+      return render_kind(static_cast<Kind*>(nullptr));
     }
   }
 };
@@ -3281,15 +4081,127 @@ class query {
     return db_->conn().changes();
   }
 
-  // Applies set/inc/push to every matching document in one UPDATE; returns how many changed.
+  // Applies set/inc/push to every matching document in one UPDATE and bumps their _version;
+  // returns how many changed. Values may be expressions over the document:
+  // find(p).update(sqler::set(score, score * 2 + 5), sqler::inc(visits, 1)).
   template <class... Ops>
-  std::int64_t patch(const Ops&... ops) const {
+  std::int64_t update(const Ops&... ops) const {
     detail::check_patch_ops<T, Ops...>();
     detail::write_turn turn(db_->conn());
     auto st = run<detail::patch_kind<Ops...>>();
     detail::bind_patch_ops(*st, static_cast<int>(builder::patch_param), ops...);
     st->step();
     return db_->conn().changes();
+  }
+
+  // The same as update().
+  template <class... Ops>
+  std::int64_t patch(const Ops&... ops) const {
+    return update(ops...);
+  }
+
+  // Claims one document: updates the first match in this query's order and returns it as it
+  // is after the update, or nullopt when nothing matches. One statement, so two threads (or
+  // processes) claiming at once never get the same document: the job-queue pattern
+  // jobs.find(state == "new").order_by(id.asc()).update_one(sqler::set(state, "taken")).
+  template <class... Ops>
+  std::optional<versioned<T>> update_one(const Ops&... ops) const {
+    detail::check_patch_ops<T, Ops...>();
+    detail::write_turn turn(db_->conn());
+    auto st = run<detail::update_one_kind<Ops...>>();
+    detail::bind_patch_ops(*st, static_cast<int>(builder::patch_param), ops...);
+    std::optional<versioned<T>> out;
+    if (st->step()) {
+      auto& v = out.emplace();
+      v.id = st->column_int64(0);
+      v.version = st->column_int64(1);
+      detail::decode_row(*st, 2, v.value, table_name<T>);
+      while (st->step()) {  // finish the statement so its write is complete before release
+      }
+    }
+    return out;
+  }
+
+  // ---- aggregates: typed results, nullopt over an empty set
+
+  template <class F>
+  std::optional<detail::sum_type<F>> sum(const F& f) const {
+    check_aggregate<F, true>("sum");
+    return aggregate<detail::sum_fn, detail::sum_type<F>>(f);
+  }
+
+  template <class F>
+  std::optional<double> avg(const F& f) const {
+    check_aggregate<F, true>("avg");
+    return aggregate<detail::avg_fn, double>(f);
+  }
+
+  template <class F>
+  std::optional<typename F::value_type> min(const F& f) const {
+    check_aggregate<F, false>("min");
+    return aggregate<detail::min_fn, typename F::value_type>(f);
+  }
+
+  template <class F>
+  std::optional<typename F::value_type> max(const F& f) const {
+    check_aggregate<F, false>("max");
+    return aggregate<detail::max_fn, typename F::value_type>(f);
+  }
+
+  // The number of distinct non-null values of f among the matching documents.
+  template <class F>
+  std::int64_t count_distinct(const F& f) const {
+    check_aggregate<F, false>("count_distinct");
+    return aggregate<detail::count_distinct_fn, std::int64_t>(f).value_or(0);
+  }
+
+  // Groups the matching documents by a field: group_by(city).count() gives (city, count)
+  // pairs in key order; .sum(f), .avg(f), .min(f), .max(f) aggregate per group.
+  template <class K>
+  grouped_query<query, K> group_by(const K& key) const {
+    check_aggregate<K, false>("group_by");
+    return grouped_query<query, K>(*this, key);
+  }
+
+  // ---- pages and full-text search
+
+  // Page `number` (from 1) of `per_page` documents, with the total count taken from the same
+  // snapshot.
+  sqler::page<T> page(std::int64_t number, std::int64_t per_page) const {
+    static_assert(!Limit && !Offset,
+                  "sqler: page(): the query already has limit()/offset(); page() sets both");
+    if (number < 1)
+      throw error(SQLITE_RANGE,
+                  "sqler: page(): pages are numbered from 1, got " + std::to_string(number));
+    if (per_page < 1)
+      throw error(SQLITE_RANGE,
+                  "sqler: page(): per_page must be at least 1, got " + std::to_string(per_page));
+    if (number - 1 > INT64_MAX / per_page)
+      throw error(SQLITE_RANGE, "sqler: page(): page " + std::to_string(number) +
+                                    " is out of range");
+    sqler::page<T> p;
+    p.number = number;
+    p.per_page = per_page;
+    detail::read_snapshot snapshot(db_->conn());
+    p.total = count();
+    p.total_pages = p.total / per_page + (p.total % per_page != 0 ? 1 : 0);
+    if (number <= p.total_pages) p.items = offset((number - 1) * per_page).limit(per_page).all();
+    p.has_prev = number > 1;
+    p.has_next = number < p.total_pages;
+    return p;
+  }
+
+  // Keeps the documents whose full-text index (collection::ensure_fts) matches an FTS5
+  // query: "kyoto", "temple OR shrine", "tea*", "\"green tea\"".
+  auto match(std::string_view fts_query) const {
+    using M = detail::fts_match_node<T>;
+    M node{std::string(fts_query)};
+    if constexpr (std::is_same_v<Pred, detail::all_node<T>>) {
+      return query<T, M, Order, Limit, Offset>(db_, std::move(node), limit_, offset_);
+    } else {
+      using P = detail::logical_node<detail::and_op, Pred, M>;
+      return query<T, P, Order, Limit, Offset>(db_, P{pred_, std::move(node)}, limit_, offset_);
+    }
   }
 
   // SQLite's EXPLAIN QUERY PLAN for the SELECT, one line per plan step.
@@ -3390,6 +4302,44 @@ class query {
     }
   }
 
+  template <class F, bool Numeric>
+  static constexpr void check_aggregate(const char*) {
+    static_assert(detail::aggregate_operand_ok<T, F>(),
+                  "sqler: aggregates and group_by take a field (or an expression over fields) "
+                  "of the queried document type");
+    if constexpr (detail::aggregate_operand_ok<T, F>()) {
+      constexpr auto k = detail::kind_of<typename F::value_type>();
+      if constexpr (Numeric)
+        static_assert(k == detail::value_kind::number,
+                      "sqler: sum() and avg() need a numeric field");
+      else
+        static_assert(k == detail::value_kind::number || k == detail::value_kind::string ||
+                          k == detail::value_kind::boolean || k == detail::value_kind::enumeration,
+                      "sqler: min/max/count_distinct/group_by need a scalar field (number, "
+                      "string, bool or enum), not an array or object");
+    }
+  }
+
+  // Runs a shape whose extra operands (aggregated fields, group keys) bind after the window.
+  template <class Kind, class... Extra>
+  detail::lease run_with(const Extra&... extra) const {
+    auto st = run<Kind>();
+    int base = static_cast<int>(builder::patch_param);
+    ((extra.bind(*st, base), base += static_cast<int>(Extra::params)), ...);
+    return st;
+  }
+
+  template <class Fn, class R, class F>
+  std::optional<R> aggregate(const F& f) const {
+    std::optional<R> out;
+    auto st = run_with<detail::aggregate_kind<Fn, F>>(f);
+    if (st->step() && !st->column_is_null(0)) out = detail::read_column<R>(*st, 0);
+    return out;
+  }
+
+  template <class Q, class K>
+  friend class grouped_query;
+
   static void check_window(const char* what, std::int64_t n) {
     if (n < 0)
       throw error(SQLITE_RANGE, std::string("sqler: ") + what + "() must not be negative, got " +
@@ -3418,100 +4368,55 @@ class query {
   std::int64_t offset_;
 };
 
-}  // namespace sqler
-// ---- end sqler/query.hpp ----
-
-// ---- begin sqler/transaction.hpp ----
-// sqler/transaction.hpp - RAII transactions: commit() or roll back on scope exit.
-// The outermost level is BEGIN IMMEDIATE (take the write lock up front, so writers queue on
-// busy_timeout instead of failing at upgrade); nested levels are savepoints.
-
-
-
-namespace sqler {
-
-class transaction {
+// query.group_by(key): one row per distinct key, in key order.
+template <class Q, class K>
+class grouped_query {
  public:
-  explicit transaction(detail::connection& c) : conn_(&c) {
-    const int depth = c.transaction_depth();
-    if (depth == 0 && c.autocommit()) {
-      turn_ = c.begin_write();  // the outermost level holds this thread's turn to the end
-      try {
-        c.exec("BEGIN IMMEDIATE");
-      } catch (...) {
-        if (turn_) c.end_write();
-        throw;
-      }
-      savepoint_ = false;
-    } else {
-      name_ = "sqler_sp" + std::to_string(depth);
-      c.exec("SAVEPOINT " + name_);
-      savepoint_ = true;
-    }
-    ++c.transaction_depth();
+  using key_type = typename detail::group_key<K>::type;
+
+  grouped_query(Q q, K key) : q_(std::move(q)), key_(std::move(key)) {}
+
+  std::vector<std::pair<key_type, std::int64_t>> count() const {
+    return rows<detail::count_rows_fn, std::int64_t>(detail::all_node<typename Q::value_type>{});
   }
-
-  transaction(const transaction&) = delete;
-  transaction& operator=(const transaction&) = delete;
-
-  ~transaction() {
-    if (active_) {
-      try {
-        rollback();
-      } catch (...) {  // a destructor must not throw; the connection reports the state anyway
-      }
-    }
+  // Per-group sum; a group whose values are all missing sums to 0.
+  template <class F>
+  std::vector<std::pair<key_type, detail::sum_type<F>>> sum(const F& f) const {
+    Q::template check_aggregate<F, true>("sum");
+    return rows<detail::sum_fn, detail::sum_type<F>>(f);
   }
-
-  // Makes the changes permanent (or folds them into the enclosing transaction).
-  void commit() {
-    require_active("commit");
-    conn_->exec(savepoint_ ? "RELEASE " + name_ : std::string("COMMIT"));
-    finish();
-    end_turn();
+  template <class F>
+  std::vector<std::pair<key_type, double>> avg(const F& f) const {
+    Q::template check_aggregate<F, true>("avg");
+    return rows<detail::avg_fn, double>(f);
   }
-
-  // Undoes every change made since the transaction began.
-  void rollback() {
-    require_active("rollback");
-    finish();  // even if SQLite refuses below, this level is over
-    struct give_back {  // the turn is returned even if ROLLBACK itself fails
-      transaction* t;
-      ~give_back() { t->end_turn(); }
-    } guard{this};
-    if (savepoint_) {
-      conn_->exec("ROLLBACK TO " + name_ + "; RELEASE " + name_);
-    } else if (!conn_->autocommit()) {
-      conn_->exec("ROLLBACK");  // SQLite may already have rolled back (e.g. after SQLITE_FULL)
-    }
+  template <class F>
+  std::vector<std::pair<key_type, typename F::value_type>> min(const F& f) const {
+    Q::template check_aggregate<F, false>("min");
+    return rows<detail::min_fn, typename F::value_type>(f);
   }
-
-  bool active() const noexcept { return active_; }
+  template <class F>
+  std::vector<std::pair<key_type, typename F::value_type>> max(const F& f) const {
+    Q::template check_aggregate<F, false>("max");
+    return rows<detail::max_fn, typename F::value_type>(f);
+  }
 
  private:
-  void require_active(const char* what) const {
-    if (!active_)
-      throw error(SQLITE_MISUSE, std::string("sqler: transaction::") + what +
-                                     "() on a transaction that already ended");
-  }
-  void finish() noexcept {
-    active_ = false;
-    --conn_->transaction_depth();
-  }
-  void end_turn() noexcept {
-    if (turn_) conn_->end_write();
-    turn_ = false;
+  template <class Fn, class R, class F>
+  std::vector<std::pair<key_type, R>> rows(const F& f) const {
+    std::vector<std::pair<key_type, R>> out;
+    auto st = q_.template run_with<detail::group_kind<Fn, K, F>>(key_, f);
+    while (st->step())
+      out.emplace_back(detail::read_column<key_type>(*st, 0), detail::read_column<R>(*st, 1));
+    return out;
   }
 
-  detail::connection* conn_;
-  std::string name_;
-  bool savepoint_ = false;
-  bool active_ = true;
-  bool turn_ = false;  // holds the database's writer turn (outermost level only)
+  Q q_;
+  K key_;
 };
 
 }  // namespace sqler
-// ---- end sqler/transaction.hpp ----
+// ---- end sqler/query.hpp ----
 
 
 namespace sqler {
@@ -3531,7 +4436,8 @@ consteval auto table_sql() {
 
 SQLER_DETAIL_SHAPE(create_table_shape, fixed_string{"CREATE TABLE IF NOT EXISTS "}, table_sql<T>(),
                    fixed_string{" (_id INTEGER PRIMARY KEY, _version INTEGER NOT NULL DEFAULT 1, "
-                                "data TEXT NOT NULL CHECK (json_valid(data)))"})
+                                "data TEXT NOT NULL CHECK (json_valid(data))"},
+                   promoted_ddl<T>(), fixed_string{")"})
 SQLER_DETAIL_SHAPE(insert_shape, fixed_string{"INSERT INTO "}, table_sql<T>(),
                    fixed_string{" (data) VALUES (?1)"})
 SQLER_DETAIL_SHAPE(get_shape, fixed_string{"SELECT _id, _version, data FROM "}, table_sql<T>(),
@@ -3613,6 +4519,33 @@ bool first_visit(std::vector<const void*>& seen) {
   return true;
 }
 
+// The tables a document of type M can hold refs into, without following the refs.
+template <class M>
+void direct_ref_targets(std::vector<std::string_view>& out, std::vector<const void*>& seen) {
+  if constexpr (is_ref<M>) {
+    constexpr std::string_view t = table_name<typename M::element_type>;
+    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  } else if constexpr (is_optional<M> || is_vector<M> || is_std_array<M>) {
+    direct_ref_targets<typename M::value_type>(out, seen);
+  } else if constexpr (is_string_map<M>) {
+    direct_ref_targets<typename M::mapped_type>(out, seen);
+  } else if constexpr (reflectable<M> && !json_convertible<M>) {
+    if (!first_visit<M>(seen)) return;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (direct_ref_targets<member_type<M, I>>(out, seen), ...);
+    }(std::make_index_sequence<member_count<M>>{});
+  }
+}
+
+// Records in sqler_refs which tables documents of X can refer to (for delete policies).
+template <class X>
+void register_document_refs(connection& c) {
+  std::vector<std::string_view> targets;
+  std::vector<const void*> seen;
+  direct_ref_targets<X>(targets, seen);
+  register_refs(c, table_name<X>, targets);
+}
+
 // Creates the table of every document type T can reference (through sqler::ref<X> anywhere
 // in its members, transitively), so filters through refs and hydration always find a table.
 template <class M>
@@ -3621,6 +4554,7 @@ void create_ref_tables(connection& c, std::vector<const void*>& seen) {
     using X = typename M::element_type;
     if (!first_visit<M>(seen)) return;
     c.exec(create_table_shape<X>::sql);
+    register_document_refs<X>(c);
     create_ref_tables<X>(c, seen);
   } else if constexpr (is_optional<M> || is_vector<M> || is_std_array<M>) {
     create_ref_tables<typename M::value_type>(c, seen);
@@ -3648,6 +4582,9 @@ class collection {
   explicit collection(std::shared_ptr<detail::db_state> db) : db_(std::move(db)) {
     auto& c = db_->conn();
     c.exec(detail::create_table_shape<T>::sql);
+    if constexpr (detail::promoted_count<T> > 0) add_promoted_columns(c);
+    ensure_refs_table(c);
+    detail::register_document_refs<T>(c);
     std::vector<const void*> seen;
     detail::create_ref_tables<T>(c, seen);
   }
@@ -3741,9 +4678,18 @@ class collection {
     if (c.changes() == 0) throw not_found(name(), id);
   }
 
-  // True when a document was removed.
-  bool remove(std::int64_t id) {
+  // Removes a document; true when there was one. If other documents still refer to it,
+  // `policy` decides: restrict (the default) throws sqler::referential_error naming them,
+  // set_null nulls their refs, cascade removes them too (recursively). One transaction:
+  // on any error nothing changes.
+  bool remove(std::int64_t id, on_referenced policy = on_referenced::restrict) {
     auto& c = db_->conn();
+    if (!detail::referring_tables(c, name()).empty()) {
+      transaction tx(c);
+      const bool removed = detail::remove_with_policy(c, name(), id, policy);
+      tx.commit();
+      return removed;
+    }
     detail::write_turn turn(c);
     auto st = c.template acquire<detail::remove_shape<T>>();
     st->bind(1, id);
@@ -3828,6 +4774,62 @@ class collection {
     return detail::index_shape<T, false, Fs...>::sql;
   }
 
+  // ---- full-text search
+
+  // Keeps an FTS5 index over string members, filled from the existing documents and kept in
+  // sync by triggers on insert, update and delete; query it with find(...).match("words").
+  // Calling it again with other fields rebuilds the index.
+  template <class... Fs>
+  void ensure_fts(const Fs&...) {
+    static_assert(sizeof...(Fs) > 0, "sqler: ensure_fts() needs at least one string field");
+    static_assert((std::is_same_v<typename Fs::root, T> && ...),
+                  "sqler: ensure_fts(): every field must belong to this collection's type");
+    static_assert((std::is_same_v<typename Fs::value_type, std::string> && ...),
+                  "sqler: ensure_fts(): full-text search indexes std::string members");
+    static_assert(((Fs::path.view().find('\'') == std::string_view::npos) && ...));
+    const std::string fts = std::string(name()) + "__fts";
+    std::string columns, values_new, values_data, values_old;
+    auto add = [&](std::string_view path) {
+      const char* sep = columns.empty() ? "" : ", ";
+      columns += sep + detail::quote_name(path.substr(2));
+      values_new += sep + ("json_extract(new.data,'" + std::string(path) + "')");
+      values_data += sep + ("json_extract(data,'" + std::string(path) + "')");
+    };
+    (add(Fs::path.view()), ...);
+    const std::string create =
+        "CREATE VIRTUAL TABLE " + detail::quote_name(fts) + " USING fts5(" + columns + ")";
+    const std::string q_fts = detail::quote_name(fts), q_table = detail::quote_name(name());
+    const std::string insert_new = "INSERT INTO " + q_fts + " (rowid, " + columns +
+                                   ") VALUES (new._id, " + values_new + "); ";
+    const std::string delete_old = "DELETE FROM " + q_fts + " WHERE rowid = old._id; ";
+
+    auto& c = db_->conn();
+    transaction tx(c);
+    std::string existing;
+    {
+      auto st = c.acquire_oneoff("SELECT sql FROM sqlite_master WHERE name = ?1");
+      st->bind_text(1, fts);
+      if (st->step()) existing = st->column_text(0);
+    }
+    if (existing == create) {
+      tx.commit();
+      return;
+    }
+    for (const char* suffix : {"_ai", "_ad", "_au"})
+      c.exec("DROP TRIGGER IF EXISTS " + detail::quote_name(fts + suffix));
+    c.exec("DROP TABLE IF EXISTS " + q_fts);
+    c.exec(create);
+    c.exec("INSERT INTO " + q_fts + " (rowid, " + columns + ") SELECT _id, " + values_data +
+           " FROM " + q_table);
+    c.exec("CREATE TRIGGER " + detail::quote_name(fts + "_ai") + " AFTER INSERT ON " + q_table +
+           " BEGIN " + insert_new + "END");
+    c.exec("CREATE TRIGGER " + detail::quote_name(fts + "_ad") + " AFTER DELETE ON " + q_table +
+           " BEGIN " + delete_old + "END");
+    c.exec("CREATE TRIGGER " + detail::quote_name(fts + "_au") + " AFTER UPDATE ON " + q_table +
+           " BEGIN " + delete_old + insert_new + "END");
+    tx.commit();
+  }
+
   detail::db_state& state() const noexcept { return *db_; }
 
  private:
@@ -3836,6 +4838,33 @@ class collection {
     static_assert(sizeof...(Fs) > 0, "sqler: ensure_index() needs at least one field");
     static_assert((std::is_same_v<typename Fs::root, T> && ...),
                   "sqler: ensure_index(): every field must belong to this collection's type");
+  }
+
+  // Tables created before a member was promoted get its generated column now.
+  static void add_promoted_columns(detail::connection& c) {
+    [&]<auto... Ms>(const columns<Ms...>*) {
+      (([&] {
+         auto st = c.acquire_oneoff("SELECT 1 FROM pragma_table_xinfo(?1) WHERE name = ?2");
+         st->bind_text(1, name());
+         st->bind_text(2, detail::promoted_column_name<T, Ms>().view());
+         if (st->step()) return;
+         st.release();
+         static constexpr auto ddl = detail::promoted_column_ddl<T, Ms>();
+         c.exec(std::string("ALTER TABLE ") + detail::quote_name(name()) + " ADD COLUMN " +
+                std::string(ddl.view()));
+       }()),
+       ...);
+    }(static_cast<const promoted<T>*>(nullptr));
+  }
+
+  // sqler_refs lists which tables may refer to which; a read-only database that lacks it
+  // simply has nothing registered.
+  static void ensure_refs_table(detail::connection& c) {
+    try {
+      c.exec(detail::refs_table_sql);
+    } catch (const error& e) {
+      if (e.primary_code() != SQLITE_READONLY) throw;
+    }
   }
 
   static std::string& encoded(detail::connection& c, const T& doc) {
@@ -3941,6 +4970,12 @@ class database {
   // hooks before sharing the database across threads; with none installed they cost nothing.
   std::uint64_t on_query(query_hook hook) { return state_->hooks().add(std::move(hook)); }
   void remove_query_hook(std::uint64_t id) { state_->hooks().remove(id); }
+
+  // Every ref, in every collection of this database, whose target document (or table) does
+  // not exist: where it is (collection, _id, path such as "friends[1]") and what it names.
+  std::vector<dangling_reference> validate_references() const {
+    return detail::validate_references(state_->conn());
+  }
 
   // Statement-cache counters of this thread's connection.
   cache_stats stats() const { return state_->conn().stats(); }

@@ -18,6 +18,8 @@
 #include "sqler/detail/reflect.hpp"
 #include "sqler/error.hpp"
 #include "sqler/expr.hpp"
+#include "sqler/integrity.hpp"
+#include "sqler/promoted.hpp"
 #include "sqler/query.hpp"
 #include "sqler/render.hpp"
 #include "sqler/transaction.hpp"
@@ -39,7 +41,8 @@ consteval auto table_sql() {
 
 SQLER_DETAIL_SHAPE(create_table_shape, fixed_string{"CREATE TABLE IF NOT EXISTS "}, table_sql<T>(),
                    fixed_string{" (_id INTEGER PRIMARY KEY, _version INTEGER NOT NULL DEFAULT 1, "
-                                "data TEXT NOT NULL CHECK (json_valid(data)))"})
+                                "data TEXT NOT NULL CHECK (json_valid(data))"},
+                   promoted_ddl<T>(), fixed_string{")"})
 SQLER_DETAIL_SHAPE(insert_shape, fixed_string{"INSERT INTO "}, table_sql<T>(),
                    fixed_string{" (data) VALUES (?1)"})
 SQLER_DETAIL_SHAPE(get_shape, fixed_string{"SELECT _id, _version, data FROM "}, table_sql<T>(),
@@ -121,6 +124,33 @@ bool first_visit(std::vector<const void*>& seen) {
   return true;
 }
 
+// The tables a document of type M can hold refs into, without following the refs.
+template <class M>
+void direct_ref_targets(std::vector<std::string_view>& out, std::vector<const void*>& seen) {
+  if constexpr (is_ref<M>) {
+    constexpr std::string_view t = table_name<typename M::element_type>;
+    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  } else if constexpr (is_optional<M> || is_vector<M> || is_std_array<M>) {
+    direct_ref_targets<typename M::value_type>(out, seen);
+  } else if constexpr (is_string_map<M>) {
+    direct_ref_targets<typename M::mapped_type>(out, seen);
+  } else if constexpr (reflectable<M> && !json_convertible<M>) {
+    if (!first_visit<M>(seen)) return;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (direct_ref_targets<member_type<M, I>>(out, seen), ...);
+    }(std::make_index_sequence<member_count<M>>{});
+  }
+}
+
+// Records in sqler_refs which tables documents of X can refer to (for delete policies).
+template <class X>
+void register_document_refs(connection& c) {
+  std::vector<std::string_view> targets;
+  std::vector<const void*> seen;
+  direct_ref_targets<X>(targets, seen);
+  register_refs(c, table_name<X>, targets);
+}
+
 // Creates the table of every document type T can reference (through sqler::ref<X> anywhere
 // in its members, transitively), so filters through refs and hydration always find a table.
 template <class M>
@@ -129,6 +159,7 @@ void create_ref_tables(connection& c, std::vector<const void*>& seen) {
     using X = typename M::element_type;
     if (!first_visit<M>(seen)) return;
     c.exec(create_table_shape<X>::sql);
+    register_document_refs<X>(c);
     create_ref_tables<X>(c, seen);
   } else if constexpr (is_optional<M> || is_vector<M> || is_std_array<M>) {
     create_ref_tables<typename M::value_type>(c, seen);
@@ -156,6 +187,9 @@ class collection {
   explicit collection(std::shared_ptr<detail::db_state> db) : db_(std::move(db)) {
     auto& c = db_->conn();
     c.exec(detail::create_table_shape<T>::sql);
+    if constexpr (detail::promoted_count<T> > 0) add_promoted_columns(c);
+    ensure_refs_table(c);
+    detail::register_document_refs<T>(c);
     std::vector<const void*> seen;
     detail::create_ref_tables<T>(c, seen);
   }
@@ -249,9 +283,18 @@ class collection {
     if (c.changes() == 0) throw not_found(name(), id);
   }
 
-  // True when a document was removed.
-  bool remove(std::int64_t id) {
+  // Removes a document; true when there was one. If other documents still refer to it,
+  // `policy` decides: restrict (the default) throws sqler::referential_error naming them,
+  // set_null nulls their refs, cascade removes them too (recursively). One transaction:
+  // on any error nothing changes.
+  bool remove(std::int64_t id, on_referenced policy = on_referenced::restrict) {
     auto& c = db_->conn();
+    if (!detail::referring_tables(c, name()).empty()) {
+      transaction tx(c);
+      const bool removed = detail::remove_with_policy(c, name(), id, policy);
+      tx.commit();
+      return removed;
+    }
     detail::write_turn turn(c);
     auto st = c.template acquire<detail::remove_shape<T>>();
     st->bind(1, id);
@@ -336,6 +379,62 @@ class collection {
     return detail::index_shape<T, false, Fs...>::sql;
   }
 
+  // ---- full-text search
+
+  // Keeps an FTS5 index over string members, filled from the existing documents and kept in
+  // sync by triggers on insert, update and delete; query it with find(...).match("words").
+  // Calling it again with other fields rebuilds the index.
+  template <class... Fs>
+  void ensure_fts(const Fs&...) {
+    static_assert(sizeof...(Fs) > 0, "sqler: ensure_fts() needs at least one string field");
+    static_assert((std::is_same_v<typename Fs::root, T> && ...),
+                  "sqler: ensure_fts(): every field must belong to this collection's type");
+    static_assert((std::is_same_v<typename Fs::value_type, std::string> && ...),
+                  "sqler: ensure_fts(): full-text search indexes std::string members");
+    static_assert(((Fs::path.view().find('\'') == std::string_view::npos) && ...));
+    const std::string fts = std::string(name()) + "__fts";
+    std::string columns, values_new, values_data, values_old;
+    auto add = [&](std::string_view path) {
+      const char* sep = columns.empty() ? "" : ", ";
+      columns += sep + detail::quote_name(path.substr(2));
+      values_new += sep + ("json_extract(new.data,'" + std::string(path) + "')");
+      values_data += sep + ("json_extract(data,'" + std::string(path) + "')");
+    };
+    (add(Fs::path.view()), ...);
+    const std::string create =
+        "CREATE VIRTUAL TABLE " + detail::quote_name(fts) + " USING fts5(" + columns + ")";
+    const std::string q_fts = detail::quote_name(fts), q_table = detail::quote_name(name());
+    const std::string insert_new = "INSERT INTO " + q_fts + " (rowid, " + columns +
+                                   ") VALUES (new._id, " + values_new + "); ";
+    const std::string delete_old = "DELETE FROM " + q_fts + " WHERE rowid = old._id; ";
+
+    auto& c = db_->conn();
+    transaction tx(c);
+    std::string existing;
+    {
+      auto st = c.acquire_oneoff("SELECT sql FROM sqlite_master WHERE name = ?1");
+      st->bind_text(1, fts);
+      if (st->step()) existing = st->column_text(0);
+    }
+    if (existing == create) {
+      tx.commit();
+      return;
+    }
+    for (const char* suffix : {"_ai", "_ad", "_au"})
+      c.exec("DROP TRIGGER IF EXISTS " + detail::quote_name(fts + suffix));
+    c.exec("DROP TABLE IF EXISTS " + q_fts);
+    c.exec(create);
+    c.exec("INSERT INTO " + q_fts + " (rowid, " + columns + ") SELECT _id, " + values_data +
+           " FROM " + q_table);
+    c.exec("CREATE TRIGGER " + detail::quote_name(fts + "_ai") + " AFTER INSERT ON " + q_table +
+           " BEGIN " + insert_new + "END");
+    c.exec("CREATE TRIGGER " + detail::quote_name(fts + "_ad") + " AFTER DELETE ON " + q_table +
+           " BEGIN " + delete_old + "END");
+    c.exec("CREATE TRIGGER " + detail::quote_name(fts + "_au") + " AFTER UPDATE ON " + q_table +
+           " BEGIN " + delete_old + insert_new + "END");
+    tx.commit();
+  }
+
   detail::db_state& state() const noexcept { return *db_; }
 
  private:
@@ -344,6 +443,33 @@ class collection {
     static_assert(sizeof...(Fs) > 0, "sqler: ensure_index() needs at least one field");
     static_assert((std::is_same_v<typename Fs::root, T> && ...),
                   "sqler: ensure_index(): every field must belong to this collection's type");
+  }
+
+  // Tables created before a member was promoted get its generated column now.
+  static void add_promoted_columns(detail::connection& c) {
+    [&]<auto... Ms>(const columns<Ms...>*) {
+      (([&] {
+         auto st = c.acquire_oneoff("SELECT 1 FROM pragma_table_xinfo(?1) WHERE name = ?2");
+         st->bind_text(1, name());
+         st->bind_text(2, detail::promoted_column_name<T, Ms>().view());
+         if (st->step()) return;
+         st.release();
+         static constexpr auto ddl = detail::promoted_column_ddl<T, Ms>();
+         c.exec(std::string("ALTER TABLE ") + detail::quote_name(name()) + " ADD COLUMN " +
+                std::string(ddl.view()));
+       }()),
+       ...);
+    }(static_cast<const promoted<T>*>(nullptr));
+  }
+
+  // sqler_refs lists which tables may refer to which; a read-only database that lacks it
+  // simply has nothing registered.
+  static void ensure_refs_table(detail::connection& c) {
+    try {
+      c.exec(detail::refs_table_sql);
+    } catch (const error& e) {
+      if (e.primary_code() != SQLITE_READONLY) throw;
+    }
   }
 
   static std::string& encoded(detail::connection& c, const T& doc) {

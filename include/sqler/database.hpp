@@ -14,6 +14,7 @@
 
 #include "sqler/collection.hpp"
 #include "sqler/detail/db_state.hpp"
+#include "sqler/integrity.hpp"
 #include "sqler/sqlite.hpp"
 #include "sqler/transaction.hpp"
 
@@ -93,6 +94,12 @@ class database {
   // hooks before sharing the database across threads; with none installed they cost nothing.
   std::uint64_t on_query(query_hook hook) { return state_->hooks().add(std::move(hook)); }
   void remove_query_hook(std::uint64_t id) { state_->hooks().remove(id); }
+
+  // Every ref, in every collection of this database, whose target document (or table) does
+  // not exist: where it is (collection, _id, path such as "friends[1]") and what it names.
+  std::vector<dangling_reference> validate_references() const {
+    return detail::validate_references(state_->conn());
+  }
 
   // Statement-cache counters of this thread's connection.
   cache_stats stats() const { return state_->conn().stats(); }

@@ -16,6 +16,7 @@
 #include "sqler/codec.hpp"
 #include "sqler/detail/fixed_string.hpp"
 #include "sqler/detail/reflect.hpp"
+#include "sqler/promoted.hpp"
 #include "sqler/render.hpp"
 #include "sqler/sqlite.hpp"
 
@@ -500,7 +501,108 @@ struct contains_all_node {
   void bind(statement& s, int base) const { s.bind_text(base, list); }
 };
 
+// String tests on a string member. starts_with is the range [prefix, prefix + "\xFF"): text
+// compares bytewise and 0xFF never occurs in UTF-8, so exactly the strings with that prefix
+// fall inside, and the range can be answered from an index on the member.
+enum class string_test { prefix, suffix, nocase };
+
+template <class F, string_test Test>
+struct string_node {
+  SQLER_DETAIL_PREDICATE_TRAITS;
+  static constexpr std::size_t params = Test == string_test::prefix ? 2 : 1;
+  using root = typename F::root;
+  std::string text;
+
+  template <class D, std::size_t Depth, std::size_t P0>
+  static consteval auto render() {
+    constexpr auto f = F::template render<D, Depth, P0>();
+    constexpr auto p = D::template placeholder<P0>();
+    if constexpr (Test == string_test::prefix)
+      return concat(fixed_string{"("}, f, fixed_string{" >= "}, p, fixed_string{" AND "}, f,
+                    fixed_string{" < "}, D::template placeholder<P0 + 1>(), fixed_string{")"});
+    else if constexpr (Test == string_test::suffix)
+      return concat(fixed_string{"substr("}, f, fixed_string{", length("}, f,
+                    fixed_string{") - length("}, p, fixed_string{") + 1) = "}, p);
+    else
+      return concat(f, fixed_string{" = "}, p, fixed_string{" COLLATE NOCASE"});
+  }
+  std::string upper;  // prefix + "\xFF", the range's end (prefix test only)
+
+  void bind(statement& s, int base) const {
+    s.bind_text(base, text);
+    if constexpr (Test == string_test::prefix) s.bind_text(base + 1, upper);
+  }
+};
+
 #undef SQLER_DETAIL_PREDICATE_TRAITS
+
+// Arithmetic over numeric operands: (f * 2 + 5), usable in comparisons and in set(). Integer
+// operands give an integer (SQLite divides integers like C++ does); anything else a double.
+template <class Op, class L, class R>
+struct arith_node {
+  static constexpr bool is_operand = true;
+  static constexpr std::size_t params = L::params + R::params;
+  using root = common_root<L, R>;
+  using value_type =
+      std::conditional_t<std::is_integral_v<typename L::value_type> &&
+                             std::is_integral_v<typename R::value_type>,
+                         std::int64_t, double>;
+  using member_type = value_type;
+  L lhs;
+  R rhs;
+
+  template <class D, std::size_t Depth, std::size_t P0>
+  static consteval auto render() {
+    return concat(fixed_string{"("}, L::template render<D, Depth, P0>(), Op::text,
+                  R::template render<D, Depth, P0 + L::params>(), fixed_string{")"});
+  }
+  void bind(statement& s, int base) const {
+    lhs.bind(s, base);
+    rhs.bind(s, base + static_cast<int>(L::params));
+  }
+};
+
+struct add_op { static constexpr fixed_string text{" + "}; };
+struct sub_op { static constexpr fixed_string text{" - "}; };
+struct mul_op { static constexpr fixed_string text{" * "}; };
+struct div_op { static constexpr fixed_string text{" / "}; };
+
+// A bound number inside arithmetic: it needs a value_type to type the result.
+template <class N>
+struct bound_number : bound<N> {
+  using value_type = N;
+};
+
+template <class X>
+consteval bool arith_operand_ok() {
+  if constexpr (operand<X>)
+    return kind_of<typename X::value_type>() == value_kind::number;
+  else
+    return std::is_arithmetic_v<X> && !std::is_same_v<X, bool>;
+}
+
+template <class X>
+auto as_arith_operand(const X& x) {
+  if constexpr (operand<X>)
+    return x;
+  else if constexpr (std::is_integral_v<X>)
+    return bound_number<std::int64_t>{{static_cast<std::int64_t>(x)}};
+  else
+    return bound_number<double>{{static_cast<double>(x)}};
+}
+
+template <class Op, class L, class R>
+auto make_arith(const L& l, const R& r) {
+  static_assert(arith_operand_ok<L>() && arith_operand_ok<R>(),
+                "sqler: + - * / need numeric fields or numbers on both sides");
+  if constexpr (arith_operand_ok<L>() && arith_operand_ok<R>()) {
+    using A = decltype(as_arith_operand(l));
+    using B = decltype(as_arith_operand(r));
+    static_assert(same_root<A, B>(),
+                  "sqler: arithmetic: both fields must belong to the same document type");
+    return arith_node<Op, A, B>{as_arith_operand(l), as_arith_operand(r)};
+  }
+}
 
 // json_array_length of an array member: compares like a number.
 template <class F>
@@ -566,9 +668,17 @@ struct field_t {
   static constexpr bool nullable = detail::chain_has_optional<Ms...>();
   static constexpr auto path = detail::json_path<Ms...>();
 
+  // A promoted member (sqler::promoted<T>) is its own column in the document's table.
+  static constexpr bool promoted_column =
+      sizeof...(Ms) == 1 && detail::is_promoted<root, std::get<0>(std::make_tuple(Ms...))>;
+
   template <class D, std::size_t Depth, std::size_t P0>
   static consteval auto render() {
-    return D::template extract<Depth, path>();
+    if constexpr (Depth == 0 && promoted_column)
+      return D::template quote_identifier<
+          detail::promoted_column_name<root, std::get<0>(std::make_tuple(Ms...))>()>();
+    else
+      return D::template extract<Depth, path>();
   }
   void bind(detail::statement&, int) const noexcept {}
 
@@ -589,6 +699,8 @@ struct field_t {
   auto in(std::initializer_list<V> values) const {
     return in_range(values);
   }
+  // in({}) - an empty list, which matches no document.
+  auto in(std::initializer_list<value_type> values) const { return in_range(values); }
   template <class Range>
   auto in_range(const Range& values) const {
     using V = std::remove_cvref_t<decltype(*std::begin(values))>;
@@ -627,6 +739,11 @@ struct field_t {
     return detail::like_escape_node<field_t>{std::string(std::string_view(pattern)),
                                              std::string(1, escape)};
   }
+
+  // Case-sensitive prefix and suffix tests, and equality ignoring ASCII case.
+  auto starts_with(std::string_view prefix) const { return text_test<detail::string_test::prefix>(prefix); }
+  auto ends_with(std::string_view suffix) const { return text_test<detail::string_test::suffix>(suffix); }
+  auto iequals(std::string_view text) const { return text_test<detail::string_test::nocase>(text); }
 
   constexpr auto is_null() const noexcept {
     static_assert(nullable,
@@ -707,6 +824,17 @@ struct field_t {
   }
 
  private:
+  template <detail::string_test Test>
+  auto text_test(std::string_view text) const {
+    static_assert(std::is_same_v<value_type, std::string>,
+                  "sqler: starts_with/ends_with/iequals need a std::string member (or "
+                  "std::optional<std::string>)");
+    if constexpr (Test == detail::string_test::prefix)
+      return detail::string_node<field_t, Test>{std::string(text), std::string(text) + '\xFF'};
+    else
+      return detail::string_node<field_t, Test>{std::string(text), {}};
+  }
+
   static constexpr bool is_array = detail::kind_of<member_type>() == detail::value_kind::array;
   using element_type = typename detail::element_of<value_type>::type;
 };
@@ -744,6 +872,19 @@ SQLER_DETAIL_COMPARISON(<=, le_op)
 SQLER_DETAIL_COMPARISON(>, gt_op)
 SQLER_DETAIL_COMPARISON(>=, ge_op)
 #undef SQLER_DETAIL_COMPARISON
+
+#define SQLER_DETAIL_ARITHMETIC(OP, NODE)                                        \
+  template <class L, class R>                                                    \
+    requires(detail::operand<L> || detail::operand<R>)                           \
+  auto operator OP(const L& l, const R& r) {                                     \
+    return detail::make_arith<detail::NODE>(l, r);                               \
+  }
+
+SQLER_DETAIL_ARITHMETIC(+, add_op)
+SQLER_DETAIL_ARITHMETIC(-, sub_op)
+SQLER_DETAIL_ARITHMETIC(*, mul_op)
+SQLER_DETAIL_ARITHMETIC(/, div_op)
+#undef SQLER_DETAIL_ARITHMETIC
 
 template <detail::predicate A, detail::predicate B>
 constexpr auto operator&&(const A& a, const B& b) {

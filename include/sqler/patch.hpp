@@ -59,6 +59,21 @@ struct inc_op {
   void bind(statement& s, int base) const { bind_value(s, base, by); }
 };
 
+// set(f, expression): path, <expression over the document as it was before the UPDATE>.
+template <class F, class E>
+struct set_expr_op {
+  static constexpr bool is_patch_op = true;
+  static constexpr std::size_t params = E::params;
+  using root = typename F::root;
+  E expr;
+  template <class D, std::size_t P0>
+  static consteval auto render() {
+    return concat(fixed_string{"'"}, F::path, fixed_string{"', "},
+                  E::template render<D, 0, P0>());
+  }
+  void bind(statement& s, int base) const { expr.bind(s, base); }
+};
+
 // "data = json_set(data, <op1>, <op2>, ...), _version = _version + 1", parameters from P0.
 template <class D, std::size_t P0, class First, class... Rest>
 consteval auto render_patch_ops() {
@@ -90,19 +105,49 @@ consteval void check_patch_ops() {
                 "sqler: patch(): every field must belong to the patched document type");
 }
 
-}  // namespace detail
+template <class F, class E>
+auto set_expression(const E& e) {
+  using M = typename F::value_type;
+  using R = typename E::value_type;
+  constexpr value_kind km = kind_of<M>();
+  static_assert(km == value_kind::number || km == value_kind::string ||
+                    km == value_kind::enumeration,
+                "sqler: set(field, expression): only number, string and enum members can be set "
+                "from an expression");
+  static_assert(comparable<M, R>(),
+                "sqler: set(field, expression): the expression's type does not match the "
+                "member's type");
+  static_assert(!(std::is_integral_v<M> && std::is_floating_point_v<R>),
+                "sqler: set(field, expression): the expression yields a floating-point value "
+                "but the member is an integer");
+  static_assert(same_root<F, E>(),
+                "sqler: set(field, expression): the expression must use fields of the same "
+                "document type");
+  return set_expr_op<F, E>{e};
+}
 
-// Sets the member at the field's path to `value`.
 template <class F, class V>
-auto set(const F&, const V& value) {
-  static_assert(detail::operand<F> && requires { F::path; },
-                "sqler: set(field, value): the first argument must be a sqler::field");
+auto set_value(const V& value) {
   using M = typename F::member_type;
   static_assert(std::is_constructible_v<M, const V&>,
                 "sqler: set(field, value): the value cannot be stored in the field's member type");
   std::string json;
   encode(static_cast<const M&>(M(value)), json);
-  return detail::json_value_op<F, false>{std::move(json)};
+  return json_value_op<F, false>{std::move(json)};
+}
+
+}  // namespace detail
+
+// Sets the member at the field's path to `value`, or to an expression over the document's
+// fields: set(score, score * 2 + 5), set(best, other_field).
+template <class F, class V>
+auto set(const F&, const V& value) {
+  static_assert(detail::operand<F> && requires { F::path; },
+                "sqler: set(field, value): the first argument must be a sqler::field");
+  if constexpr (detail::operand<V>)
+    return detail::set_expression<F>(value);
+  else
+    return detail::set_value<F>(value);
 }
 
 // Adds `by` to a numeric member (a missing member counts as 0).

@@ -19,6 +19,7 @@
 #include "sqler/patch.hpp"
 #include "sqler/render.hpp"
 #include "sqler/sqlite.hpp"
+#include "sqler/transaction.hpp"
 
 namespace sqler {
 
@@ -29,6 +30,21 @@ struct versioned {
   std::int64_t version = 0;
   T value{};
 };
+
+// One page of a query's results (page numbers start at 1).
+template <class T>
+struct page {
+  std::vector<T> items;
+  std::int64_t number = 0;       // this page's number
+  std::int64_t per_page = 0;
+  std::int64_t total = 0;        // matching documents over all pages
+  std::int64_t total_pages = 0;  // 0 when nothing matches
+  bool has_next = false;
+  bool has_prev = false;
+};
+
+template <class Q, class K>
+class grouped_query;
 
 namespace detail {
 
@@ -53,10 +69,70 @@ struct explain_kind {};
 template <class... Ops>
 struct patch_kind {};
 
-template <class Kind>
-inline constexpr bool is_patch_kind = false;
+// UPDATE ... WHERE _id = (the first matching row) RETURNING the row: claims one document.
 template <class... Ops>
-inline constexpr bool is_patch_kind<patch_kind<Ops...>> = true;
+struct update_one_kind {};
+
+// Aggregate functions: one value over the matching documents, or one per group.
+struct sum_fn { static constexpr fixed_string open{"SUM("}; };
+struct avg_fn { static constexpr fixed_string open{"AVG("}; };
+struct min_fn { static constexpr fixed_string open{"MIN("}; };
+struct max_fn { static constexpr fixed_string open{"MAX("}; };
+struct count_distinct_fn { static constexpr fixed_string open{"COUNT(DISTINCT "}; };
+struct count_rows_fn {};  // COUNT(*) per group
+
+template <class Fn, class F>
+struct aggregate_kind {};
+template <class Fn, class K, class F>
+struct group_kind {};
+
+// What a sum() returns: integers add up exactly as int64 (SQLite reports overflow), the rest
+// as double.
+template <class F>
+using sum_type = std::conditional_t<std::is_floating_point_v<typename F::value_type>, double,
+                                    std::int64_t>;
+
+// A group's key: std::optional when the member (or a member on its path) may be missing.
+template <class K>
+struct group_key {
+  using type = typename K::value_type;
+};
+template <class K>
+  requires requires { K::nullable; }
+struct group_key<K> {
+  using type = std::conditional_t<K::nullable, std::optional<typename K::value_type>,
+                                  typename K::value_type>;
+};
+
+template <class T, class F>
+consteval bool aggregate_operand_ok() {
+  if constexpr (!operand<F>)
+    return false;
+  else
+    return std::is_same_v<typename F::root, T> || std::is_same_v<typename F::root, no_root>;
+}
+
+// Full-text search through the FTS5 table collection::ensure_fts() keeps in sync.
+template <class T, class D>
+consteval auto fts_table() {
+  return D::template quote_identifier<
+      concat(to_fixed<table_name_holder<T>>(), fixed_string{"__fts"})>();
+}
+
+template <class T>
+struct fts_match_node {
+  static constexpr bool is_predicate = true;
+  static constexpr std::size_t params = 1;
+  using root = T;
+  std::string text;
+  template <class D, std::size_t Depth, std::size_t P0>
+  static consteval auto render() {
+    return concat(fixed_string{"_id IN (SELECT rowid FROM "}, fts_table<T, D>(),
+                  fixed_string{" WHERE "}, fts_table<T, D>(), fixed_string{" MATCH "},
+                  D::template placeholder<P0>(), fixed_string{")"});
+  }
+  void bind(statement& s, int base) const { s.bind_text(base, text); }
+};
 
 template <class D, class T, class Pred, class Order, bool Limit, bool Offset>
 struct sql_builder {
@@ -100,11 +176,51 @@ struct sql_builder {
   }
 
   static constexpr bool windowed = Limit || Offset;
-  // Patch values are bound after the predicate's values, the limit and the offset.
+  // Patch values and aggregate operands are bound after the predicate's values, the limit
+  // and the offset.
   static constexpr std::size_t patch_param = Pred::params + (Limit ? 1 : 0) + (Offset ? 1 : 0) + 1;
 
+  // The rows an aggregate reads: the window itself when there is a limit or offset.
+  static consteval auto source() {
+    constexpr auto from = concat(fixed_string{" FROM "}, table(), where());
+    if constexpr (windowed)
+      return concat(fixed_string{" FROM (SELECT *"}, from, order(), limit_offset<false>(),
+                    fixed_string{")"});
+    else
+      return from;
+  }
+
+  template <class Fn, class F, std::size_t P0>
+  static consteval auto call() {
+    if constexpr (std::is_same_v<Fn, count_rows_fn>)
+      return fixed_string{"COUNT(*)"};
+    else
+      return concat(Fn::open, F::template render<D, 0, P0>(), fixed_string{")"});
+  }
+
+  template <class Fn, class F>
+  static consteval auto render_kind(aggregate_kind<Fn, F>*) {
+    return concat(fixed_string{"SELECT "}, call<Fn, F, patch_param>(), source());
+  }
+
+  template <class Fn, class K, class F>
+  static consteval auto render_kind(group_kind<Fn, K, F>*) {
+    constexpr auto key = K::template render<D, 0, patch_param>();
+    return concat(fixed_string{"SELECT "}, key, fixed_string{", "},
+                  call<Fn, F, patch_param + K::params>(), source(), fixed_string{" GROUP BY "},
+                  key, fixed_string{" ORDER BY "}, key);
+  }
+
   template <class... Ops>
-  static consteval auto render_patch(patch_kind<Ops...>*) {
+  static consteval auto render_kind(update_one_kind<Ops...>*) {
+    return concat(fixed_string{"UPDATE "}, table(), fixed_string{" SET "},
+                  render_patch_set<D, patch_param, Ops...>(),
+                  fixed_string{" WHERE _id = (SELECT _id FROM "}, table(), where(), order(),
+                  limit_offset<true>(), fixed_string{") RETURNING _id, _version, data"});
+  }
+
+  template <class... Ops>
+  static consteval auto render_kind(patch_kind<Ops...>*) {
     constexpr auto head = concat(fixed_string{"UPDATE "}, table(), fixed_string{" SET "},
                                  render_patch_set<D, patch_param, Ops...>());
     if constexpr (windowed)
@@ -134,14 +250,14 @@ struct sql_builder {
     } else if constexpr (std::is_same_v<Kind, exists_kind>)
       return concat(fixed_string{"SELECT EXISTS (SELECT 1"}, from, order(), limit_offset<false>(),
                     fixed_string{")"});
-    else if constexpr (is_patch_kind<Kind>)
-      return render_patch(static_cast<Kind*>(nullptr));
     else if constexpr (std::is_same_v<Kind, remove_kind>) {
       if constexpr (windowed)
         return concat(fixed_string{"DELETE FROM "}, table(), fixed_string{" WHERE _id IN (SELECT _id"},
                       from, order(), limit_offset<false>(), fixed_string{")"});
       else
         return concat(fixed_string{"DELETE"}, from);
+    } else {
+      return render_kind(static_cast<Kind*>(nullptr));
     }
   }
 };
@@ -369,15 +485,127 @@ class query {
     return db_->conn().changes();
   }
 
-  // Applies set/inc/push to every matching document in one UPDATE; returns how many changed.
+  // Applies set/inc/push to every matching document in one UPDATE and bumps their _version;
+  // returns how many changed. Values may be expressions over the document:
+  // find(p).update(sqler::set(score, score * 2 + 5), sqler::inc(visits, 1)).
   template <class... Ops>
-  std::int64_t patch(const Ops&... ops) const {
+  std::int64_t update(const Ops&... ops) const {
     detail::check_patch_ops<T, Ops...>();
     detail::write_turn turn(db_->conn());
     auto st = run<detail::patch_kind<Ops...>>();
     detail::bind_patch_ops(*st, static_cast<int>(builder::patch_param), ops...);
     st->step();
     return db_->conn().changes();
+  }
+
+  // The same as update().
+  template <class... Ops>
+  std::int64_t patch(const Ops&... ops) const {
+    return update(ops...);
+  }
+
+  // Claims one document: updates the first match in this query's order and returns it as it
+  // is after the update, or nullopt when nothing matches. One statement, so two threads (or
+  // processes) claiming at once never get the same document: the job-queue pattern
+  // jobs.find(state == "new").order_by(id.asc()).update_one(sqler::set(state, "taken")).
+  template <class... Ops>
+  std::optional<versioned<T>> update_one(const Ops&... ops) const {
+    detail::check_patch_ops<T, Ops...>();
+    detail::write_turn turn(db_->conn());
+    auto st = run<detail::update_one_kind<Ops...>>();
+    detail::bind_patch_ops(*st, static_cast<int>(builder::patch_param), ops...);
+    std::optional<versioned<T>> out;
+    if (st->step()) {
+      auto& v = out.emplace();
+      v.id = st->column_int64(0);
+      v.version = st->column_int64(1);
+      detail::decode_row(*st, 2, v.value, table_name<T>);
+      while (st->step()) {  // finish the statement so its write is complete before release
+      }
+    }
+    return out;
+  }
+
+  // ---- aggregates: typed results, nullopt over an empty set
+
+  template <class F>
+  std::optional<detail::sum_type<F>> sum(const F& f) const {
+    check_aggregate<F, true>("sum");
+    return aggregate<detail::sum_fn, detail::sum_type<F>>(f);
+  }
+
+  template <class F>
+  std::optional<double> avg(const F& f) const {
+    check_aggregate<F, true>("avg");
+    return aggregate<detail::avg_fn, double>(f);
+  }
+
+  template <class F>
+  std::optional<typename F::value_type> min(const F& f) const {
+    check_aggregate<F, false>("min");
+    return aggregate<detail::min_fn, typename F::value_type>(f);
+  }
+
+  template <class F>
+  std::optional<typename F::value_type> max(const F& f) const {
+    check_aggregate<F, false>("max");
+    return aggregate<detail::max_fn, typename F::value_type>(f);
+  }
+
+  // The number of distinct non-null values of f among the matching documents.
+  template <class F>
+  std::int64_t count_distinct(const F& f) const {
+    check_aggregate<F, false>("count_distinct");
+    return aggregate<detail::count_distinct_fn, std::int64_t>(f).value_or(0);
+  }
+
+  // Groups the matching documents by a field: group_by(city).count() gives (city, count)
+  // pairs in key order; .sum(f), .avg(f), .min(f), .max(f) aggregate per group.
+  template <class K>
+  grouped_query<query, K> group_by(const K& key) const {
+    check_aggregate<K, false>("group_by");
+    return grouped_query<query, K>(*this, key);
+  }
+
+  // ---- pages and full-text search
+
+  // Page `number` (from 1) of `per_page` documents, with the total count taken from the same
+  // snapshot.
+  sqler::page<T> page(std::int64_t number, std::int64_t per_page) const {
+    static_assert(!Limit && !Offset,
+                  "sqler: page(): the query already has limit()/offset(); page() sets both");
+    if (number < 1)
+      throw error(SQLITE_RANGE,
+                  "sqler: page(): pages are numbered from 1, got " + std::to_string(number));
+    if (per_page < 1)
+      throw error(SQLITE_RANGE,
+                  "sqler: page(): per_page must be at least 1, got " + std::to_string(per_page));
+    if (number - 1 > INT64_MAX / per_page)
+      throw error(SQLITE_RANGE, "sqler: page(): page " + std::to_string(number) +
+                                    " is out of range");
+    sqler::page<T> p;
+    p.number = number;
+    p.per_page = per_page;
+    detail::read_snapshot snapshot(db_->conn());
+    p.total = count();
+    p.total_pages = p.total / per_page + (p.total % per_page != 0 ? 1 : 0);
+    if (number <= p.total_pages) p.items = offset((number - 1) * per_page).limit(per_page).all();
+    p.has_prev = number > 1;
+    p.has_next = number < p.total_pages;
+    return p;
+  }
+
+  // Keeps the documents whose full-text index (collection::ensure_fts) matches an FTS5
+  // query: "kyoto", "temple OR shrine", "tea*", "\"green tea\"".
+  auto match(std::string_view fts_query) const {
+    using M = detail::fts_match_node<T>;
+    M node{std::string(fts_query)};
+    if constexpr (std::is_same_v<Pred, detail::all_node<T>>) {
+      return query<T, M, Order, Limit, Offset>(db_, std::move(node), limit_, offset_);
+    } else {
+      using P = detail::logical_node<detail::and_op, Pred, M>;
+      return query<T, P, Order, Limit, Offset>(db_, P{pred_, std::move(node)}, limit_, offset_);
+    }
   }
 
   // SQLite's EXPLAIN QUERY PLAN for the SELECT, one line per plan step.
@@ -478,6 +706,44 @@ class query {
     }
   }
 
+  template <class F, bool Numeric>
+  static constexpr void check_aggregate(const char*) {
+    static_assert(detail::aggregate_operand_ok<T, F>(),
+                  "sqler: aggregates and group_by take a field (or an expression over fields) "
+                  "of the queried document type");
+    if constexpr (detail::aggregate_operand_ok<T, F>()) {
+      constexpr auto k = detail::kind_of<typename F::value_type>();
+      if constexpr (Numeric)
+        static_assert(k == detail::value_kind::number,
+                      "sqler: sum() and avg() need a numeric field");
+      else
+        static_assert(k == detail::value_kind::number || k == detail::value_kind::string ||
+                          k == detail::value_kind::boolean || k == detail::value_kind::enumeration,
+                      "sqler: min/max/count_distinct/group_by need a scalar field (number, "
+                      "string, bool or enum), not an array or object");
+    }
+  }
+
+  // Runs a shape whose extra operands (aggregated fields, group keys) bind after the window.
+  template <class Kind, class... Extra>
+  detail::lease run_with(const Extra&... extra) const {
+    auto st = run<Kind>();
+    int base = static_cast<int>(builder::patch_param);
+    ((extra.bind(*st, base), base += static_cast<int>(Extra::params)), ...);
+    return st;
+  }
+
+  template <class Fn, class R, class F>
+  std::optional<R> aggregate(const F& f) const {
+    std::optional<R> out;
+    auto st = run_with<detail::aggregate_kind<Fn, F>>(f);
+    if (st->step() && !st->column_is_null(0)) out = detail::read_column<R>(*st, 0);
+    return out;
+  }
+
+  template <class Q, class K>
+  friend class grouped_query;
+
   static void check_window(const char* what, std::int64_t n) {
     if (n < 0)
       throw error(SQLITE_RANGE, std::string("sqler: ") + what + "() must not be negative, got " +
@@ -504,6 +770,53 @@ class query {
   Pred pred_;
   std::int64_t limit_;
   std::int64_t offset_;
+};
+
+// query.group_by(key): one row per distinct key, in key order.
+template <class Q, class K>
+class grouped_query {
+ public:
+  using key_type = typename detail::group_key<K>::type;
+
+  grouped_query(Q q, K key) : q_(std::move(q)), key_(std::move(key)) {}
+
+  std::vector<std::pair<key_type, std::int64_t>> count() const {
+    return rows<detail::count_rows_fn, std::int64_t>(detail::all_node<typename Q::value_type>{});
+  }
+  // Per-group sum; a group whose values are all missing sums to 0.
+  template <class F>
+  std::vector<std::pair<key_type, detail::sum_type<F>>> sum(const F& f) const {
+    Q::template check_aggregate<F, true>("sum");
+    return rows<detail::sum_fn, detail::sum_type<F>>(f);
+  }
+  template <class F>
+  std::vector<std::pair<key_type, double>> avg(const F& f) const {
+    Q::template check_aggregate<F, true>("avg");
+    return rows<detail::avg_fn, double>(f);
+  }
+  template <class F>
+  std::vector<std::pair<key_type, typename F::value_type>> min(const F& f) const {
+    Q::template check_aggregate<F, false>("min");
+    return rows<detail::min_fn, typename F::value_type>(f);
+  }
+  template <class F>
+  std::vector<std::pair<key_type, typename F::value_type>> max(const F& f) const {
+    Q::template check_aggregate<F, false>("max");
+    return rows<detail::max_fn, typename F::value_type>(f);
+  }
+
+ private:
+  template <class Fn, class R, class F>
+  std::vector<std::pair<key_type, R>> rows(const F& f) const {
+    std::vector<std::pair<key_type, R>> out;
+    auto st = q_.template run_with<detail::group_kind<Fn, K, F>>(key_, f);
+    while (st->step())
+      out.emplace_back(detail::read_column<key_type>(*st, 0), detail::read_column<R>(*st, 1));
+    return out;
+  }
+
+  Q q_;
+  K key_;
 };
 
 }  // namespace sqler

@@ -168,7 +168,7 @@ T read_column(const statement& s, int c) {
     return read_column<typename T::value_type>(s, c);
   } else if constexpr (std::is_same_v<T, bool>) {
     return s.column_int64(c) != 0;
-  } else if constexpr (std::is_integral_v<T>) {
+  } else if constexpr (std::is_integral_v<T> || std::is_enum_v<T>) {
     return static_cast<T>(s.column_int64(c));
   } else if constexpr (std::is_floating_point_v<T>) {
     return static_cast<T>(s.column_double(c));
@@ -276,6 +276,10 @@ class connection {
       throw error(rc, std::move(msg));
     }
     sqlite3_extended_result_codes(db_, 1);
+    // "name" always means an identifier: a misspelt column must be an error, never a silently
+    // compared string literal (SQLite's legacy double-quoted-string fallback).
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
     sqlite3_busy_timeout(db_, opts.busy_timeout_ms);
     busy_timeout_ms_ = opts.busy_timeout_ms;
     if (opts.wal && !opts.read_only) {

@@ -90,4 +90,29 @@ class transaction {
   bool turn_ = false;  // holds the database's writer turn (outermost level only)
 };
 
+namespace detail {
+
+// Reads that must agree with each other (a page and its total) share one snapshot: a deferred
+// read transaction, unless the caller already has a transaction open.
+class read_snapshot {
+ public:
+  explicit read_snapshot(connection& c)
+      : conn_(c.autocommit() && c.transaction_depth() == 0 ? &c : nullptr) {
+    if (conn_ != nullptr) conn_->exec("BEGIN");
+  }
+  read_snapshot(const read_snapshot&) = delete;
+  read_snapshot& operator=(const read_snapshot&) = delete;
+  ~read_snapshot() {
+    if (conn_ == nullptr || conn_->autocommit()) return;
+    try {
+      conn_->exec("COMMIT");  // nothing was written: ending a read transaction cannot lose data
+    } catch (...) {
+    }
+  }
+
+ private:
+  connection* conn_;
+};
+
+}  // namespace detail
 }  // namespace sqler

@@ -202,7 +202,9 @@ TEST(Reflect, CollectionsCreateTheirNamedTables) {
   widgets.insert({7});
 
   const auto names = table_names(db);
-  const std::vector<std::string> expected{"Person", "Widget", "people", "trait_things"};
+  // sqler_refs is sqler's own record of which tables may refer to which (delete policies).
+  const std::vector<std::string> expected{"Person", "Widget", "people", "sqler_refs",
+                                          "trait_things"};
   EXPECT_EQ(names, expected);
 
   // The rows really went into the named tables.

@@ -256,8 +256,9 @@ TEST(Hydration, DanglingRefsAreReportedNotThrown) {
   const auto victim = f.users.find(user_name == "user-7").first();
   ASSERT_TRUE(victim);
   const auto gone_order = victim->orders[1].id();
-  ASSERT_TRUE(f.addresses.remove(gone_address));
-  ASSERT_TRUE(f.orders.remove(gone_order));
+  // Raw deletes: remove() itself refuses to strand a referenced document (on_referenced).
+  ASSERT_EQ(f.db.execute("DELETE FROM \"Address\" WHERE _id = ?1", gone_address), 1);
+  ASSERT_EQ(f.db.execute("DELETE FROM \"Order\" WHERE _id = ?1", gone_order), 1);
 
   auto q = f.users.find().order_by(user_name).with<&User::address, &User::orders>();
   std::vector<User> all;

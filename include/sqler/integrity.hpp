@@ -1,0 +1,273 @@
+// sqler/integrity.hpp - what refers to a document, and what to do about it on delete.
+//
+// Every collection records in `sqler_refs` which tables its documents can reference (known at
+// compile time from its sqler::ref<X> members, however deeply nested). Removing a document
+// looks for referrers only in the tables registered as referring to its table, with
+// json_tree, so refs inside arrays and sub-objects are found too. The policies:
+//   restrict  (default) throw sqler::referential_error naming the referrers; nothing changes
+//   set_null  rewrite every referring ref to null (array slots stay, as null)
+//   cascade   delete the referrers too, recursively; terminates on cycles
+// Each runs in one transaction: on any error, nothing changes.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sqler/codec.hpp"
+#include "sqler/error.hpp"
+#include "sqler/sqlite.hpp"
+
+namespace sqler {
+
+enum class on_referenced { restrict, cascade, set_null };
+
+// A document holding a ref: its collection, _id and the ref's path in it ("friends[1]").
+struct referrer {
+  std::string collection;
+  std::int64_t id = 0;
+  std::string path;
+  friend bool operator==(const referrer&, const referrer&) = default;
+};
+
+// A ref whose target does not exist, as found by database::validate_references().
+struct dangling_reference {
+  std::string collection;  // where the ref is stored
+  std::int64_t id = 0;     // the _id of the document holding it
+  std::string path;        // e.g. "address", "friends[1]", "orders[0].product"
+  std::string target_collection;
+  std::int64_t target_id = 0;
+  friend bool operator==(const dangling_reference&, const dangling_reference&) = default;
+};
+
+// remove(id) with on_referenced::restrict found documents still referring to the target.
+class referential_error : public constraint_error {
+ public:
+  referential_error(std::string_view table, std::int64_t id, std::vector<referrer> referrers)
+      : constraint_error(SQLITE_CONSTRAINT_FOREIGNKEY, describe(table, id, referrers)),
+        referrers_(std::move(referrers)) {}
+  const std::vector<referrer>& referrers() const noexcept { return referrers_; }
+
+ private:
+  static std::string describe(std::string_view table, std::int64_t id,
+                              const std::vector<referrer>& rs) {
+    std::string msg = "sqler: cannot remove _id " + std::to_string(id) + " from \"" +
+                      std::string(table) + "\": still referenced by";
+    std::size_t shown = 0;
+    for (const auto& r : rs) {
+      if (shown++ == 8) {
+        msg += " and " + std::to_string(rs.size() - 8) + " more";
+        break;
+      }
+      msg += (shown == 1 ? " " : ", ") + r.collection + " _id " + std::to_string(r.id) + " (" +
+             r.path + ")";
+    }
+    msg += "; remove them first or pass sqler::on_referenced::cascade or ::set_null";
+    return msg;
+  }
+  std::vector<referrer> referrers_;
+};
+
+namespace detail {
+
+inline constexpr std::string_view refs_table_sql =
+    "CREATE TABLE IF NOT EXISTS sqler_refs (from_table TEXT NOT NULL, to_table TEXT NOT NULL, "
+    "PRIMARY KEY (from_table, to_table)) WITHOUT ROWID";
+
+inline std::string quote_name(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+// "$.friends[1]" -> "friends[1]"
+inline std::string member_path(std::string_view full_key) {
+  if (full_key.starts_with("$.")) full_key.remove_prefix(2);
+  else if (full_key.starts_with("$")) full_key.remove_prefix(1);
+  return std::string(full_key);
+}
+
+// Records that documents of `from` may hold refs into the `to` tables; writes only what is new,
+// so opening a collection of a read-only database that is already registered writes nothing.
+inline void register_refs(connection& c, std::string_view from,
+                          const std::vector<std::string_view>& to) {
+  for (std::string_view t : to) {
+    auto st = c.acquire_oneoff(
+        "SELECT 1 FROM sqler_refs WHERE from_table = ?1 AND to_table = ?2");
+    st->bind_text(1, from);
+    st->bind_text(2, t);
+    if (st->step()) continue;
+    st.release();
+    auto ins = c.acquire_oneoff(
+        "INSERT OR IGNORE INTO sqler_refs (from_table, to_table) VALUES (?1, ?2)");
+    ins->bind_text(1, from);
+    ins->bind_text(2, t);
+    ins->step();
+  }
+}
+
+inline bool table_exists(connection& c, std::string_view table) {
+  auto st = c.acquire_oneoff("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  st->bind_text(1, table);
+  return st->step();
+}
+
+struct refs_to_shape {
+  static constexpr std::string_view sql =
+      "SELECT from_table FROM sqler_refs WHERE to_table = ?1 ORDER BY from_table";
+};
+
+// The tables registered as able to hold refs into `target` (sqler_refs must exist).
+inline std::vector<std::string> referring_tables(connection& c, std::string_view target) {
+  std::vector<std::string> out;
+  auto st = c.acquire<refs_to_shape>();
+  st->bind_text(1, target);
+  while (st->step()) out.emplace_back(st->column_text(0));
+  return out;
+}
+
+// The refs into (target, id), except those held by `id` itself when it lives in `target`.
+// The instr() test on the exact text sqler writes for such a ref skips every document that
+// cannot hold one before json_tree walks the rest.
+inline std::vector<referrer> find_referrers(connection& c, std::string_view target,
+                                            std::int64_t id) {
+  std::vector<referrer> out;
+  std::string needle = "{\"_table\":";
+  encode(std::string(target), needle);
+  needle += ",\"_id\":" + std::to_string(id) + "}";
+  for (const std::string& table : referring_tables(c, target)) {
+    if (!table_exists(c, table)) continue;
+    auto st = c.acquire_oneoff(
+        "SELECT t._id, j.fullkey FROM " + quote_name(table) +
+        " AS t, json_tree(t.data) AS j WHERE instr(t.data, ?1) > 0 AND j.type = 'object' AND "
+        "json_extract(j.value, '$._table') = ?2 AND json_extract(j.value, '$._id') = ?3 "
+        "ORDER BY t._id, j.id");
+    st->bind_text(1, needle);
+    st->bind_text(2, target);
+    st->bind(3, id);
+    while (st->step()) {
+      const std::int64_t from_id = st->column_int64(0);
+      if (table == target && from_id == id) continue;  // a document referring to itself
+      out.push_back({table, from_id, member_path(st->column_text(1))});
+    }
+  }
+  return out;
+}
+
+inline bool delete_row(connection& c, std::string_view table, std::int64_t id) {
+  auto st = c.acquire_oneoff("DELETE FROM " + quote_name(table) + " WHERE _id = ?1");
+  st->bind(1, id);
+  st->step();
+  return c.changes() > 0;
+}
+
+inline bool row_exists(connection& c, std::string_view table, std::int64_t id) {
+  auto st = c.acquire_oneoff("SELECT 1 FROM " + quote_name(table) + " WHERE _id = ?1");
+  st->bind(1, id);
+  return st->step();
+}
+
+// Nulls each listed ref: one UPDATE per referring document, bumping its _version once.
+inline void null_refs(connection& c, const std::vector<referrer>& refs) {
+  std::map<std::pair<std::string, std::int64_t>, std::vector<std::string>> by_doc;
+  for (const auto& r : refs) by_doc[{r.collection, r.id}].push_back("$." + r.path);
+  for (const auto& [doc, paths] : by_doc) {
+    std::string sql = "UPDATE " + quote_name(doc.first) + " SET data = json_set(data";
+    for (std::size_t i = 0; i < paths.size(); ++i)
+      sql += ", ?" + std::to_string(i + 2) + ", json('null')";
+    sql += "), _version = _version + 1 WHERE _id = ?1";
+    auto st = c.acquire_oneoff(sql);
+    st->bind(1, doc.second);
+    for (std::size_t i = 0; i < paths.size(); ++i)
+      st->bind_text(static_cast<int>(i + 2), paths[i]);
+    st->step();
+  }
+}
+
+// Removes (table, id) under `policy`; the caller holds a transaction. False if it was absent.
+inline bool remove_with_policy(connection& c, std::string_view table, std::int64_t id,
+                               on_referenced policy) {
+  if (!row_exists(c, table, id)) return false;
+  switch (policy) {
+    case on_referenced::restrict: {
+      auto refs = find_referrers(c, table, id);
+      if (!refs.empty()) throw referential_error(table, id, std::move(refs));
+      break;
+    }
+    case on_referenced::set_null:
+      null_refs(c, find_referrers(c, table, id));
+      break;
+    case on_referenced::cascade: {
+      // Breadth-first over the referrer graph; `doomed` doubles as the visited set, so a
+      // cycle (A -> B -> A) stops where it closes.
+      std::set<std::pair<std::string, std::int64_t>> doomed{{std::string(table), id}};
+      std::vector<std::pair<std::string, std::int64_t>> todo{{std::string(table), id}};
+      while (!todo.empty()) {
+        auto [t, i] = std::move(todo.back());
+        todo.pop_back();
+        for (auto& r : find_referrers(c, t, i))
+          if (doomed.insert({r.collection, r.id}).second) todo.emplace_back(r.collection, r.id);
+      }
+      for (const auto& [t, i] : doomed) delete_row(c, t, i);
+      return true;
+    }
+  }
+  return delete_row(c, table, id);
+}
+
+// Every table with the shape of a sqler collection.
+inline std::vector<std::string> document_tables(connection& c) {
+  std::vector<std::string> out;
+  auto st = c.acquire_oneoff(
+      "SELECT m.name FROM sqlite_master AS m WHERE m.type = 'table' AND (SELECT COUNT(*) FROM "
+      "pragma_table_info(m.name) AS p WHERE p.name IN ('_id', '_version', 'data')) = 3 "
+      "ORDER BY m.name");
+  while (st->step()) out.emplace_back(st->column_text(0));
+  return out;
+}
+
+inline std::vector<dangling_reference> validate_references(connection& c) {
+  std::vector<dangling_reference> refs;  // every ref, then filtered to the dangling ones
+  const auto tables = document_tables(c);
+  for (const auto& table : tables) {
+    auto st = c.acquire_oneoff(
+        "SELECT t._id, j.fullkey, json_extract(j.value, '$._table'), "
+        "json_extract(j.value, '$._id') FROM " + quote_name(table) +
+        " AS t, json_tree(t.data) AS j WHERE instr(t.data, '\"_table\"') > 0 AND "
+        "j.type = 'object' AND json_type(j.value, '$._table') = 'text' AND "
+        "json_type(j.value, '$._id') = 'integer' ORDER BY t._id, j.id");
+    while (st->step())
+      refs.push_back({table, st->column_int64(0), member_path(st->column_text(1)),
+                      std::string(st->column_text(2)), st->column_int64(3)});
+  }
+  // One lookup per target table for all the ids referring into it.
+  std::map<std::string, std::set<std::int64_t>> present;
+  std::map<std::string, std::vector<std::int64_t>> wanted;
+  for (const auto& r : refs) wanted[r.target_collection].push_back(r.target_id);
+  for (auto& [target, ids] : wanted) {
+    auto& found = present[target];
+    if (std::find(tables.begin(), tables.end(), target) == tables.end()) continue;
+    std::string list;
+    encode(ids, list);
+    auto st = c.acquire_oneoff("SELECT _id FROM " + quote_name(target) +
+                               " WHERE _id IN (SELECT value FROM json_each(?1))");
+    st->bind_text(1, list);
+    while (st->step()) found.insert(st->column_int64(0));
+  }
+  std::erase_if(refs, [&](const dangling_reference& r) {
+    return present[r.target_collection].count(r.target_id) != 0;
+  });
+  return refs;
+}
+
+}  // namespace detail
+}  // namespace sqler
