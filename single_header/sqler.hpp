@@ -879,6 +879,18 @@ inline constexpr bool is_optional = false;
 template <class T>
 inline constexpr bool is_optional<std::optional<T>> = true;
 
+// T without std::optional around it.
+template <class T>
+struct unwrap_optional {
+  using type = T;
+};
+template <class T>
+struct unwrap_optional<std::optional<T>> {
+  using type = T;
+};
+template <class T>
+using unwrap_optional_t = typename unwrap_optional<T>::type;
+
 template <class T>
 inline constexpr bool is_vector = false;
 template <class T, class A>
@@ -1983,15 +1995,6 @@ struct promoted : columns<> {};
 
 namespace detail {
 
-template <class C>
-struct scalar_of {
-  using type = C;
-};
-template <class C>
-struct scalar_of<std::optional<C>> {
-  using type = C;
-};
-
 template <auto... Ms>
 consteval std::size_t promoted_count_of(const columns<Ms...>*) {
   return sizeof...(Ms);
@@ -2020,7 +2023,7 @@ inline constexpr bool is_promoted = promoted_has<M>(static_cast<const promoted<T
 // the member's C++ type.
 template <class M>
 consteval auto column_type() {
-  using U = typename scalar_of<M>::type;
+  using U = unwrap_optional_t<M>;
   if constexpr (std::is_same_v<U, bool> || std::is_integral_v<U> || std::is_enum_v<U>)
     return fixed_string{"INTEGER"};
   else if constexpr (std::is_floating_point_v<U>)
@@ -2037,7 +2040,7 @@ consteval auto promoted_column_name() {
 template <class T, auto M>
 consteval bool promoted_member_ok() {
   using C = std::remove_cvref_t<decltype(std::declval<T&>().*M)>;
-  using U = typename scalar_of<C>::type;
+  using U = unwrap_optional_t<C>;
   return std::is_arithmetic_v<U> || std::is_enum_v<U> || std::is_same_v<U, std::string>;
 }
 
@@ -2161,17 +2164,6 @@ namespace sqler {
 namespace detail {
 
 // ---------------------------------------------------------------- type classification
-
-template <class T>
-struct unwrap_optional {
-  using type = T;
-};
-template <class T>
-struct unwrap_optional<std::optional<T>> {
-  using type = T;
-};
-template <class T>
-using unwrap_optional_t = typename unwrap_optional<T>::type;
 
 enum class value_kind { number, boolean, string, enumeration, array, object, other };
 
@@ -2675,6 +2667,7 @@ struct string_node {
 
 // Arithmetic over numeric operands: (f * 2 + 5), usable in comparisons and in set(). Integer
 // operands give an integer (SQLite divides integers like C++ does); anything else a double.
+struct div_op;
 template <class Op, class L, class R>
 struct arith_node {
   static constexpr bool is_operand = true;
@@ -2690,8 +2683,15 @@ struct arith_node {
 
   template <class D, std::size_t Depth, std::size_t P0>
   static consteval auto render() {
-    return concat(fixed_string{"("}, L::template render<D, Depth, P0>(), Op::text,
-                  R::template render<D, Depth, P0 + L::params>(), fixed_string{")"});
+    // A whole-valued double member is stored as a JSON integer (5.0 as 5), and SQLite would
+    // divide it by an integer as an integer: a floating-point division starts from REAL.
+    if constexpr (std::is_same_v<Op, div_op> && std::is_floating_point_v<value_type>)
+      return concat(fixed_string{"(CAST("}, L::template render<D, Depth, P0>(),
+                    fixed_string{" AS REAL)"}, Op::text,
+                    R::template render<D, Depth, P0 + L::params>(), fixed_string{")"});
+    else
+      return concat(fixed_string{"("}, L::template render<D, Depth, P0>(), Op::text,
+                    R::template render<D, Depth, P0 + L::params>(), fixed_string{")"});
   }
   void bind(statement& s, int base) const {
     lhs.bind(s, base);
@@ -3085,14 +3085,16 @@ struct dangling_reference {
 // remove(id) with on_referenced::restrict found documents still referring to the target.
 class referential_error : public constraint_error {
  public:
-  referential_error(std::string_view table, std::int64_t id, std::vector<referrer> referrers)
-      : constraint_error(SQLITE_CONSTRAINT_FOREIGNKEY, describe(table, id, referrers)),
+  referential_error(std::string_view table, std::int64_t id, std::vector<referrer> referrers,
+                    std::string_view hint = "; remove them first or pass "
+                                            "sqler::on_referenced::cascade or ::set_null")
+      : constraint_error(SQLITE_CONSTRAINT_FOREIGNKEY, describe(table, id, referrers, hint)),
         referrers_(std::move(referrers)) {}
   const std::vector<referrer>& referrers() const noexcept { return referrers_; }
 
  private:
   static std::string describe(std::string_view table, std::int64_t id,
-                              const std::vector<referrer>& rs) {
+                              const std::vector<referrer>& rs, std::string_view hint) {
     std::string msg = "sqler: cannot remove _id " + std::to_string(id) + " from \"" +
                       std::string(table) + "\": still referenced by";
     std::size_t shown = 0;
@@ -3104,7 +3106,7 @@ class referential_error : public constraint_error {
       msg += (shown == 1 ? " " : ", ") + r.collection + " _id " + std::to_string(r.id) + " (" +
              r.path + ")";
     }
-    msg += "; remove them first or pass sqler::on_referenced::cascade or ::set_null";
+    msg += hint;
     return msg;
   }
   std::vector<referrer> referrers_;
@@ -3126,11 +3128,33 @@ inline std::string quote_name(std::string_view name) {
   return out;
 }
 
-// "$.friends[1]" -> "friends[1]"
+// "$.friends[1]" -> "friends[1]". SQLite quotes every key that is not purely alphanumeric
+// ("$.\"home_address\""), so the quotes come off keys made only of identifier characters,
+// which are all C++ member names; other keys (map keys such as "a.b") keep theirs. Either
+// spelling is still a valid JSON path after "$." for set_null.
 inline std::string member_path(std::string_view full_key) {
   if (full_key.starts_with("$.")) full_key.remove_prefix(2);
   else if (full_key.starts_with("$")) full_key.remove_prefix(1);
-  return std::string(full_key);
+  auto ident = [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+  };
+  std::string out;
+  out.reserve(full_key.size());
+  for (std::size_t i = 0; i < full_key.size();) {
+    if (full_key[i] != '"') {
+      out.push_back(full_key[i++]);
+      continue;
+    }
+    std::size_t end = i + 1;  // the closing quote; a key's own quotes are backslash-escaped
+    while (end < full_key.size() && full_key[end] != '"') end += full_key[end] == '\\' ? 2 : 1;
+    end = std::min(end, full_key.size() - 1);
+    const std::string_view key = full_key.substr(i + 1, end - i - 1);
+    if (!key.empty() && std::all_of(key.begin(), key.end(), ident)) out += key;
+    else out += full_key.substr(i, end - i + 1);
+    i = end + 1;
+  }
+  return out;
 }
 
 // Records that documents of `from` may hold refs into the `to` tables; writes only what is new,
@@ -3240,9 +3264,19 @@ inline bool remove_with_policy(connection& c, std::string_view table, std::int64
       if (!refs.empty()) throw referential_error(table, id, std::move(refs));
       break;
     }
-    case on_referenced::set_null:
-      null_refs(c, find_referrers(c, table, id));
+    case on_referenced::set_null: {
+      auto refs = find_referrers(c, table, id);
+      if (refs.empty()) break;
+      null_refs(c, refs);
+      // json_set silently skips a path it cannot address (SQLite 3.40: a map key holding a
+      // double quote); such a ref would be left dangling, so check and undo instead.
+      refs = find_referrers(c, table, id);
+      if (!refs.empty())
+        throw referential_error(table, id, std::move(refs),
+                                "; set_null could not rewrite these refs (SQLite cannot address "
+                                "their JSON path); nothing was changed");
       break;
+    }
     case on_referenced::cascade: {
       // Breadth-first over the referrer graph; `doomed` doubles as the visited set, so a
       // cycle (A -> B -> A) stops where it closes.
@@ -4519,20 +4553,20 @@ bool first_visit(std::vector<const void*>& seen) {
   return true;
 }
 
-// The tables a document of type M can hold refs into, without following the refs.
-template <class M>
-void direct_ref_targets(std::vector<std::string_view>& out, std::vector<const void*>& seen) {
+// Calls f.template operator()<X>() for every sqler::ref<X> a value of type M can hold (in
+// members, optionals, arrays, maps, nested structs), without following the refs.
+template <class M, class F>
+void for_each_ref_target(F& f, std::vector<const void*>& seen) {
   if constexpr (is_ref<M>) {
-    constexpr std::string_view t = table_name<typename M::element_type>;
-    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+    f.template operator()<typename M::element_type>();
   } else if constexpr (is_optional<M> || is_vector<M> || is_std_array<M>) {
-    direct_ref_targets<typename M::value_type>(out, seen);
+    for_each_ref_target<typename M::value_type>(f, seen);
   } else if constexpr (is_string_map<M>) {
-    direct_ref_targets<typename M::mapped_type>(out, seen);
+    for_each_ref_target<typename M::mapped_type>(f, seen);
   } else if constexpr (reflectable<M> && !json_convertible<M>) {
     if (!first_visit<M>(seen)) return;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (direct_ref_targets<member_type<M, I>>(out, seen), ...);
+      (for_each_ref_target<member_type<M, I>>(f, seen), ...);
     }(std::make_index_sequence<member_count<M>>{});
   }
 }
@@ -4542,30 +4576,48 @@ template <class X>
 void register_document_refs(connection& c) {
   std::vector<std::string_view> targets;
   std::vector<const void*> seen;
-  direct_ref_targets<X>(targets, seen);
+  auto add = [&]<class Y>() {
+    constexpr std::string_view t = table_name<Y>;
+    if (std::find(targets.begin(), targets.end(), t) == targets.end()) targets.push_back(t);
+  };
+  for_each_ref_target<X>(add, seen);
   register_refs(c, table_name<X>, targets);
 }
 
-// Creates the table of every document type T can reference (through sqler::ref<X> anywhere
-// in its members, transitively), so filters through refs and hydration always find a table.
-template <class M>
-void create_ref_tables(connection& c, std::vector<const void*>& seen) {
-  if constexpr (is_ref<M>) {
-    using X = typename M::element_type;
-    if (!first_visit<M>(seen)) return;
+// Tables created before a member was promoted get its generated column now. Also run for
+// tables reached only through refs: a through<> filter names the target's column unqualified,
+// and if the target table lacked it SQLite would resolve it against the outer table instead.
+template <class T>
+void add_promoted_columns(connection& c) {
+  [&]<auto... Ms>(const columns<Ms...>*) {
+    (([&] {
+       auto st = c.acquire_oneoff("SELECT 1 FROM pragma_table_xinfo(?1) WHERE name = ?2");
+       st->bind_text(1, table_name<T>);
+       st->bind_text(2, promoted_column_name<T, Ms>().view());
+       if (st->step()) return;
+       st.release();
+       static constexpr auto ddl = promoted_column_ddl<T, Ms>();
+       c.exec(std::string("ALTER TABLE ") + quote_name(table_name<T>) + " ADD COLUMN " +
+              std::string(ddl.view()));
+     }()),
+     ...);
+  }(static_cast<const promoted<T>*>(nullptr));
+}
+
+// Creates (and registers) the table of every document type T can reference, transitively, so
+// filters through refs, hydration and delete policies always find a table. `done` holds the
+// document types already handled (reference graphs may have cycles).
+template <class T>
+void create_ref_tables(connection& c, std::vector<const void*>& done) {
+  std::vector<const void*> seen;
+  auto visit = [&]<class X>() {
+    if (!first_visit<X>(done)) return;
     c.exec(create_table_shape<X>::sql);
+    if constexpr (promoted_count<X> > 0) add_promoted_columns<X>(c);
     register_document_refs<X>(c);
-    create_ref_tables<X>(c, seen);
-  } else if constexpr (is_optional<M> || is_vector<M> || is_std_array<M>) {
-    create_ref_tables<typename M::value_type>(c, seen);
-  } else if constexpr (is_string_map<M>) {
-    create_ref_tables<typename M::mapped_type>(c, seen);
-  } else if constexpr (reflectable<M> && !json_convertible<M>) {
-    if (!first_visit<M>(seen)) return;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (create_ref_tables<member_type<M, I>>(c, seen), ...);
-    }(std::make_index_sequence<member_count<M>>{});
-  }
+    create_ref_tables<X>(c, done);
+  };
+  for_each_ref_target<T>(visit, seen);
 }
 
 }  // namespace detail
@@ -4582,11 +4634,11 @@ class collection {
   explicit collection(std::shared_ptr<detail::db_state> db) : db_(std::move(db)) {
     auto& c = db_->conn();
     c.exec(detail::create_table_shape<T>::sql);
-    if constexpr (detail::promoted_count<T> > 0) add_promoted_columns(c);
+    if constexpr (detail::promoted_count<T> > 0) detail::add_promoted_columns<T>(c);
     ensure_refs_table(c);
     detail::register_document_refs<T>(c);
-    std::vector<const void*> seen;
-    detail::create_ref_tables<T>(c, seen);
+    std::vector<const void*> done{detail::type_tag<T>()};
+    detail::create_ref_tables<T>(c, done);
   }
 
   static constexpr std::string_view name() noexcept { return table_name<T>; }
@@ -4838,23 +4890,6 @@ class collection {
     static_assert(sizeof...(Fs) > 0, "sqler: ensure_index() needs at least one field");
     static_assert((std::is_same_v<typename Fs::root, T> && ...),
                   "sqler: ensure_index(): every field must belong to this collection's type");
-  }
-
-  // Tables created before a member was promoted get its generated column now.
-  static void add_promoted_columns(detail::connection& c) {
-    [&]<auto... Ms>(const columns<Ms...>*) {
-      (([&] {
-         auto st = c.acquire_oneoff("SELECT 1 FROM pragma_table_xinfo(?1) WHERE name = ?2");
-         st->bind_text(1, name());
-         st->bind_text(2, detail::promoted_column_name<T, Ms>().view());
-         if (st->step()) return;
-         st.release();
-         static constexpr auto ddl = detail::promoted_column_ddl<T, Ms>();
-         c.exec(std::string("ALTER TABLE ") + detail::quote_name(name()) + " ADD COLUMN " +
-                std::string(ddl.view()));
-       }()),
-       ...);
-    }(static_cast<const promoted<T>*>(nullptr));
   }
 
   // sqler_refs lists which tables may refer to which; a read-only database that lacks it

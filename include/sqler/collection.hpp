@@ -124,20 +124,20 @@ bool first_visit(std::vector<const void*>& seen) {
   return true;
 }
 
-// The tables a document of type M can hold refs into, without following the refs.
-template <class M>
-void direct_ref_targets(std::vector<std::string_view>& out, std::vector<const void*>& seen) {
+// Calls f.template operator()<X>() for every sqler::ref<X> a value of type M can hold (in
+// members, optionals, arrays, maps, nested structs), without following the refs.
+template <class M, class F>
+void for_each_ref_target(F& f, std::vector<const void*>& seen) {
   if constexpr (is_ref<M>) {
-    constexpr std::string_view t = table_name<typename M::element_type>;
-    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+    f.template operator()<typename M::element_type>();
   } else if constexpr (is_optional<M> || is_vector<M> || is_std_array<M>) {
-    direct_ref_targets<typename M::value_type>(out, seen);
+    for_each_ref_target<typename M::value_type>(f, seen);
   } else if constexpr (is_string_map<M>) {
-    direct_ref_targets<typename M::mapped_type>(out, seen);
+    for_each_ref_target<typename M::mapped_type>(f, seen);
   } else if constexpr (reflectable<M> && !json_convertible<M>) {
     if (!first_visit<M>(seen)) return;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (direct_ref_targets<member_type<M, I>>(out, seen), ...);
+      (for_each_ref_target<member_type<M, I>>(f, seen), ...);
     }(std::make_index_sequence<member_count<M>>{});
   }
 }
@@ -147,30 +147,48 @@ template <class X>
 void register_document_refs(connection& c) {
   std::vector<std::string_view> targets;
   std::vector<const void*> seen;
-  direct_ref_targets<X>(targets, seen);
+  auto add = [&]<class Y>() {
+    constexpr std::string_view t = table_name<Y>;
+    if (std::find(targets.begin(), targets.end(), t) == targets.end()) targets.push_back(t);
+  };
+  for_each_ref_target<X>(add, seen);
   register_refs(c, table_name<X>, targets);
 }
 
-// Creates the table of every document type T can reference (through sqler::ref<X> anywhere
-// in its members, transitively), so filters through refs and hydration always find a table.
-template <class M>
-void create_ref_tables(connection& c, std::vector<const void*>& seen) {
-  if constexpr (is_ref<M>) {
-    using X = typename M::element_type;
-    if (!first_visit<M>(seen)) return;
+// Tables created before a member was promoted get its generated column now. Also run for
+// tables reached only through refs: a through<> filter names the target's column unqualified,
+// and if the target table lacked it SQLite would resolve it against the outer table instead.
+template <class T>
+void add_promoted_columns(connection& c) {
+  [&]<auto... Ms>(const columns<Ms...>*) {
+    (([&] {
+       auto st = c.acquire_oneoff("SELECT 1 FROM pragma_table_xinfo(?1) WHERE name = ?2");
+       st->bind_text(1, table_name<T>);
+       st->bind_text(2, promoted_column_name<T, Ms>().view());
+       if (st->step()) return;
+       st.release();
+       static constexpr auto ddl = promoted_column_ddl<T, Ms>();
+       c.exec(std::string("ALTER TABLE ") + quote_name(table_name<T>) + " ADD COLUMN " +
+              std::string(ddl.view()));
+     }()),
+     ...);
+  }(static_cast<const promoted<T>*>(nullptr));
+}
+
+// Creates (and registers) the table of every document type T can reference, transitively, so
+// filters through refs, hydration and delete policies always find a table. `done` holds the
+// document types already handled (reference graphs may have cycles).
+template <class T>
+void create_ref_tables(connection& c, std::vector<const void*>& done) {
+  std::vector<const void*> seen;
+  auto visit = [&]<class X>() {
+    if (!first_visit<X>(done)) return;
     c.exec(create_table_shape<X>::sql);
+    if constexpr (promoted_count<X> > 0) add_promoted_columns<X>(c);
     register_document_refs<X>(c);
-    create_ref_tables<X>(c, seen);
-  } else if constexpr (is_optional<M> || is_vector<M> || is_std_array<M>) {
-    create_ref_tables<typename M::value_type>(c, seen);
-  } else if constexpr (is_string_map<M>) {
-    create_ref_tables<typename M::mapped_type>(c, seen);
-  } else if constexpr (reflectable<M> && !json_convertible<M>) {
-    if (!first_visit<M>(seen)) return;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (create_ref_tables<member_type<M, I>>(c, seen), ...);
-    }(std::make_index_sequence<member_count<M>>{});
-  }
+    create_ref_tables<X>(c, done);
+  };
+  for_each_ref_target<T>(visit, seen);
 }
 
 }  // namespace detail
@@ -187,11 +205,11 @@ class collection {
   explicit collection(std::shared_ptr<detail::db_state> db) : db_(std::move(db)) {
     auto& c = db_->conn();
     c.exec(detail::create_table_shape<T>::sql);
-    if constexpr (detail::promoted_count<T> > 0) add_promoted_columns(c);
+    if constexpr (detail::promoted_count<T> > 0) detail::add_promoted_columns<T>(c);
     ensure_refs_table(c);
     detail::register_document_refs<T>(c);
-    std::vector<const void*> seen;
-    detail::create_ref_tables<T>(c, seen);
+    std::vector<const void*> done{detail::type_tag<T>()};
+    detail::create_ref_tables<T>(c, done);
   }
 
   static constexpr std::string_view name() noexcept { return table_name<T>; }
@@ -443,23 +461,6 @@ class collection {
     static_assert(sizeof...(Fs) > 0, "sqler: ensure_index() needs at least one field");
     static_assert((std::is_same_v<typename Fs::root, T> && ...),
                   "sqler: ensure_index(): every field must belong to this collection's type");
-  }
-
-  // Tables created before a member was promoted get its generated column now.
-  static void add_promoted_columns(detail::connection& c) {
-    [&]<auto... Ms>(const columns<Ms...>*) {
-      (([&] {
-         auto st = c.acquire_oneoff("SELECT 1 FROM pragma_table_xinfo(?1) WHERE name = ?2");
-         st->bind_text(1, name());
-         st->bind_text(2, detail::promoted_column_name<T, Ms>().view());
-         if (st->step()) return;
-         st.release();
-         static constexpr auto ddl = detail::promoted_column_ddl<T, Ms>();
-         c.exec(std::string("ALTER TABLE ") + detail::quote_name(name()) + " ADD COLUMN " +
-                std::string(ddl.view()));
-       }()),
-       ...);
-    }(static_cast<const promoted<T>*>(nullptr));
   }
 
   // sqler_refs lists which tables may refer to which; a read-only database that lacks it

@@ -25,17 +25,6 @@ namespace detail {
 
 // ---------------------------------------------------------------- type classification
 
-template <class T>
-struct unwrap_optional {
-  using type = T;
-};
-template <class T>
-struct unwrap_optional<std::optional<T>> {
-  using type = T;
-};
-template <class T>
-using unwrap_optional_t = typename unwrap_optional<T>::type;
-
 enum class value_kind { number, boolean, string, enumeration, array, object, other };
 
 template <class T>
@@ -538,6 +527,7 @@ struct string_node {
 
 // Arithmetic over numeric operands: (f * 2 + 5), usable in comparisons and in set(). Integer
 // operands give an integer (SQLite divides integers like C++ does); anything else a double.
+struct div_op;
 template <class Op, class L, class R>
 struct arith_node {
   static constexpr bool is_operand = true;
@@ -553,8 +543,15 @@ struct arith_node {
 
   template <class D, std::size_t Depth, std::size_t P0>
   static consteval auto render() {
-    return concat(fixed_string{"("}, L::template render<D, Depth, P0>(), Op::text,
-                  R::template render<D, Depth, P0 + L::params>(), fixed_string{")"});
+    // A whole-valued double member is stored as a JSON integer (5.0 as 5), and SQLite would
+    // divide it by an integer as an integer: a floating-point division starts from REAL.
+    if constexpr (std::is_same_v<Op, div_op> && std::is_floating_point_v<value_type>)
+      return concat(fixed_string{"(CAST("}, L::template render<D, Depth, P0>(),
+                    fixed_string{" AS REAL)"}, Op::text,
+                    R::template render<D, Depth, P0 + L::params>(), fixed_string{")"});
+    else
+      return concat(fixed_string{"("}, L::template render<D, Depth, P0>(), Op::text,
+                    R::template render<D, Depth, P0 + L::params>(), fixed_string{")"});
   }
   void bind(statement& s, int base) const {
     lhs.bind(s, base);

@@ -48,14 +48,16 @@ struct dangling_reference {
 // remove(id) with on_referenced::restrict found documents still referring to the target.
 class referential_error : public constraint_error {
  public:
-  referential_error(std::string_view table, std::int64_t id, std::vector<referrer> referrers)
-      : constraint_error(SQLITE_CONSTRAINT_FOREIGNKEY, describe(table, id, referrers)),
+  referential_error(std::string_view table, std::int64_t id, std::vector<referrer> referrers,
+                    std::string_view hint = "; remove them first or pass "
+                                            "sqler::on_referenced::cascade or ::set_null")
+      : constraint_error(SQLITE_CONSTRAINT_FOREIGNKEY, describe(table, id, referrers, hint)),
         referrers_(std::move(referrers)) {}
   const std::vector<referrer>& referrers() const noexcept { return referrers_; }
 
  private:
   static std::string describe(std::string_view table, std::int64_t id,
-                              const std::vector<referrer>& rs) {
+                              const std::vector<referrer>& rs, std::string_view hint) {
     std::string msg = "sqler: cannot remove _id " + std::to_string(id) + " from \"" +
                       std::string(table) + "\": still referenced by";
     std::size_t shown = 0;
@@ -67,7 +69,7 @@ class referential_error : public constraint_error {
       msg += (shown == 1 ? " " : ", ") + r.collection + " _id " + std::to_string(r.id) + " (" +
              r.path + ")";
     }
-    msg += "; remove them first or pass sqler::on_referenced::cascade or ::set_null";
+    msg += hint;
     return msg;
   }
   std::vector<referrer> referrers_;
@@ -89,11 +91,33 @@ inline std::string quote_name(std::string_view name) {
   return out;
 }
 
-// "$.friends[1]" -> "friends[1]"
+// "$.friends[1]" -> "friends[1]". SQLite quotes every key that is not purely alphanumeric
+// ("$.\"home_address\""), so the quotes come off keys made only of identifier characters,
+// which are all C++ member names; other keys (map keys such as "a.b") keep theirs. Either
+// spelling is still a valid JSON path after "$." for set_null.
 inline std::string member_path(std::string_view full_key) {
   if (full_key.starts_with("$.")) full_key.remove_prefix(2);
   else if (full_key.starts_with("$")) full_key.remove_prefix(1);
-  return std::string(full_key);
+  auto ident = [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+  };
+  std::string out;
+  out.reserve(full_key.size());
+  for (std::size_t i = 0; i < full_key.size();) {
+    if (full_key[i] != '"') {
+      out.push_back(full_key[i++]);
+      continue;
+    }
+    std::size_t end = i + 1;  // the closing quote; a key's own quotes are backslash-escaped
+    while (end < full_key.size() && full_key[end] != '"') end += full_key[end] == '\\' ? 2 : 1;
+    end = std::min(end, full_key.size() - 1);
+    const std::string_view key = full_key.substr(i + 1, end - i - 1);
+    if (!key.empty() && std::all_of(key.begin(), key.end(), ident)) out += key;
+    else out += full_key.substr(i, end - i + 1);
+    i = end + 1;
+  }
+  return out;
 }
 
 // Records that documents of `from` may hold refs into the `to` tables; writes only what is new,
@@ -203,9 +227,19 @@ inline bool remove_with_policy(connection& c, std::string_view table, std::int64
       if (!refs.empty()) throw referential_error(table, id, std::move(refs));
       break;
     }
-    case on_referenced::set_null:
-      null_refs(c, find_referrers(c, table, id));
+    case on_referenced::set_null: {
+      auto refs = find_referrers(c, table, id);
+      if (refs.empty()) break;
+      null_refs(c, refs);
+      // json_set silently skips a path it cannot address (SQLite 3.40: a map key holding a
+      // double quote); such a ref would be left dangling, so check and undo instead.
+      refs = find_referrers(c, table, id);
+      if (!refs.empty())
+        throw referential_error(table, id, std::move(refs),
+                                "; set_null could not rewrite these refs (SQLite cannot address "
+                                "their JSON path); nothing was changed");
       break;
+    }
     case on_referenced::cascade: {
       // Breadth-first over the referrer graph; `doomed` doubles as the visited set, so a
       // cycle (A -> B -> A) stops where it closes.

@@ -31,15 +31,6 @@ struct promoted : columns<> {};
 
 namespace detail {
 
-template <class C>
-struct scalar_of {
-  using type = C;
-};
-template <class C>
-struct scalar_of<std::optional<C>> {
-  using type = C;
-};
-
 template <auto... Ms>
 consteval std::size_t promoted_count_of(const columns<Ms...>*) {
   return sizeof...(Ms);
@@ -68,7 +59,7 @@ inline constexpr bool is_promoted = promoted_has<M>(static_cast<const promoted<T
 // the member's C++ type.
 template <class M>
 consteval auto column_type() {
-  using U = typename scalar_of<M>::type;
+  using U = unwrap_optional_t<M>;
   if constexpr (std::is_same_v<U, bool> || std::is_integral_v<U> || std::is_enum_v<U>)
     return fixed_string{"INTEGER"};
   else if constexpr (std::is_floating_point_v<U>)
@@ -85,7 +76,7 @@ consteval auto promoted_column_name() {
 template <class T, auto M>
 consteval bool promoted_member_ok() {
   using C = std::remove_cvref_t<decltype(std::declval<T&>().*M)>;
-  using U = typename scalar_of<C>::type;
+  using U = unwrap_optional_t<C>;
   return std::is_arithmetic_v<U> || std::is_enum_v<U> || std::is_same_v<U, std::string>;
 }
 

@@ -194,6 +194,11 @@ struct sql_builder {
   static consteval auto call() {
     if constexpr (std::is_same_v<Fn, count_rows_fn>)
       return fixed_string{"COUNT(*)"};
+    else if constexpr (std::is_same_v<Fn, sum_fn> && std::is_floating_point_v<sum_type<F>>)
+      // Whole-valued doubles are stored as JSON integers (2^62 as 4611686018427387904), and
+      // SQLite's integer SUM would report overflow where a double sum has none.
+      return concat(fixed_string{"SUM(CAST("}, F::template render<D, 0, P0>(),
+                    fixed_string{" AS REAL))"});
     else
       return concat(Fn::open, F::template render<D, 0, P0>(), fixed_string{")"});
   }
