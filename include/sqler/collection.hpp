@@ -162,9 +162,11 @@ template <class T>
 void add_promoted_columns(connection& c) {
   [&]<auto... Ms>(const columns<Ms...>*) {
     (([&] {
+       // Static: bind_text binds without copying, so the name must outlive the step.
+       static constexpr auto column = promoted_column_name<T, Ms>();
        auto st = c.acquire_oneoff("SELECT 1 FROM pragma_table_xinfo(?1) WHERE name = ?2");
        st->bind_text(1, table_name<T>);
-       st->bind_text(2, promoted_column_name<T, Ms>().view());
+       st->bind_text(2, column.view());
        if (st->step()) return;
        st.release();
        static constexpr auto ddl = promoted_column_ddl<T, Ms>();
@@ -409,7 +411,8 @@ class collection {
                   "sqler: ensure_fts(): every field must belong to this collection's type");
     static_assert((std::is_same_v<typename Fs::value_type, std::string> && ...),
                   "sqler: ensure_fts(): full-text search indexes std::string members");
-    static_assert(((Fs::path.view().find('\'') == std::string_view::npos) && ...));
+    static_assert(((Fs::path.view().find('\'') == std::string_view::npos) && ...),
+                  "sqler: ensure_fts(): a member name with a single quote cannot be indexed");
     const std::string fts = std::string(name()) + "__fts";
     std::string columns, values_new, values_data, values_old;
     auto add = [&](std::string_view path) {

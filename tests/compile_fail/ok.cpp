@@ -13,6 +13,18 @@ struct Stored {
   std::optional<double> ratio;
 };
 
+struct Tagged {
+  std::string name;
+  std::vector<std::string> tags;
+};
+
+}  // namespace cf
+
+template <>
+struct sqler::promoted<cf::Tagged> : sqler::columns<&cf::Tagged::name> {};
+
+namespace cf {
+
 std::int64_t use_everything() {
   auto db = sqler::database::in_memory();
   auto users = db.collection<User>();
@@ -25,6 +37,12 @@ std::int64_t use_everything() {
   n += users.find(sqler::field<&User::nick>.is_null()).count();
   n += db.collection<Item>().find(sqler::field<&Item::qty> > 3).count();
   n += db.collection<Stored>().insert(Stored{{1, 2}, {{"a", 1}}, 0.5});
+  constexpr auto qty = sqler::field<&Item::qty>;
+  n += db.collection<Item>().find(qty > 0).update(sqler::set(qty, qty * 2));
+  n += db.collection<Item>().find().sum(qty).value_or(0);
+  n += users.find(name.starts_with("1") && age * 2 > 3).count();
+  n += db.collection<Tagged>().size();
+  n += users.find(age > 3).page(1, 10).total;
   return n;
 }
 

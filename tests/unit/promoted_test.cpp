@@ -1,0 +1,627 @@
+// Promoted members (sqler/promoted.hpp): members that also live in a typed generated column.
+// A promoted struct must behave exactly like the same struct without promotion (documents,
+// filters, order, aggregates), while its SQL, table and indexes use the real column.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "sqler/sqler.hpp"
+#include "../support/temp_db_file.hpp"
+
+namespace promo {
+
+enum class Tier { bronze = 1, silver = 2, gold = 3 };
+
+struct Account {
+  std::string email;
+  int age = 0;
+  std::optional<double> score;
+  Tier tier = Tier::bronze;
+  bool active = false;
+  std::string name;
+  std::vector<std::string> tags;
+  bool operator==(const Account&) const = default;
+};
+
+// The same members without promotion: the reference every promoted query is compared with.
+struct PlainAccount {
+  std::string email;
+  int age = 0;
+  std::optional<double> score;
+  Tier tier = Tier::bronze;
+  bool active = false;
+  std::string name;
+  std::vector<std::string> tags;
+};
+
+// Two views of one table: the old code that never promoted anything, and the new code.
+struct LegacyCustomer {
+  static constexpr std::string_view sqler_table = "Customer";
+  std::string email;
+  int age = 0;
+  std::string name;
+};
+
+struct Customer {
+  static constexpr std::string_view sqler_table = "Customer";
+  std::string email;
+  int age = 0;
+  std::string name;
+  bool operator==(const Customer&) const = default;
+};
+
+// A ref target promoted after its table already existed, and a referrer whose own promoted
+// column has the same name as the target's.
+struct LegacyPlace {
+  static constexpr std::string_view sqler_table = "Place";
+  std::string city;
+};
+
+struct Place {
+  std::string city;
+};
+
+struct Shop {
+  std::string city;
+  sqler::ref<Place> place;
+};
+
+}  // namespace promo
+
+template <>
+struct sqler::promoted<promo::Place> : sqler::columns<&promo::Place::city> {};
+
+template <>
+struct sqler::promoted<promo::Shop> : sqler::columns<&promo::Shop::city> {};
+
+template <>
+struct sqler::promoted<promo::Account>
+    : sqler::columns<&promo::Account::email, &promo::Account::age, &promo::Account::score,
+                     &promo::Account::tier, &promo::Account::active> {};
+
+template <>
+struct sqler::promoted<promo::Customer>
+    : sqler::columns<&promo::Customer::email, &promo::Customer::age> {};
+
+namespace {
+
+using promo::Account;
+using promo::Customer;
+using promo::LegacyCustomer;
+using promo::LegacyPlace;
+using promo::Place;
+using promo::PlainAccount;
+using promo::Shop;
+using promo::Tier;
+
+// The fields of either account type, so one query can be written once for both.
+template <class A>
+struct fields_of {
+  static constexpr auto email = sqler::field<&A::email>;
+  static constexpr auto age = sqler::field<&A::age>;
+  static constexpr auto score = sqler::field<&A::score>;
+  static constexpr auto tier = sqler::field<&A::tier>;
+  static constexpr auto active = sqler::field<&A::active>;
+  static constexpr auto name = sqler::field<&A::name>;
+};
+using F = fields_of<Account>;
+
+std::vector<Account> sample() {
+  return {
+      {"ann@example.com", 34, 4.5, Tier::gold, true, "Ann", {"a", "vip"}},
+      {"bob@example.org", 27, std::nullopt, Tier::bronze, false, "Bob", {}},
+      {"carol@example.com", 41, 3.25, Tier::silver, true, "Carol", {"x"}},
+      {"dave@mail.net", 27, 1.0, Tier::silver, false, "Dave", {"b", "c"}},
+      {"erin@example.com", 19, 2.75, Tier::bronze, true, "Erin", {}},
+      {"frank@example.org", 55, std::nullopt, Tier::gold, true, "Frank", {"vip"}},
+      {"gina@mail.net", 34, 5.0, Tier::bronze, false, "Gina", {}},
+      {"hal@example.com", 62, 0.5, Tier::gold, false, "Hal", {"old"}},
+      {"ivy@example.org", 23, 3.25, Tier::silver, true, "Ivy", {}},
+      {"example@ann.com", 30, -2.0, Tier::bronze, true, "Anne", {"z"}},
+  };
+}
+
+PlainAccount plain(const Account& a) {
+  return {a.email, a.age, a.score, a.tier, a.active, a.name, a.tags};
+}
+
+class Promoted : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    docs_ = sample();
+    ids_ = accounts_.insert_many(docs_);
+    std::vector<PlainAccount> twins;
+    for (const auto& d : docs_) twins.push_back(plain(d));
+    const auto plain_ids = plains_.insert_many(twins);
+    ASSERT_EQ(plain_ids, ids_);  // same ids, so result ids compare directly
+  }
+
+  // The ids, in id order, of the sample documents that satisfy `keep`: the expected answer.
+  std::vector<std::int64_t> expected(const std::function<bool(const Account&)>& keep) const {
+    std::vector<std::int64_t> out;
+    for (std::size_t i = 0; i < docs_.size(); ++i)
+      if (keep(docs_[i])) out.push_back(ids_[i]);
+    return out;
+  }
+
+  // Runs the same query on the promoted and on the plain collection.
+  template <class Q>
+  auto on_both(Q make) {
+    return std::pair{make(accounts_, fields_of<Account>{}),
+                     make(plains_, fields_of<PlainAccount>{})};
+  }
+
+  sqler::database db_ = sqler::database::in_memory();
+  sqler::collection<Account> accounts_ = db_.collection<Account>();
+  sqler::collection<PlainAccount> plains_ = db_.collection<PlainAccount>();
+  std::vector<Account> docs_;
+  std::vector<std::int64_t> ids_;
+};
+
+TEST_F(Promoted, DocumentsRoundTripThroughGetFindAndAll) {
+  for (std::size_t i = 0; i < docs_.size(); ++i) {
+    auto got = accounts_.get(ids_[i]);
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(*got, docs_[i]) << "id " << ids_[i];
+  }
+  EXPECT_EQ(accounts_.all().all(), docs_);
+  EXPECT_EQ(accounts_.find().order_by(sqler::doc_id.asc()).all(), docs_);
+
+  auto gold = accounts_.find(F::tier == Tier::gold).order_by(sqler::doc_id.asc()).all();
+  std::vector<Account> want;
+  std::copy_if(docs_.begin(), docs_.end(), std::back_inserter(want),
+               [](const Account& a) { return a.tier == Tier::gold; });
+  EXPECT_EQ(gold, want);
+
+  // Streaming decodes the same documents.
+  std::vector<Account> streamed;
+  auto q = accounts_.find(F::age >= 0);
+  for (const auto& a : q) streamed.push_back(a);
+  EXPECT_EQ(streamed, docs_);
+
+  // A document missing an optional value stays missing (not 0.0) after the round trip.
+  auto bob = accounts_.find(F::email == "bob@example.org").first();
+  ASSERT_TRUE(bob.has_value());
+  EXPECT_FALSE(bob->score.has_value());
+}
+
+TEST_F(Promoted, FiltersMatchThePlainTwinAndTheData) {
+  auto check = [&](const char* what, auto make, const std::function<bool(const Account&)>& keep) {
+    auto [promoted_ids, plain_ids] = on_both(make);
+    const auto want = expected(keep);
+    EXPECT_EQ(promoted_ids, plain_ids) << what;
+    EXPECT_EQ(promoted_ids, want) << what;
+    EXPECT_FALSE(want.empty()) << what << ": the sample should exercise this filter";
+    EXPECT_LT(want.size(), docs_.size()) << what << ": the sample should exercise this filter";
+  };
+  auto by_id = [](auto q) { return q.order_by(sqler::doc_id.asc()).ids(); };
+
+  check("email ==", [&](auto& c, auto f) { return by_id(c.find(f.email == "dave@mail.net")); },
+        [](const Account& a) { return a.email == "dave@mail.net"; });
+  check("age <", [&](auto& c, auto f) { return by_id(c.find(f.age < 30)); },
+        [](const Account& a) { return a.age < 30; });
+  check("age between", [&](auto& c, auto f) { return by_id(c.find(f.age.between(27, 41))); },
+        [](const Account& a) { return a.age >= 27 && a.age <= 41; });
+  check("score between", [&](auto& c, auto f) { return by_id(c.find(f.score.between(1.0, 3.25))); },
+        [](const Account& a) { return a.score && *a.score >= 1.0 && *a.score <= 3.25; });
+  check("score >", [&](auto& c, auto f) { return by_id(c.find(f.score > 3)); },
+        [](const Account& a) { return a.score && *a.score > 3; });
+  check("score is_null", [&](auto& c, auto f) { return by_id(c.find(f.score.is_null())); },
+        [](const Account& a) { return !a.score; });
+  check("email in", [&](auto& c, auto f) {
+          return by_id(c.find(f.email.in({"ann@example.com", "hal@example.com", "nobody@x"})));
+        },
+        [](const Account& a) { return a.email == "ann@example.com" || a.email == "hal@example.com"; });
+  check("tier in", [&](auto& c, auto f) { return by_id(c.find(f.tier.in({Tier::silver, Tier::gold}))); },
+        [](const Account& a) { return a.tier != Tier::bronze; });
+  check("tier ==", [&](auto& c, auto f) { return by_id(c.find(f.tier == Tier::bronze)); },
+        [](const Account& a) { return a.tier == Tier::bronze; });
+  check("active", [&](auto& c, auto f) { return by_id(c.find(f.active == true)); },
+        [](const Account& a) { return a.active; });
+  check("starts_with", [&](auto& c, auto f) { return by_id(c.find(f.email.starts_with("ann@"))); },
+        [](const Account& a) { return a.email.rfind("ann@", 0) == 0; });
+  check("ends_with", [&](auto& c, auto f) { return by_id(c.find(f.email.ends_with(".org"))); },
+        [](const Account& a) {
+          return a.email.size() >= 4 && a.email.compare(a.email.size() - 4, 4, ".org") == 0;
+        });
+  check("iequals", [&](auto& c, auto f) { return by_id(c.find(f.email.iequals("GINA@Mail.NET"))); },
+        [](const Account& a) { return a.email == "gina@mail.net"; });
+  check("expression", [&](auto& c, auto f) { return by_id(c.find(f.age * 2 + 1 > 70)); },
+        [](const Account& a) { return a.age * 2 + 1 > 70; });
+  check("mixed with a plain member",
+        [&](auto& c, auto f) { return by_id(c.find(f.age >= 30 && f.name.like("A%"))); },
+        [](const Account& a) { return a.age >= 30 && a.name.rfind('A', 0) == 0; });
+  check("not in", [&](auto& c, auto f) { return by_id(c.find(!f.tier.in({Tier::gold}))); },
+        [](const Account& a) { return a.tier != Tier::gold; });
+}
+
+TEST_F(Promoted, FiltersMatchHandWrittenJsonExtractSql) {
+  auto sql_ids = [&](std::string_view where, auto value) {
+    std::vector<std::int64_t> out;
+    for (auto& [id] : db_.query<std::int64_t>(
+             "SELECT _id FROM \"Account\" WHERE " + std::string(where) + " ORDER BY _id", value))
+      out.push_back(id);
+    return out;
+  };
+  EXPECT_EQ(accounts_.find(F::age < 30).order_by(sqler::doc_id.asc()).ids(),
+            sql_ids("json_extract(data,'$.age') < ?1", 30));
+  EXPECT_EQ(accounts_.find(F::email.starts_with("e")).order_by(sqler::doc_id.asc()).ids(),
+            sql_ids("json_extract(data,'$.email') LIKE ?1", std::string("e%")));
+  EXPECT_EQ(accounts_.find(F::score >= 3.25).order_by(sqler::doc_id.asc()).ids(),
+            sql_ids("json_extract(data,'$.score') >= ?1", 3.25));
+}
+
+TEST_F(Promoted, OrderByMatchesThePlainTwin) {
+  auto check = [&](const char* what, auto make, std::size_t rows = 0) {
+    auto [promoted_ids, plain_ids] = on_both(make);
+    EXPECT_EQ(promoted_ids.size(), rows == 0 ? docs_.size() : rows) << what;
+    EXPECT_EQ(promoted_ids, plain_ids) << what;
+  };
+  check("age desc", [](auto& c, auto f) {
+    return c.find().order_by(f.age.desc(), sqler::doc_id.asc()).ids();
+  });
+  check("score asc (nulls)", [](auto& c, auto f) {
+    return c.find().order_by(f.score.asc(), sqler::doc_id.desc()).ids();
+  });
+  check("email", [](auto& c, auto f) { return c.find().order_by(f.email).ids(); });
+  check("tier then name", [](auto& c, auto f) {
+    return c.find().order_by(f.tier.desc(), f.name.asc()).ids();
+  });
+
+  // The order itself is the data's: ages never decrease along age.asc().
+  std::vector<int> ages;
+  for (const auto& a : accounts_.find().order_by(F::age.asc(), sqler::doc_id.asc()).all())
+    ages.push_back(a.age);
+  EXPECT_TRUE(std::is_sorted(ages.begin(), ages.end()));
+
+  // Windows and keyset pages over a promoted key walk the same rows as the plain twin.
+  check("limit/offset", [](auto& c, auto f) {
+    return c.find(f.age > 20).order_by(f.age.asc(), sqler::doc_id.asc()).limit(3).offset(2).ids();
+  }, 3);
+  auto keyset_walk = [](auto& c, auto f) {
+    std::vector<std::int64_t> out;
+    auto q = c.find().order_by(f.age.asc(), sqler::doc_id.asc()).limit(3);
+    auto page = q.all_versioned();
+    while (!page.empty()) {
+      for (const auto& v : page) out.push_back(v.id);
+      page = q.after(page.back()).all_versioned();
+    }
+    return out;
+  };
+  check("keyset pages", keyset_walk);
+}
+
+TEST_F(Promoted, AggregatesMatchThePlainTwin) {
+  {
+    auto [p, q] = on_both([](auto& c, auto f) { return c.find().sum(f.age); });
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p, q);
+    std::int64_t total = 0;
+    for (const auto& d : docs_) total += d.age;
+    EXPECT_EQ(*p, total);
+  }
+  {
+    auto [p, q] = on_both([](auto& c, auto f) { return c.find().avg(f.score); });
+    ASSERT_TRUE(p.has_value());
+    ASSERT_TRUE(q.has_value());
+    EXPECT_DOUBLE_EQ(*p, *q);
+    double sum = 0;
+    int n = 0;
+    for (const auto& d : docs_)
+      if (d.score) {
+        sum += *d.score;
+        ++n;
+      }
+    EXPECT_DOUBLE_EQ(*p, sum / n);
+  }
+  {
+    auto [p, q] = on_both([](auto& c, auto f) { return c.find(f.active == true).min(f.email); });
+    EXPECT_EQ(p, q);
+    EXPECT_EQ(p, std::optional<std::string>("ann@example.com"));
+  }
+  {
+    auto [p, q] = on_both([](auto& c, auto f) { return c.find().max(f.tier); });
+    EXPECT_EQ(p, q);
+    EXPECT_EQ(p, std::optional<Tier>(Tier::gold));
+  }
+  {
+    auto [p, q] = on_both([](auto& c, auto f) { return c.find().count_distinct(f.age); });
+    EXPECT_EQ(p, q);
+    std::set<int> distinct;
+    for (const auto& d : docs_) distinct.insert(d.age);
+    EXPECT_EQ(p, static_cast<std::int64_t>(distinct.size()));
+  }
+  {
+    auto [p, q] = on_both([](auto& c, auto f) { return c.find().sum(f.age * 2 - 1); });
+    EXPECT_EQ(p, q);
+  }
+  {  // an aggregate over a window reads the window's rows
+    auto [p, q] = on_both([](auto& c, auto f) {
+      return c.find().order_by(f.age.desc(), sqler::doc_id.asc()).limit(3).sum(f.age);
+    });
+    EXPECT_EQ(p, q);
+    EXPECT_EQ(p, std::optional<std::int64_t>(62 + 55 + 41));
+  }
+  {
+    auto [p, q] = on_both([](auto& c, auto f) { return c.find().group_by(f.tier).count(); });
+    EXPECT_EQ(p, q);
+    ASSERT_EQ(p.size(), 3u);
+    EXPECT_EQ(p[0], std::pair(Tier::bronze, std::int64_t{4}));
+  }
+  {
+    auto [p, q] = on_both([](auto& c, auto f) { return c.find().group_by(f.tier).sum(f.age); });
+    EXPECT_EQ(p, q);
+    ASSERT_EQ(p.size(), 3u);
+    EXPECT_EQ(p[2].first, Tier::gold);
+    EXPECT_EQ(p[2].second, 34 + 55 + 62);
+  }
+  {  // an optional promoted key groups its missing values under nullopt
+    auto [p, q] = on_both([](auto& c, auto f) { return c.find().group_by(f.score).count(); });
+    EXPECT_EQ(p, q);
+    ASSERT_FALSE(p.empty());
+    EXPECT_EQ(p[0], std::pair(std::optional<double>{}, std::int64_t{2}));
+  }
+}
+
+TEST_F(Promoted, SqlUsesTheColumnForPromotedMembersOnly) {
+  auto q = accounts_.find(F::email == "x" && F::name == "y").order_by(F::age.desc());
+  const std::string_view sql = decltype(q)::sql();
+  EXPECT_NE(sql.find("\"email\" = ?1"), std::string_view::npos) << sql;
+  EXPECT_EQ(sql.find("'$.email'"), std::string_view::npos) << sql;
+  EXPECT_NE(sql.find("ORDER BY \"age\" DESC"), std::string_view::npos) << sql;
+  EXPECT_EQ(sql.find("'$.age'"), std::string_view::npos) << sql;
+  // An unpromoted member still reads the document.
+  EXPECT_NE(sql.find("json_extract(data,'$.name') = ?2"), std::string_view::npos) << sql;
+
+  auto twin = plains_.find(fields_of<PlainAccount>::email == "x");
+  EXPECT_NE(decltype(twin)::sql().find("json_extract(data,'$.email')"), std::string_view::npos);
+
+  auto r = accounts_.find(F::score.between(1.0, 2.0) || F::tier.in({Tier::gold}));
+  EXPECT_EQ(decltype(r)::sql().find("json_extract"), std::string_view::npos) << decltype(r)::sql();
+
+  using sum_kind = sqler::detail::aggregate_kind<sqler::detail::sum_fn, std::decay_t<decltype(F::age)>>;
+  auto all = accounts_.find();
+  EXPECT_EQ(decltype(all)::sql_of<sum_kind>(), "SELECT SUM(\"age\") FROM \"Account\"");
+}
+
+TEST_F(Promoted, TableHasTypedVirtualGeneratedColumns) {
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> cols;
+  for (auto& row : db_.query<std::string, std::string, std::int64_t>(
+           "SELECT name, type, hidden FROM pragma_table_xinfo('Account') ORDER BY cid"))
+    cols.push_back(row);
+  using row = std::tuple<std::string, std::string, std::int64_t>;
+  // hidden = 2: a VIRTUAL generated column (3 would be STORED).
+  const std::vector<row> want = {
+      {"_id", "INTEGER", 0},  {"_version", "INTEGER", 0}, {"data", "TEXT", 0},
+      {"email", "TEXT", 2},   {"age", "INTEGER", 2},      {"score", "REAL", 2},
+      {"tier", "INTEGER", 2}, {"active", "INTEGER", 2},
+  };
+  EXPECT_EQ(cols, want);
+
+  // The column holds the member's value with the column's type.
+  auto typed = db_.query<std::string, std::string, std::string, std::string>(
+      "SELECT typeof(email), typeof(age), typeof(score), typeof(tier) FROM \"Account\" "
+      "WHERE _id = ?1",
+      ids_[0]);
+  ASSERT_EQ(typed.size(), 1u);
+  EXPECT_EQ(typed[0], std::make_tuple(std::string("text"), std::string("integer"),
+                                      std::string("real"), std::string("integer")));
+  auto values = db_.query<std::string, std::int64_t, double, std::int64_t>(
+      "SELECT email, age, score, tier FROM \"Account\" WHERE _id = ?1", ids_[2]);
+  ASSERT_EQ(values.size(), 1u);
+  EXPECT_EQ(values[0], std::make_tuple(docs_[2].email, std::int64_t{docs_[2].age}, *docs_[2].score,
+                                       static_cast<std::int64_t>(docs_[2].tier)));
+
+  // The plain twin has only the three document columns.
+  auto plain_cols = db_.query<std::int64_t>("SELECT COUNT(*) FROM pragma_table_xinfo('PlainAccount')");
+  EXPECT_EQ(std::get<0>(plain_cols.at(0)), 3);
+}
+
+TEST_F(Promoted, IndexOnAPromotedMemberIsAColumnIndexTheQueryUses) {
+  EXPECT_EQ(decltype(accounts_)::index_sql(F::email),
+            R"(CREATE INDEX IF NOT EXISTS "sqler_ix_Account__email" ON "Account" ("email"))");
+  EXPECT_EQ(decltype(accounts_)::index_sql(F::tier, F::age),
+            R"(CREATE INDEX IF NOT EXISTS "sqler_ix_Account__tier__age" ON "Account" ("tier", "age"))");
+
+  auto q = accounts_.find(F::email == "ivy@example.org");
+  const std::string before = q.explain();
+  EXPECT_EQ(before.find("sqler_ix_Account__email"), std::string::npos) << before;
+
+  accounts_.ensure_index(F::email);
+  const std::string after = q.explain();
+  EXPECT_TRUE(after.find("USING INDEX sqler_ix_Account__email") != std::string::npos ||
+              after.find("USING COVERING INDEX sqler_ix_Account__email") != std::string::npos)
+      << after;
+  EXPECT_EQ(q.ids(), expected([](const Account& a) { return a.email == "ivy@example.org"; }));
+
+  // The prefix test is a range on the column, so it uses the same index.
+  auto prefix = accounts_.find(F::email.starts_with("ca"));
+  const std::string prefix_plan = prefix.explain();
+  EXPECT_NE(prefix_plan.find("sqler_ix_Account__email"), std::string::npos) << prefix_plan;
+  EXPECT_EQ(prefix.ids(), expected([](const Account& a) { return a.email.rfind("ca", 0) == 0; }));
+
+  // The index is on the column in the schema too.
+  auto ddl = db_.query<std::string>(
+      "SELECT sql FROM sqlite_master WHERE name = 'sqler_ix_Account__email'");
+  ASSERT_EQ(ddl.size(), 1u);
+  EXPECT_NE(std::get<0>(ddl[0]).find("(\"email\")"), std::string::npos) << std::get<0>(ddl[0]);
+
+  // A range and an order on an indexed promoted integer.
+  accounts_.ensure_index(F::age);
+  auto range = accounts_.find(F::age > 40).order_by(F::age.asc());
+  const std::string range_plan = range.explain();
+  EXPECT_NE(range_plan.find("sqler_ix_Account__age"), std::string::npos) << range_plan;
+  EXPECT_EQ(range_plan.find("TEMP B-TREE"), std::string::npos) << range_plan;
+  std::vector<int> ages;
+  for (const auto& a : range.all()) ages.push_back(a.age);
+  EXPECT_EQ(ages, (std::vector<int>{41, 55, 62}));
+}
+
+TEST_F(Promoted, UniqueIndexOnAPromotedMemberRejectsDuplicates) {
+  accounts_.ensure_unique_index(F::email);
+  Account dup = docs_[0];
+  dup.name = "Someone else";
+  EXPECT_THROW(accounts_.insert(dup), sqler::constraint_error);
+  EXPECT_EQ(accounts_.size(), static_cast<std::int64_t>(docs_.size()));
+
+  EXPECT_THROW(accounts_.update(ids_[1], dup), sqler::constraint_error);
+  EXPECT_THROW(accounts_.patch(ids_[1], sqler::set(F::email, docs_[0].email)),
+               sqler::constraint_error);
+  EXPECT_EQ(accounts_.get(ids_[1])->email, docs_[1].email);
+
+  // A fresh address goes in.
+  dup.email = "new@example.com";
+  const auto id = accounts_.insert(dup);
+  EXPECT_EQ(accounts_.find(F::email == "new@example.com").ids(), std::vector<std::int64_t>{id});
+
+  // Creating a unique index over data that already has duplicates fails too.
+  EXPECT_THROW(accounts_.ensure_unique_index(F::age), sqler::constraint_error);
+}
+
+TEST_F(Promoted, ColumnsFollowUpdatesPatchesAndUpserts) {
+  const auto id = ids_[3];  // dave, 27, silver
+  Account changed = docs_[3];
+  changed.email = "david@mail.net";
+  changed.age = 28;
+  changed.score = std::nullopt;
+  accounts_.update(id, changed);
+  EXPECT_TRUE(accounts_.find(F::email == "dave@mail.net").ids().empty());
+  EXPECT_EQ(accounts_.find(F::email == "david@mail.net").ids(), std::vector<std::int64_t>{id});
+  EXPECT_EQ(accounts_.find(F::age == 28).ids(), std::vector<std::int64_t>{id});
+  EXPECT_EQ(accounts_.find(F::score.is_null()).count(), 3);
+
+  accounts_.patch(id, sqler::set(F::age, 99), sqler::set(F::tier, Tier::gold));
+  EXPECT_EQ(accounts_.find(F::age == 99 && F::tier == Tier::gold).ids(),
+            std::vector<std::int64_t>{id});
+  EXPECT_EQ(accounts_.find().max(F::age), std::optional<int>(99));
+
+  // Bulk update by query, with an expression over the promoted column itself.
+  const auto young = accounts_.find(F::age < 25).order_by(sqler::doc_id.asc()).ids();
+  ASSERT_EQ(young.size(), 2u);
+  EXPECT_EQ(accounts_.find(F::age < 25).update(sqler::set(F::age, F::age + 100)), 2);
+  EXPECT_TRUE(accounts_.find(F::age < 25).ids().empty());
+  EXPECT_EQ(accounts_.find(F::age > 110).order_by(sqler::doc_id.asc()).ids(), young);
+  EXPECT_EQ(accounts_.find(F::score == 2.75).first()->age, 119);
+
+  accounts_.find(F::email == "ann@example.com").update(sqler::inc(F::score, 0.5));
+  EXPECT_EQ(accounts_.find(F::score == 5.0).order_by(sqler::doc_id.asc()).ids(),
+            (std::vector<std::int64_t>{ids_[0], ids_[6]}));
+
+  // Upsert: both the insert and the replace path.
+  Account fresh{"zed@example.com", 70, 9.5, Tier::silver, true, "Zed", {}};
+  accounts_.upsert(1000, fresh);
+  EXPECT_EQ(accounts_.find(F::email == "zed@example.com").ids(), std::vector<std::int64_t>{1000});
+  fresh.email = "zed@example.net";
+  accounts_.upsert(1000, fresh);
+  EXPECT_TRUE(accounts_.find(F::email == "zed@example.com").ids().empty());
+  EXPECT_EQ(accounts_.find(F::email.ends_with(".net") && F::age == 70).ids(),
+            std::vector<std::int64_t>{1000});
+
+  // Removal takes the row, column and all.
+  accounts_.remove(1000);
+  EXPECT_TRUE(accounts_.find(F::age == 70).ids().empty());
+  EXPECT_EQ(accounts_.find(F::tier == Tier::gold).remove(), 4);
+  EXPECT_EQ(accounts_.find().count_distinct(F::tier), 2);
+}
+
+TEST(PromotedMigration, OpeningWithPromotionAddsColumnsToAnExistingTable) {
+  sqler_test::temp_db_file file;
+  const std::vector<LegacyCustomer> legacy = {
+      {"a@x.org", 30, "A"}, {"b@x.org", 45, "B"}, {"c@y.org", 30, "C"}, {"d@y.org", 60, "D"}};
+  std::vector<std::int64_t> ids;
+  {
+    auto db = sqler::database::open(file.path());
+    auto old = db.collection<LegacyCustomer>();
+    ids = old.insert_many(legacy);
+    auto n = db.query<std::int64_t>("SELECT COUNT(*) FROM pragma_table_xinfo('Customer')");
+    EXPECT_EQ(std::get<0>(n.at(0)), 3);
+  }
+
+  constexpr auto email = sqler::field<&Customer::email>;
+  constexpr auto age = sqler::field<&Customer::age>;
+  {
+    auto db = sqler::database::open(file.path());
+    auto customers = db.collection<Customer>();
+    auto cols = db.query<std::string, std::string, std::int64_t>(
+        "SELECT name, type, hidden FROM pragma_table_xinfo('Customer') WHERE cid > 2 "
+        "ORDER BY cid");
+    using row = std::tuple<std::string, std::string, std::int64_t>;
+    EXPECT_EQ(cols, (std::vector<row>{{"email", "TEXT", 2}, {"age", "INTEGER", 2}}));
+
+    // Existing documents are filterable through the new columns, and load unchanged.
+    EXPECT_EQ(customers.find(age == 30).order_by(sqler::doc_id.asc()).ids(),
+              (std::vector<std::int64_t>{ids[0], ids[2]}));
+    EXPECT_EQ(customers.find(email.ends_with("@y.org")).order_by(age.desc()).ids(),
+              (std::vector<std::int64_t>{ids[3], ids[2]}));
+    EXPECT_EQ(customers.get(ids[1]), (Customer{"b@x.org", 45, "B"}));
+    EXPECT_EQ(customers.find().sum(age), std::optional<std::int64_t>(165));
+
+    customers.ensure_index(email);
+    auto q = customers.find(email == "c@y.org");
+    EXPECT_NE(q.explain().find("sqler_ix_Customer__email"), std::string::npos) << q.explain();
+    EXPECT_EQ(q.ids(), std::vector<std::int64_t>{ids[2]});
+
+    // The legacy view keeps working on the migrated table, and its writes show in the column.
+    auto old = db.collection<LegacyCustomer>();
+    const auto id = old.insert({"e@z.org", 30, "E"});
+    EXPECT_EQ(customers.find(age == 30).count(), 3);
+    EXPECT_EQ(customers.find(email == "e@z.org").ids(), std::vector<std::int64_t>{id});
+  }
+  {  // a third open finds the columns present and adds nothing
+    auto db = sqler::database::open(file.path());
+    auto customers = db.collection<Customer>();
+    auto n = db.query<std::int64_t>("SELECT COUNT(*) FROM pragma_table_xinfo('Customer')");
+    EXPECT_EQ(std::get<0>(n.at(0)), 5);
+    EXPECT_EQ(customers.find(email.starts_with("e@")).count(), 1);
+  }
+}
+
+// Opening only the referring collection must migrate the target table too: a through<> filter
+// names the target's column unqualified, so without it SQLite would silently read the
+// referrer's column of the same name instead.
+TEST(PromotedMigration, RefTargetTablesGetTheirColumnsWhenReachedThroughRefs) {
+  sqler_test::temp_db_file file;
+  std::int64_t kyoto = 0;
+  {
+    auto db = sqler::database::open(file.path());
+    auto places = db.collection<LegacyPlace>();
+    kyoto = places.insert({"Kyoto"});
+    places.insert({"Osaka"});
+  }
+  auto db = sqler::database::open(file.path());
+  auto shops = db.collection<Shop>();  // never db.collection<Place>()
+  const auto a = shops.insert({"Kyoto", sqler::ref<Place>(kyoto)});
+  const auto b = shops.insert({"Osaka", sqler::ref<Place>(kyoto)});
+  shops.insert({"Kyoto", sqler::ref<Place>(kyoto + 1)});
+
+  auto n = db.query<std::int64_t>(
+      "SELECT COUNT(*) FROM pragma_table_xinfo('Place') WHERE name = 'city' AND hidden = 2");
+  EXPECT_EQ(std::get<0>(n.at(0)), 1);
+  auto q = shops.find(sqler::through<&Shop::place>(sqler::field<&Place::city> == "Kyoto"));
+  EXPECT_EQ(q.order_by(sqler::doc_id.asc()).ids(), (std::vector<std::int64_t>{a, b}));
+}
+
+TEST(PromotedMigration, PromotedTableCreatedFreshHasTheColumnsAtOnce) {
+  sqler_test::temp_db_file file;
+  auto db = sqler::database::open(file.path());
+  auto customers = db.collection<Customer>();
+  auto ddl = db.query<std::string>("SELECT sql FROM sqlite_master WHERE name = 'Customer'");
+  ASSERT_EQ(ddl.size(), 1u);
+  EXPECT_NE(std::get<0>(ddl[0]).find(
+                "\"email\" TEXT GENERATED ALWAYS AS (json_extract(data,'$.email')) VIRTUAL"),
+            std::string::npos)
+      << std::get<0>(ddl[0]);
+  customers.insert({"q@q.org", 1, "Q"});
+  EXPECT_EQ(customers.find(sqler::field<&Customer::age> == 1).count(), 1);
+}
+
+}  // namespace
