@@ -16,7 +16,9 @@ import json
 import os
 import pathlib
 import platform
+import random
 import re
+import statistics
 import shutil
 import subprocess
 import sys
@@ -54,7 +56,7 @@ def run_binary(binary, repetitions, min_time, extra_filter, env_scale):
     cmd = [
         str(binary),
         f"--benchmark_repetitions={repetitions}",
-        "--benchmark_report_aggregates_only=true",
+        "--benchmark_report_aggregates_only=false",  # every repetition: the CIs need them
         "--benchmark_enable_random_interleaving=true",
         "--benchmark_format=json",
     ]
@@ -71,13 +73,12 @@ def run_binary(binary, repetitions, min_time, extra_filter, env_scale):
 
 
 def parse(doc):
-    """Returns ({(case, storage): {twin: row}}, case order)."""
+    """Returns ({(case, storage): {twin: row}}, case order). Each row holds the repetitions'
+    CPU and wall times ("samples", "wall_samples") and their medians and coefficients of
+    variation."""
     results, first_seen = {}, {}
     for b in doc["benchmarks"]:
-        if b.get("run_type") != "aggregate":
-            continue
-        agg = b.get("aggregate_name")
-        if agg not in ("median", "cv"):
+        if b.get("run_type") != "iteration":
             continue
         name = b["run_name"]
         for suffix in ("/real_time", "/process_time", "/manual_time"):
@@ -89,18 +90,44 @@ def parse(doc):
         case, twin, storage = parts
         # Registration order (family_index), not output order: interleaving shuffles the latter.
         first_seen[case] = min(first_seen.get(case, 1 << 30), b.get("family_index", 0))
-        row = results.setdefault((case, storage), {}).setdefault(twin, {})
+        row = results.setdefault((case, storage), {}).setdefault(twin, {"samples": [], "wall_samples": []})
         row["process"] = b["run_name"].endswith("/process_time")
-        if agg == "median":
-            row["ns"] = b["cpu_time"] * TO_NS[b["time_unit"]]
-            row["wall_ns"] = b["real_time"] * TO_NS[b["time_unit"]]
-            row["rows"] = b.get("rows")
-            row["retries"] = b.get("retries")
-            row["items_per_second"] = b.get("items_per_second")
-        else:  # coefficient of variation across repetitions (a fraction)
-            row["cv"] = b.get("cpu_time")
-            row["wall_cv"] = b.get("real_time")
+        row["samples"].append(b["cpu_time"] * TO_NS[b["time_unit"]])
+        row["wall_samples"].append(b["real_time"] * TO_NS[b["time_unit"]])
+        for key in ("rows", "retries", "items_per_second"):
+            if b.get(key) is not None:
+                row.setdefault(key + "_samples", []).append(b[key])
+    for twins in results.values():
+        for row in twins.values():
+            row["ns"] = statistics.median(row["samples"])
+            row["wall_ns"] = statistics.median(row["wall_samples"])
+            row["cv"] = cv(row["samples"])
+            row["wall_cv"] = cv(row["wall_samples"])
+            for key in ("rows", "retries", "items_per_second"):
+                if key + "_samples" in row:
+                    row[key] = statistics.median(row[key + "_samples"])
     return results, sorted(first_seen, key=first_seen.get)
+
+
+def cv(xs):
+    if len(xs) < 2 or statistics.mean(xs) == 0:
+        return None
+    return statistics.stdev(xs) / statistics.mean(xs)
+
+
+def ratio_ci(a, b, resamples=4000, level=0.95):
+    """95% bootstrap interval of median(a)/median(b) over the repetitions (fixed seed, so a
+    saved run always renders the same). None with fewer than 3 repetitions a side."""
+    if not a or not b or len(a.get("samples", [])) < 3 or len(b.get("samples", [])) < 3:
+        return None
+    rng = random.Random(20261125)
+    xs, ys = a["samples"], b["samples"]
+    ratios = sorted(
+        statistics.median(rng.choices(xs, k=len(xs))) / statistics.median(rng.choices(ys, k=len(ys)))
+        for _ in range(resamples))
+    lo = ratios[int((1 - level) / 2 * resamples)]
+    hi = ratios[int((1 + level) / 2 * resamples) - 1]
+    return lo, hi
 
 
 def fmt_time(ns):
@@ -118,6 +145,12 @@ def fmt_cell(row):
         return "-"
     cv = row.get("cv")
     return fmt_time(row["ns"]) + (f" ±{cv * 100:.0f}%" if cv is not None else "")
+
+
+def fmt_ratio(value, ci):
+    if value is None:
+        return "-"
+    return f"{value:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
 
 
 def ratio(a, b):
@@ -184,8 +217,10 @@ def write_markdown(path, doc, results, order, repetitions, chart_name):
     lines += [f"- Repetitions: {repetitions}, randomly interleaved (`--benchmark_enable_random_interleaving`)", ""]
 
     # Summary.
-    misses, cpp_losses, mismatches = [], [], []
+    misses, cpp_losses, cpp_ties, mismatches = [], [], [], []
     summary = ["## Summary", "",
+               "Ratios are of medians; the brackets are their 95% bootstrap intervals over the "
+               "repetitions.", "",
                "| case | storage | sqler/raw | sqler/sqlitecpp | sqler − raw |",
                "| --- | --- | ---: | ---: | ---: |"]
     chart_rows = []
@@ -197,15 +232,18 @@ def write_markdown(path, doc, results, order, repetitions, chart_name):
             s, r, c = (twins.get(t) for t in TWINS)
             rr, rc = ratio(s, r), ratio(s, c)
             diff = (s["ns"] - r["ns"]) if s and r and "ns" in s and "ns" in r else None
-            summary.append(f"| {case} | {storage} | {rr:.3f} |" if rr is not None else f"| {case} | {storage} | - |")
-            summary[-1] += f" {rc:.3f} |" if rc is not None else " - |"
+            ci_r, ci_c = ratio_ci(s, r), ratio_ci(s, c)
+            summary.append(f"| {case} | {storage} | {fmt_ratio(rr, ci_r)} | {fmt_ratio(rc, ci_c)} |")
             summary[-1] += f" {diff:+.0f} ns |" if diff is not None else " - |"
             if rr is not None:
-                chart_rows.append((f"{case[3:]}/{storage}", rr))
+                chart_rows.append((f"{case[3:]}/{storage}", rr, ci_r or (rr, rr)))
                 if rr > RATIO_TARGET:
                     misses.append(f"{case}/{storage}: sqler/raw = {rr:.3f}")
+            # Slower than SQLiteCpp only where the whole interval is above parity; a median
+            # above 1 whose interval holds 1 is a tie within this machine's noise.
             if rc is not None and rc > 1.0:
-                cpp_losses.append(f"{case}/{storage}: sqler/sqlitecpp = {rc:.3f}")
+                entry = f"{case}/{storage}: sqler/sqlitecpp = {fmt_ratio(rc, ci_c)}"
+                (cpp_losses if ci_c is None or ci_c[0] > 1.0 else cpp_ties).append(entry)
             if case == OVERHEAD_CASE and diff is not None and diff > OVERHEAD_TARGET_NS:
                 misses.append(f"{case}/{storage}: per-call overhead {diff:.0f} ns > {OVERHEAD_TARGET_NS:.0f} ns")
             rows = {t: twins[t].get("rows") for t in TWINS if t in twins and twins[t].get("rows") is not None}
@@ -224,9 +262,13 @@ def write_markdown(path, doc, results, order, repetitions, chart_name):
             lines.append(f"- per-call overhead of a cached shape ({storage}): sqler − raw = {d:+.0f} ns "
                          f"(sqler {fmt_time(twins['sqler']['ns'])}, raw {fmt_time(twins['raw']['ns'])}); "
                          f"target < {OVERHEAD_TARGET_NS:.0f} ns: {'met' if d < OVERHEAD_TARGET_NS else 'MISSED'}")
-    lines.append("- sqler at least as fast as SQLiteCpp everywhere: " +
-                 ("met" if not cpp_losses else "not everywhere; slower in (compare with the ± noise in the tables):"))
+    lines.append("- sqler at least as fast as SQLiteCpp everywhere (slower = the 95% interval of "
+                 "sqler/sqlitecpp lies above 1): " +
+                 ("met" if not cpp_losses else "MISSED; significantly slower in:"))
     lines += [f"  - {m}" for m in cpp_losses]
+    if cpp_ties:
+        lines.append("  - medians above 1 but intervals holding 1 (ties within noise):")
+        lines += [f"    - {m}" for m in cpp_ties]
     for storage in ("mem", "disk"):
         batched = results.get(("BM_hydrate_refs", storage), {}).get("sqler")
         loop = results.get(("BM_hydrate_loop", storage), {}).get("sqler")
@@ -291,16 +333,17 @@ def write_chart(path, rows):
         # Bars above the cap are cut there and labelled with their value, so one outlier does
         # not flatten the bars that sit near the 1.05 line.
         cap = 1.3
-        top = min(cap, max(1.15, max(v for _, v in rows) * 1.03))
-        bottom = min(0.85, min(v for _, v in rows) * 0.97)
+        top = min(cap, max(1.15, max(ci[1] for _, _, ci in rows) * 1.02))
+        bottom = min(0.85, min(ci[0] for _, _, ci in rows) * 0.98)
         data.write_text("".join(
-            f'"{label}" {min(value, top):.4f} "{value:.2f}" {"1" if value > top else "0"}\n' for label, value in rows))
+            f'"{label}" {min(value, top):.4f} "{value:.2f}" {"1" if value > top else "0"} '
+            f'{min(ci[0], top):.4f} {min(ci[1], top):.4f}\n' for label, value, ci in rows))
         script = f"""
 set terminal pngcairo size 1400,760 font ",10" noenhanced
 set output "{path}"
 set bmargin 11
 set rmargin 10
-set title "sqler / hand-written sqlite3 C API: median CPU time ratio (lower is better; y axis starts at {bottom:.2f})"
+set title "sqler / hand-written sqlite3 C API: median CPU time ratio with its 95% interval (lower is better; y axis starts at {bottom:.2f})"
 set ylabel "sqler time / raw time"
 set style data histograms
 set style fill solid 0.8 border -1
@@ -310,6 +353,7 @@ set xtics rotate by -45 scale 0 font ",9"
 set grid ytics
 set key top left
 plot "{data}" using 2:xtic(1) title "sqler/raw" lc rgb "#4472c4", \\
+     "{data}" using 0:2:5:6 with yerrorbars lc rgb "#202020" pt 0 title "95% interval", \\
      "{data}" using 0:($4 > 0 ? $2 : 1/0):3 with labels right offset -1,-1 font ",10" tc rgb "#c00000" notitle, \\
      {RATIO_TARGET} with lines lw 2 dt 2 lc rgb "#c00000" title "target {RATIO_TARGET}", \\
      1.0 with lines lw 1 lc rgb "#404040" title "parity"
@@ -323,7 +367,7 @@ def main():
     ap.add_argument("--binary", default=str(HERE.parent / "build-bench" / "bench" / "sqler_bench"))
     ap.add_argument("--json", help="read this saved JSON instead of running the binary")
     ap.add_argument("--save-json", help="also save the run's JSON here")
-    ap.add_argument("--repetitions", type=int, default=5)
+    ap.add_argument("--repetitions", type=int, default=10)
     ap.add_argument("--min-time", type=float, default=None, help="--benchmark_min_time (seconds)")
     ap.add_argument("--filter", default="", help="--benchmark_filter regex")
     ap.add_argument("--scale", type=float, default=None, help="SQLER_BENCH_SCALE for the run")
