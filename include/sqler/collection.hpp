@@ -311,7 +311,7 @@ class collection {
     auto& c = db_->conn();
     if (!detail::referring_tables(c, name()).empty()) {
       transaction tx(c);
-      const bool removed = detail::remove_with_policy(c, name(), id, policy);
+      const bool removed = contains(id) && detail::remove_with_policy(c, name(), {id}, policy) != 0;
       tx.commit();
       return removed;
     }

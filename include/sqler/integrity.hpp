@@ -159,50 +159,79 @@ inline std::vector<std::string> referring_tables(connection& c, std::string_view
   return out;
 }
 
-// The refs into (target, id), except those held by `id` itself when it lives in `target`.
-// The instr() test on the exact text sqler writes for such a ref skips every document that
-// cannot hold one before json_tree walks the rest.
-inline std::vector<referrer> find_referrers(connection& c, std::string_view target,
-                                            std::int64_t id) {
-  std::vector<referrer> out;
+// A ref found into `target_id` of the table that was searched.
+struct ref_hit {
+  referrer from;
+  std::int64_t target_id = 0;
+};
+
+// Every ref into one of `ids` of table `target`: one scan per table registered as referring
+// to `target`. The instr() test on the text sqler writes for such a ref (with the id when
+// there is only one) skips the documents that cannot hold one before json_tree walks the rest.
+inline std::vector<ref_hit> find_referrers(connection& c, std::string_view target,
+                                           const std::vector<std::int64_t>& ids) {
+  std::vector<ref_hit> out;
+  if (ids.empty()) return out;
   std::string needle = "{\"_table\":";
   encode(std::string(target), needle);
-  needle += ",\"_id\":" + std::to_string(id) + "}";
+  needle += ",\"_id\":";
+  if (ids.size() == 1) needle += std::to_string(ids.front()) + "}";
+  std::string list;
+  encode(ids, list);
   for (const std::string& table : referring_tables(c, target)) {
     if (!table_exists(c, table)) continue;
     auto st = c.acquire_oneoff(
-        "SELECT t._id, j.fullkey FROM " + quote_name(table) +
+        "SELECT t._id, j.fullkey, json_extract(j.value, '$._id') FROM " + quote_name(table) +
         " AS t, json_tree(t.data) AS j WHERE instr(t.data, ?1) > 0 AND j.type = 'object' AND "
-        "json_extract(j.value, '$._table') = ?2 AND json_extract(j.value, '$._id') = ?3 "
-        "ORDER BY t._id, j.id");
+        "json_extract(j.value, '$._table') = ?2 AND json_extract(j.value, '$._id') IN "
+        "(SELECT value FROM json_each(?3)) ORDER BY t._id, j.id");
     st->bind_text(1, needle);
     st->bind_text(2, target);
-    st->bind(3, id);
-    while (st->step()) {
-      const std::int64_t from_id = st->column_int64(0);
-      if (table == target && from_id == id) continue;  // a document referring to itself
-      out.push_back({table, from_id, member_path(st->column_text(1))});
-    }
+    st->bind_text(3, list);
+    while (st->step())
+      out.push_back({{table, st->column_int64(0), member_path(st->column_text(1))},
+                     st->column_int64(2)});
   }
   return out;
 }
 
-inline bool delete_row(connection& c, std::string_view table, std::int64_t id) {
-  auto st = c.acquire_oneoff("DELETE FROM " + quote_name(table) + " WHERE _id = ?1");
-  st->bind(1, id);
-  st->step();
-  return c.changes() > 0;
+using doc_key = std::pair<std::string, std::int64_t>;
+
+inline std::map<std::string, std::vector<std::int64_t>> by_table(const std::set<doc_key>& docs) {
+  std::map<std::string, std::vector<std::int64_t>> out;
+  for (const auto& [table, id] : docs) out[table].push_back(id);
+  return out;
 }
 
-inline bool row_exists(connection& c, std::string_view table, std::int64_t id) {
-  auto st = c.acquire_oneoff("SELECT 1 FROM " + quote_name(table) + " WHERE _id = ?1");
-  st->bind(1, id);
-  return st->step();
+// The refs into `docs` held by documents outside `docs`: removing documents together is not
+// blocked by refs among themselves (or by a document referring to itself). `blocked` is set
+// to the first document that has such a ref.
+inline std::vector<referrer> outside_referrers(connection& c, const std::set<doc_key>& docs,
+                                               doc_key* blocked = nullptr) {
+  std::vector<referrer> out;
+  for (const auto& [table, ids] : by_table(docs))
+    for (auto& hit : find_referrers(c, table, ids))
+      if (docs.count({hit.from.collection, hit.from.id}) == 0) {
+        if (blocked != nullptr && out.empty()) *blocked = {table, hit.target_id};
+        out.push_back(std::move(hit.from));
+      }
+  return out;
+}
+
+inline void delete_rows(connection& c, const std::set<doc_key>& docs) {
+  for (const auto& [table, ids] : by_table(docs)) {
+    std::string list;
+    encode(ids, list);
+    auto st = c.acquire_oneoff("DELETE FROM " + quote_name(table) +
+                               " WHERE _id IN (SELECT value FROM json_each(?1))");
+    st->bind_text(1, list);
+    st->step();
+  }
 }
 
 // Nulls each listed ref: one UPDATE per referring document, bumping its _version once.
 inline void null_refs(connection& c, const std::vector<referrer>& refs) {
-  std::map<std::pair<std::string, std::int64_t>, std::vector<std::string>> by_doc;
+  std::map<doc_key, std::vector<std::string>> by_doc;
   for (const auto& r : refs) by_doc[{r.collection, r.id}].push_back("$." + r.path);
   for (const auto& [doc, paths] : by_doc) {
     std::string sql = "UPDATE " + quote_name(doc.first) + " SET data = json_set(data";
@@ -217,45 +246,51 @@ inline void null_refs(connection& c, const std::vector<referrer>& refs) {
   }
 }
 
-// Removes (table, id) under `policy`; the caller holds a transaction. False if it was absent.
-inline bool remove_with_policy(connection& c, std::string_view table, std::int64_t id,
-                               on_referenced policy) {
-  if (!row_exists(c, table, id)) return false;
+// Removes the existing documents `ids` of `table` under `policy`; the caller holds a
+// transaction. Returns how many documents of `table` were removed.
+inline std::int64_t remove_with_policy(connection& c, std::string_view table,
+                                       const std::vector<std::int64_t>& ids, on_referenced policy) {
+  std::set<doc_key> doomed;
+  for (std::int64_t id : ids) doomed.insert({std::string(table), id});
+  if (doomed.empty()) return 0;
+  const auto removed = static_cast<std::int64_t>(doomed.size());
+  doc_key blocked;
   switch (policy) {
     case on_referenced::restrict: {
-      auto refs = find_referrers(c, table, id);
-      if (!refs.empty()) throw referential_error(table, id, std::move(refs));
+      auto refs = outside_referrers(c, doomed, &blocked);
+      if (!refs.empty()) throw referential_error(blocked.first, blocked.second, std::move(refs));
       break;
     }
     case on_referenced::set_null: {
-      auto refs = find_referrers(c, table, id);
+      auto refs = outside_referrers(c, doomed);
       if (refs.empty()) break;
       null_refs(c, refs);
       // json_set silently skips a path it cannot address (SQLite 3.40: a map key holding a
       // double quote); such a ref would be left dangling, so check and undo instead.
-      refs = find_referrers(c, table, id);
+      refs = outside_referrers(c, doomed, &blocked);
       if (!refs.empty())
-        throw referential_error(table, id, std::move(refs),
+        throw referential_error(blocked.first, blocked.second, std::move(refs),
                                 "; set_null could not rewrite these refs (SQLite cannot address "
                                 "their JSON path); nothing was changed");
       break;
     }
     case on_referenced::cascade: {
-      // Breadth-first over the referrer graph; `doomed` doubles as the visited set, so a
-      // cycle (A -> B -> A) stops where it closes.
-      std::set<std::pair<std::string, std::int64_t>> doomed{{std::string(table), id}};
-      std::vector<std::pair<std::string, std::int64_t>> todo{{std::string(table), id}};
-      while (!todo.empty()) {
-        auto [t, i] = std::move(todo.back());
-        todo.pop_back();
-        for (auto& r : find_referrers(c, t, i))
-          if (doomed.insert({r.collection, r.id}).second) todo.emplace_back(r.collection, r.id);
+      // Breadth-first, one scan per referring table per level; `doomed` doubles as the
+      // visited set, so a cycle (A -> B -> A) stops where it closes.
+      std::set<doc_key> frontier = doomed;
+      while (!frontier.empty()) {
+        std::set<doc_key> next;
+        for (const auto& [t, tids] : by_table(frontier))
+          for (auto& hit : find_referrers(c, t, tids))
+            if (doomed.insert({hit.from.collection, hit.from.id}).second)
+              next.insert({hit.from.collection, hit.from.id});
+        frontier = std::move(next);
       }
-      for (const auto& [t, i] : doomed) delete_row(c, t, i);
-      return true;
+      break;
     }
   }
-  return delete_row(c, table, id);
+  delete_rows(c, doomed);
+  return removed;
 }
 
 // Every table with the shape of a sqler collection.

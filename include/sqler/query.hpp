@@ -16,6 +16,7 @@
 #include "sqler/detail/db_state.hpp"
 #include "sqler/detail/fixed_string.hpp"
 #include "sqler/expr.hpp"
+#include "sqler/integrity.hpp"
 #include "sqler/patch.hpp"
 #include "sqler/render.hpp"
 #include "sqler/sqlite.hpp"
@@ -482,12 +483,23 @@ class query {
     return out;
   }
 
-  // Deletes every matching document; returns how many.
-  std::int64_t remove() const {
-    detail::write_turn turn(db_->conn());
+  // Deletes every matching document; returns how many. Documents that other documents still
+  // refer to are handled as collection::remove(id, policy) does, for the whole set at once
+  // (refs among the removed documents themselves never block): restrict (the default) throws
+  // sqler::referential_error and removes nothing, set_null nulls the refs, cascade removes the
+  // referrers too. When nothing can refer to T this is one DELETE.
+  std::int64_t remove(on_referenced policy = on_referenced::restrict) const {
+    auto& c = db_->conn();
+    if (!detail::referring_tables(c, table_name<T>).empty()) {
+      transaction tx(c);
+      const std::int64_t n = detail::remove_with_policy(c, table_name<T>, ids(), policy);
+      tx.commit();
+      return n;
+    }
+    detail::write_turn turn(c);
     auto st = run<detail::remove_kind>();
     st->step();
-    return db_->conn().changes();
+    return c.changes();
   }
 
   // Applies set/inc/push to every matching document in one UPDATE and bumps their _version;

@@ -92,22 +92,27 @@ TEST_F(HooksTest, EventDescribesTheQuery) {
   ASSERT_EQ(seen.size(), 5u);
   EXPECT_NE(texts[4].find("INSERT INTO \"User\""), std::string::npos) << texts[4];
   EXPECT_EQ(seen[4].rows, 1);
+  // remove() first asks sqler_refs whether any table can refer to User (none does), so the
+  // delete policy has nothing to check; then it deletes.
   EXPECT_EQ(users.find(age >= 65).remove(), 6);
-  ASSERT_EQ(seen.size(), 6u);
-  EXPECT_EQ(seen[5].rows, 6);
+  ASSERT_EQ(seen.size(), 7u);
+  EXPECT_NE(texts[5].find("FROM sqler_refs"), std::string::npos) << texts[5];
+  EXPECT_EQ(seen[5].rows, 0);
+  EXPECT_NE(texts[6].find("DELETE FROM \"User\""), std::string::npos) << texts[6];
+  EXPECT_EQ(seen[6].rows, 6);
 
   // Raw SQL with parameters is reported as a one-off statement with its own text.
   const std::string raw = "SELECT COUNT(*) FROM \"User\" WHERE json_extract(data,'$.age') < ?1";
   auto counted = db.query<std::int64_t>(raw, 30);
-  ASSERT_EQ(seen.size(), 7u);
-  EXPECT_EQ(texts[6], raw);
-  EXPECT_FALSE(seen[6].cached);
-  EXPECT_EQ(seen[6].parameters, 1);
-  EXPECT_EQ(seen[6].rows, 1);
+  ASSERT_EQ(seen.size(), 8u);
+  EXPECT_EQ(texts[7], raw);
+  EXPECT_FALSE(seen[7].cached);
+  EXPECT_EQ(seen[7].parameters, 1);
+  EXPECT_EQ(seen[7].rows, 1);
   EXPECT_EQ(std::get<0>(counted.at(0)), 10);
   EXPECT_EQ(db.execute("UPDATE \"User\" SET _version = _version WHERE _id <= ?1", 3), 3);
-  ASSERT_EQ(seen.size(), 8u);
-  EXPECT_EQ(seen[7].rows, 3);
+  ASSERT_EQ(seen.size(), 9u);
+  EXPECT_EQ(seen[8].rows, 3);
 
   db.remove_query_hook(hook);
 }

@@ -774,7 +774,7 @@ TEST(IntegrityValidate, ReportsRefsIntoADroppedTable) {
   EXPECT_TRUE(addresses.remove(a));
 }
 
-TEST(IntegrityValidate, BulkQueryRemoveBypassesPoliciesAndLeavesDanglingRefs) {
+TEST(IntegrityValidate, ARawBulkDeleteLeavesDanglingRefsThatValidationFinds) {
   auto db = sqler::database::in_memory();
   auto people = db.collection<exact::Person>();
   auto addresses = db.collection<exact::Address>();
@@ -782,11 +782,66 @@ TEST(IntegrityValidate, BulkQueryRemoveBypassesPoliciesAndLeavesDanglingRefs) {
   const auto a2 = addresses.insert({"Bergen"});
   const auto p = people.insert({a1, {a2}});
 
-  EXPECT_EQ(addresses.find(sqler::field<&exact::Address::city> == "Oslo").remove(), 1);
+  EXPECT_EQ(db.execute("DELETE FROM \"Address\" WHERE json_extract(data,'$.city') = 'Oslo'"), 1);
 
   EXPECT_FALSE(addresses.contains(a1));
   EXPECT_EQ(db.validate_references(),
             (std::vector<sqler::dangling_reference>{{"Person", p, "address", "Address", a1}}));
+}
+
+// ---------------------------------------------------------------- bulk remove by query
+
+TEST(IntegrityBulk, QueryRemoveRestrictsByDefaultAndChangesNothing) {
+  auto db = sqler::database::in_memory();
+  auto people = db.collection<exact::Person>();
+  auto addresses = db.collection<exact::Address>();
+  const auto a1 = addresses.insert({"Oslo"});
+  const auto a2 = addresses.insert({"Bergen"});
+  const auto a3 = addresses.insert({"Oslo"});
+  const auto p = people.insert({a1, {a2}});
+  const auto oslo = sqler::field<&exact::Address::city> == "Oslo";
+
+  try {
+    addresses.find(oslo).remove();
+    FAIL() << "restrict should have refused";
+  } catch (const sqler::referential_error& e) {
+    EXPECT_EQ(e.referrers(), (std::vector<sqler::referrer>{{"Person", p, "address"}}));
+    EXPECT_NE(std::string(e.what()).find("_id " + std::to_string(a1)), std::string::npos);
+  }
+  EXPECT_EQ(addresses.size(), 3);
+  // Unreferenced matches go without a fuss; so does a set whose refs are all inside it.
+  EXPECT_EQ(addresses.find(sqler::field<&exact::Address::city> == "Bergen").remove(
+                on_referenced::set_null), 1);
+  EXPECT_EQ(stored_json(db, "Person", p),
+            R"({"address":{"_table":"Address","_id":)" + std::to_string(a1) + R"(},"friends":[null]})");
+  EXPECT_EQ(people.find().remove(), 1);
+  EXPECT_EQ(addresses.find(oslo).remove(), 2);
+  EXPECT_FALSE(addresses.contains(a3));
+  EXPECT_TRUE(db.validate_references().empty());
+}
+
+TEST(IntegrityBulk, QueryRemoveCascadesAndSetsNullForTheWholeSet) {
+  auto db = sqler::database::in_memory();
+  auto people = db.collection<exact::Person>();
+  auto addresses = db.collection<exact::Address>();
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 50; ++i) ids.push_back(addresses.insert({i % 2 == 0 ? "Oslo" : "Bergen"}));
+  for (int i = 0; i < 50; ++i) people.insert({ids[static_cast<std::size_t>(i)], {ids[49 - static_cast<std::size_t>(i)]}});
+  const auto oslo = sqler::field<&exact::Address::city> == "Oslo";
+
+  // set_null: every ref into an Oslo address becomes null, in address and in friends.
+  EXPECT_EQ(addresses.find(oslo).remove(on_referenced::set_null), 25);
+  EXPECT_EQ(addresses.size(), 25);
+  EXPECT_EQ(people.size(), 50);
+  EXPECT_TRUE(db.validate_references().empty());
+  const auto nulls = db.query<std::int64_t>(
+      "SELECT COUNT(*) FROM \"Person\" WHERE json_type(data, '$.address') = 'null'");
+  EXPECT_EQ(std::get<0>(nulls.at(0)), 25);
+
+  // cascade: every person still holding a ref to a Bergen address goes too.
+  EXPECT_EQ(addresses.find().remove(on_referenced::cascade), 25);
+  EXPECT_EQ(addresses.size(), 0);
+  EXPECT_EQ(people.size(), 0);
 }
 
 // ---------------------------------------------------------------- registration
