@@ -3159,8 +3159,12 @@ inline std::string member_path(std::string_view full_key) {
 
 // Records that documents of `from` may hold refs into the `to` tables; writes only what is new,
 // so opening a collection of a read-only database that is already registered writes nothing.
+inline bool table_exists(connection& c, std::string_view table);
+
 inline void register_refs(connection& c, std::string_view from,
                           const std::vector<std::string_view>& to) {
+  // A read-only database made before sqler_refs existed has nowhere to record anything.
+  if (to.empty() || !table_exists(c, "sqler_refs")) return;
   for (std::string_view t : to) {
     auto st = c.acquire_oneoff(
         "SELECT 1 FROM sqler_refs WHERE from_table = ?1 AND to_table = ?2");
@@ -4660,14 +4664,19 @@ void add_promoted_columns(connection& c) {
 // Creates (and registers) the table of every document type T can reference, transitively, so
 // filters through refs, hydration and delete policies always find a table. `done` holds the
 // document types already handled (reference graphs may have cycles).
+template <class X>
+void prepare_table(connection& c) {
+  c.exec(create_table_shape<X>::sql);
+  if constexpr (promoted_count<X> > 0) add_promoted_columns<X>(c);
+  register_document_refs<X>(c);
+}
+
 template <class T>
 void create_ref_tables(connection& c, std::vector<const void*>& done) {
   std::vector<const void*> seen;
   auto visit = [&]<class X>() {
     if (!first_visit<X>(done)) return;
-    c.exec(create_table_shape<X>::sql);
-    if constexpr (promoted_count<X> > 0) add_promoted_columns<X>(c);
-    register_document_refs<X>(c);
+    prepare_table<X>(c);
     create_ref_tables<X>(c, done);
   };
   for_each_ref_target<T>(visit, seen);
@@ -4686,10 +4695,8 @@ class collection {
 
   explicit collection(std::shared_ptr<detail::db_state> db) : db_(std::move(db)) {
     auto& c = db_->conn();
-    c.exec(detail::create_table_shape<T>::sql);
-    if constexpr (detail::promoted_count<T> > 0) detail::add_promoted_columns<T>(c);
     ensure_refs_table(c);
-    detail::register_document_refs<T>(c);
+    detail::prepare_table<T>(c);
     std::vector<const void*> done{detail::type_tag<T>()};
     detail::create_ref_tables<T>(c, done);
   }

@@ -180,14 +180,19 @@ void add_promoted_columns(connection& c) {
 // Creates (and registers) the table of every document type T can reference, transitively, so
 // filters through refs, hydration and delete policies always find a table. `done` holds the
 // document types already handled (reference graphs may have cycles).
+template <class X>
+void prepare_table(connection& c) {
+  c.exec(create_table_shape<X>::sql);
+  if constexpr (promoted_count<X> > 0) add_promoted_columns<X>(c);
+  register_document_refs<X>(c);
+}
+
 template <class T>
 void create_ref_tables(connection& c, std::vector<const void*>& done) {
   std::vector<const void*> seen;
   auto visit = [&]<class X>() {
     if (!first_visit<X>(done)) return;
-    c.exec(create_table_shape<X>::sql);
-    if constexpr (promoted_count<X> > 0) add_promoted_columns<X>(c);
-    register_document_refs<X>(c);
+    prepare_table<X>(c);
     create_ref_tables<X>(c, done);
   };
   for_each_ref_target<T>(visit, seen);
@@ -206,10 +211,8 @@ class collection {
 
   explicit collection(std::shared_ptr<detail::db_state> db) : db_(std::move(db)) {
     auto& c = db_->conn();
-    c.exec(detail::create_table_shape<T>::sql);
-    if constexpr (detail::promoted_count<T> > 0) detail::add_promoted_columns<T>(c);
     ensure_refs_table(c);
-    detail::register_document_refs<T>(c);
+    detail::prepare_table<T>(c);
     std::vector<const void*> done{detail::type_tag<T>()};
     detail::create_ref_tables<T>(c, done);
   }

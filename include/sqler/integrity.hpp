@@ -122,8 +122,12 @@ inline std::string member_path(std::string_view full_key) {
 
 // Records that documents of `from` may hold refs into the `to` tables; writes only what is new,
 // so opening a collection of a read-only database that is already registered writes nothing.
+inline bool table_exists(connection& c, std::string_view table);
+
 inline void register_refs(connection& c, std::string_view from,
                           const std::vector<std::string_view>& to) {
+  // A read-only database made before sqler_refs existed has nowhere to record anything.
+  if (to.empty() || !table_exists(c, "sqler_refs")) return;
   for (std::string_view t : to) {
     auto st = c.acquire_oneoff(
         "SELECT 1 FROM sqler_refs WHERE from_table = ?1 AND to_table = ?2");

@@ -891,6 +891,28 @@ TEST(IntegrityRegistration, RefsOfTypesReachedOnlyThroughOthersAreRegistered) {
   EXPECT_TRUE(db.query<std::int64_t>("SELECT _id FROM \"Resident\"").empty());
 }
 
+// A database written before sqler_refs existed, opened read-only: collections with refs still
+// open and read (nothing can be registered, and nothing needs to be).
+TEST(IntegrityRegistration, ReadOnlyDatabaseWithoutTheRegistryStillOpens) {
+  temp_db_file file;
+  std::int64_t a1 = 0, p = 0;
+  {
+    auto db = sqler::database::open(file.path());
+    auto people = db.collection<exact::Person>();
+    a1 = db.collection<exact::Address>().insert({"Oslo"});
+    p = people.insert({a1, {}});
+    db.execute("DROP TABLE sqler_refs");
+  }
+  sqler::database_options ro;
+  ro.read_only = true;
+  auto db = sqler::database::open(file.path(), ro);
+  auto people = db.collection<exact::Person>();
+  auto addresses = db.collection<exact::Address>();
+  EXPECT_EQ(people.get_or_throw(p).address.id(), a1);
+  EXPECT_EQ(addresses.get_or_throw(a1).city, "Oslo");
+  EXPECT_TRUE(db.validate_references().empty());
+}
+
 TEST(IntegrityRegistration, PersistsInAFileDatabaseAcrossReopening) {
   temp_db_file file;
   std::int64_t a1 = 0, a2 = 0, p = 0;
