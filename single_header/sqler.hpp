@@ -3049,9 +3049,10 @@ constexpr auto operator!(const A& a) {
 // sqler/integrity.hpp - what refers to a document, and what to do about it on delete.
 //
 // Every collection records in `sqler_refs` which tables its documents can reference (known at
-// compile time from its sqler::ref<X> members, however deeply nested). Removing a document
-// looks for referrers only in the tables registered as referring to its table, with
-// json_tree, so refs inside arrays and sub-objects are found too. The policies:
+// compile time from its sqler::ref<X> members, however deeply nested). Removing documents
+// (collection::remove(id), query::remove()) looks for referrers only in the tables registered
+// as referring to their table, with json_tree, so refs inside arrays and sub-objects are found
+// too; documents removed together never block each other. The policies:
 //   restrict  (default) throw sqler::referential_error naming the referrers; nothing changes
 //   set_null  rewrite every referring ref to null (array slots stay, as null)
 //   cascade   delete the referrers too, recursively; terminates on cycles
@@ -3157,10 +3158,14 @@ inline std::string member_path(std::string_view full_key) {
   return out;
 }
 
+inline bool table_exists(connection& c, std::string_view table) {
+  auto st = c.acquire_oneoff("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  st->bind_text(1, table);
+  return st->step();
+}
+
 // Records that documents of `from` may hold refs into the `to` tables; writes only what is new,
 // so opening a collection of a read-only database that is already registered writes nothing.
-inline bool table_exists(connection& c, std::string_view table);
-
 inline void register_refs(connection& c, std::string_view from,
                           const std::vector<std::string_view>& to) {
   // A read-only database made before sqler_refs existed has nowhere to record anything.
@@ -3178,12 +3183,6 @@ inline void register_refs(connection& c, std::string_view from,
     ins->bind_text(2, t);
     ins->step();
   }
-}
-
-inline bool table_exists(connection& c, std::string_view table) {
-  auto st = c.acquire_oneoff("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
-  st->bind_text(1, table);
-  return st->step();
 }
 
 struct refs_to_shape {
