@@ -2677,7 +2677,6 @@ struct arith_node {
       std::conditional_t<std::is_integral_v<typename L::value_type> &&
                              std::is_integral_v<typename R::value_type>,
                          std::int64_t, double>;
-  using member_type = value_type;
   L lhs;
   R rhs;
 
@@ -3781,10 +3780,15 @@ consteval bool aggregate_operand_ok() {
 }
 
 // Full-text search through the FTS5 table collection::ensure_fts() keeps in sync.
+// The FTS5 table's name, "<table>__fts": collection::ensure_fts() creates it, match() reads it.
+template <class T>
+consteval auto fts_table_name() {
+  return concat(to_fixed<table_name_holder<T>>(), fixed_string{"__fts"});
+}
+
 template <class T, class D>
 consteval auto fts_table() {
-  return D::template quote_identifier<
-      concat(to_fixed<table_name_holder<T>>(), fixed_string{"__fts"})>();
+  return D::template quote_identifier<fts_table_name<T>()>();
 }
 
 template <class T>
@@ -4214,32 +4218,32 @@ class query {
 
   template <class F>
   std::optional<detail::sum_type<F>> sum(const F& f) const {
-    check_aggregate<F, true>("sum");
+    check_aggregate<F, true>();
     return aggregate<detail::sum_fn, detail::sum_type<F>>(f);
   }
 
   template <class F>
   std::optional<double> avg(const F& f) const {
-    check_aggregate<F, true>("avg");
+    check_aggregate<F, true>();
     return aggregate<detail::avg_fn, double>(f);
   }
 
   template <class F>
   std::optional<typename F::value_type> min(const F& f) const {
-    check_aggregate<F, false>("min");
+    check_aggregate<F, false>();
     return aggregate<detail::min_fn, typename F::value_type>(f);
   }
 
   template <class F>
   std::optional<typename F::value_type> max(const F& f) const {
-    check_aggregate<F, false>("max");
+    check_aggregate<F, false>();
     return aggregate<detail::max_fn, typename F::value_type>(f);
   }
 
   // The number of distinct non-null values of f among the matching documents.
   template <class F>
   std::int64_t count_distinct(const F& f) const {
-    check_aggregate<F, false>("count_distinct");
+    check_aggregate<F, false>();
     return aggregate<detail::count_distinct_fn, std::int64_t>(f).value_or(0);
   }
 
@@ -4247,7 +4251,7 @@ class query {
   // pairs in key order; .sum(f), .avg(f), .min(f), .max(f) aggregate per group.
   template <class K>
   grouped_query<query, K> group_by(const K& key) const {
-    check_aggregate<K, false>("group_by");
+    check_aggregate<K, false>();
     return grouped_query<query, K>(*this, key);
   }
 
@@ -4391,7 +4395,7 @@ class query {
   }
 
   template <class F, bool Numeric>
-  static constexpr void check_aggregate(const char*) {
+  static constexpr void check_aggregate() {
     static_assert(detail::aggregate_operand_ok<T, F>(),
                   "sqler: aggregates and group_by take a field (or an expression over fields) "
                   "of the queried document type");
@@ -4470,22 +4474,22 @@ class grouped_query {
   // Per-group sum; a group whose values are all missing sums to 0.
   template <class F>
   std::vector<std::pair<key_type, detail::sum_type<F>>> sum(const F& f) const {
-    Q::template check_aggregate<F, true>("sum");
+    Q::template check_aggregate<F, true>();
     return rows<detail::sum_fn, detail::sum_type<F>>(f);
   }
   template <class F>
   std::vector<std::pair<key_type, double>> avg(const F& f) const {
-    Q::template check_aggregate<F, true>("avg");
+    Q::template check_aggregate<F, true>();
     return rows<detail::avg_fn, double>(f);
   }
   template <class F>
   std::vector<std::pair<key_type, typename F::value_type>> min(const F& f) const {
-    Q::template check_aggregate<F, false>("min");
+    Q::template check_aggregate<F, false>();
     return rows<detail::min_fn, typename F::value_type>(f);
   }
   template <class F>
   std::vector<std::pair<key_type, typename F::value_type>> max(const F& f) const {
-    Q::template check_aggregate<F, false>("max");
+    Q::template check_aggregate<F, false>();
     return rows<detail::max_fn, typename F::value_type>(f);
   }
 
@@ -4899,7 +4903,8 @@ class collection {
                   "sqler: ensure_fts(): full-text search indexes std::string members");
     static_assert(((Fs::path.view().find('\'') == std::string_view::npos) && ...),
                   "sqler: ensure_fts(): a member name with a single quote cannot be indexed");
-    const std::string fts = std::string(name()) + "__fts";
+    static constexpr auto fts_name = detail::fts_table_name<T>();
+    const std::string fts(fts_name.view());
     std::string columns, values_new, values_data, values_old;
     auto add = [&](std::string_view path) {
       const char* sep = columns.empty() ? "" : ", ";

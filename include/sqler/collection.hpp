@@ -416,7 +416,8 @@ class collection {
                   "sqler: ensure_fts(): full-text search indexes std::string members");
     static_assert(((Fs::path.view().find('\'') == std::string_view::npos) && ...),
                   "sqler: ensure_fts(): a member name with a single quote cannot be indexed");
-    const std::string fts = std::string(name()) + "__fts";
+    static constexpr auto fts_name = detail::fts_table_name<T>();
+    const std::string fts(fts_name.view());
     std::string columns, values_new, values_data, values_old;
     auto add = [&](std::string_view path) {
       const char* sep = columns.empty() ? "" : ", ";

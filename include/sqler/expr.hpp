@@ -537,7 +537,6 @@ struct arith_node {
       std::conditional_t<std::is_integral_v<typename L::value_type> &&
                              std::is_integral_v<typename R::value_type>,
                          std::int64_t, double>;
-  using member_type = value_type;
   L lhs;
   R rhs;
 

@@ -114,10 +114,15 @@ consteval bool aggregate_operand_ok() {
 }
 
 // Full-text search through the FTS5 table collection::ensure_fts() keeps in sync.
+// The FTS5 table's name, "<table>__fts": collection::ensure_fts() creates it, match() reads it.
+template <class T>
+consteval auto fts_table_name() {
+  return concat(to_fixed<table_name_holder<T>>(), fixed_string{"__fts"});
+}
+
 template <class T, class D>
 consteval auto fts_table() {
-  return D::template quote_identifier<
-      concat(to_fixed<table_name_holder<T>>(), fixed_string{"__fts"})>();
+  return D::template quote_identifier<fts_table_name<T>()>();
 }
 
 template <class T>
@@ -547,32 +552,32 @@ class query {
 
   template <class F>
   std::optional<detail::sum_type<F>> sum(const F& f) const {
-    check_aggregate<F, true>("sum");
+    check_aggregate<F, true>();
     return aggregate<detail::sum_fn, detail::sum_type<F>>(f);
   }
 
   template <class F>
   std::optional<double> avg(const F& f) const {
-    check_aggregate<F, true>("avg");
+    check_aggregate<F, true>();
     return aggregate<detail::avg_fn, double>(f);
   }
 
   template <class F>
   std::optional<typename F::value_type> min(const F& f) const {
-    check_aggregate<F, false>("min");
+    check_aggregate<F, false>();
     return aggregate<detail::min_fn, typename F::value_type>(f);
   }
 
   template <class F>
   std::optional<typename F::value_type> max(const F& f) const {
-    check_aggregate<F, false>("max");
+    check_aggregate<F, false>();
     return aggregate<detail::max_fn, typename F::value_type>(f);
   }
 
   // The number of distinct non-null values of f among the matching documents.
   template <class F>
   std::int64_t count_distinct(const F& f) const {
-    check_aggregate<F, false>("count_distinct");
+    check_aggregate<F, false>();
     return aggregate<detail::count_distinct_fn, std::int64_t>(f).value_or(0);
   }
 
@@ -580,7 +585,7 @@ class query {
   // pairs in key order; .sum(f), .avg(f), .min(f), .max(f) aggregate per group.
   template <class K>
   grouped_query<query, K> group_by(const K& key) const {
-    check_aggregate<K, false>("group_by");
+    check_aggregate<K, false>();
     return grouped_query<query, K>(*this, key);
   }
 
@@ -724,7 +729,7 @@ class query {
   }
 
   template <class F, bool Numeric>
-  static constexpr void check_aggregate(const char*) {
+  static constexpr void check_aggregate() {
     static_assert(detail::aggregate_operand_ok<T, F>(),
                   "sqler: aggregates and group_by take a field (or an expression over fields) "
                   "of the queried document type");
@@ -803,22 +808,22 @@ class grouped_query {
   // Per-group sum; a group whose values are all missing sums to 0.
   template <class F>
   std::vector<std::pair<key_type, detail::sum_type<F>>> sum(const F& f) const {
-    Q::template check_aggregate<F, true>("sum");
+    Q::template check_aggregate<F, true>();
     return rows<detail::sum_fn, detail::sum_type<F>>(f);
   }
   template <class F>
   std::vector<std::pair<key_type, double>> avg(const F& f) const {
-    Q::template check_aggregate<F, true>("avg");
+    Q::template check_aggregate<F, true>();
     return rows<detail::avg_fn, double>(f);
   }
   template <class F>
   std::vector<std::pair<key_type, typename F::value_type>> min(const F& f) const {
-    Q::template check_aggregate<F, false>("min");
+    Q::template check_aggregate<F, false>();
     return rows<detail::min_fn, typename F::value_type>(f);
   }
   template <class F>
   std::vector<std::pair<key_type, typename F::value_type>> max(const F& f) const {
-    Q::template check_aggregate<F, false>("max");
+    Q::template check_aggregate<F, false>();
     return rows<detail::max_fn, typename F::value_type>(f);
   }
 
