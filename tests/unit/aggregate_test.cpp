@@ -542,6 +542,10 @@ TEST(UpdateOneThreads, JobQueueNeverHandsOutAJobTwice) {
                          .update_one(sqler::set(job_state, std::string("taken")),
                                      sqler::set(job_owner, thread_no));
           if (!job) break;
+          if (claimed[t].size() >= static_cast<std::size_t>(job_count)) {  // cannot be: fail fast
+            failure[t] = "claimed more than " + std::to_string(job_count) + " jobs";
+            break;
+          }
           if (job->value.state != "taken" || job->value.owner != thread_no || job->version != 2)
             failure[t] = "job " + std::to_string(job->id) + " came back as state " +
                          job->value.state + " owner " + std::to_string(job->value.owner) +
@@ -684,8 +688,12 @@ TEST_F(Pages, BadPageOrSizeThrows) {
 TEST_F(Pages, KeysetWalkVisitsTheSameDocumentsInThreePages) {
   const auto q = entries.find().order_by(entry_n.asc(), sqler::doc_id.asc()).limit(10);
   std::vector<std::vector<int>> pages;
+  const auto rows = static_cast<std::size_t>(entries.size());
   auto chunk = q.all_versioned();
   while (!chunk.empty()) {
+    // At most one page per row: more means after() repeats rows, so fail rather than hang.
+    ASSERT_LT(pages.size(), rows + 1) << "keyset walk went past " << rows + 1 << " pages for "
+                                      << rows << " rows";
     std::vector<int> page_ns;
     for (const auto& v : chunk) page_ns.push_back(v.value.n);
     pages.push_back(page_ns);

@@ -28,13 +28,19 @@ class Keyset : public ::testing::Test {
   std::vector<std::int64_t> ids_;
 };
 
+// Follows after() until an empty page. `rows` rows fit in at most `rows` non-empty pages, so a
+// walk past rows + 1 pages repeats rows: fail then instead of looping until the test times out.
 template <class Q>
-std::vector<sqler::versioned<Player>> walk(const Q& first_page, int* pages) {
+std::vector<sqler::versioned<Player>> walk(const Q& first_page, std::size_t rows, int* pages) {
   std::vector<sqler::versioned<Player>> seen;
   auto page = first_page.all_versioned();
   *pages = 0;
   while (!page.empty()) {
-    ++*pages;
+    if (static_cast<std::size_t>(++*pages) > rows + 1) {
+      ADD_FAILURE() << "keyset walk went past " << rows + 1 << " pages for " << rows
+                    << " rows: after() repeats rows across pages";
+      break;
+    }
     seen.insert(seen.end(), page.begin(), page.end());
     page = first_page.after(page.back()).all_versioned();
   }
@@ -44,7 +50,7 @@ std::vector<sqler::versioned<Player>> walk(const Q& first_page, int* pages) {
 TEST_F(Keyset, AscendingPagesCoverEveryRowOnceInOrder) {
   auto q = players_.find(level >= 1).order_by(level.asc(), sqler::doc_id.asc()).limit(7);
   int pages = 0;
-  auto seen = walk(q, &pages);
+  auto seen = walk(q, ids_.size(), &pages);
 
   auto expected = players_.find(level >= 1).order_by(level.asc(), sqler::doc_id.asc()).all_versioned();
   ASSERT_EQ(seen.size(), expected.size());
@@ -58,7 +64,7 @@ TEST_F(Keyset, AscendingPagesCoverEveryRowOnceInOrder) {
 TEST_F(Keyset, DescendingWithTwoKeys) {
   auto q = players_.find().order_by(level.desc(), name.desc(), sqler::doc_id.desc()).limit(10);
   int pages = 0;
-  auto seen = walk(q, &pages);
+  auto seen = walk(q, ids_.size(), &pages);
   ASSERT_EQ(seen.size(), ids_.size());
   for (std::size_t i = 1; i < seen.size(); ++i) {
     const auto& a = seen[i - 1].value;

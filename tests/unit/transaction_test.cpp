@@ -7,16 +7,21 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <limits>
+#include <mutex>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "sqler/sqler.hpp"
@@ -28,6 +33,9 @@ struct Account {
   std::int64_t balance = 0;
   bool operator==(const Account&) const = default;
 };
+void PrintTo(const Account& a, std::ostream* os) {
+  *os << "{" << a.owner << ", " << a.balance << "}";
+}
 
 struct Entry {
   std::string memo;
@@ -401,6 +409,134 @@ TEST(TransactionFile, OpenWriteTransactionMakesOtherWritersTimeOut) {
   // Once the lock is released, the other thread can write.
   std::thread([&] { accounts.insert(account("theirs", 2)); }).join();
   EXPECT_EQ(accounts.size(), 3);
+}
+
+
+// ---------------------------------------------------------------- two handles on one file
+
+// Two database objects opened on one file have separate states, so separate writer queues:
+// like two processes, only SQLite's own lock orders their writes. The outermost transaction
+// begins IMMEDIATE, so it holds the write lock from the start and a read-then-update inside it
+// can be neither overtaken nor refused with "database is locked" at its first write.
+
+// Runs one write through another handle; says how it ended and how long it took.
+struct write_outcome {
+  std::string result;  // "ok", "busy", or another error's text
+  std::chrono::milliseconds took{};
+};
+template <class F>
+write_outcome try_write(F&& write) {
+  const auto start = std::chrono::steady_clock::now();
+  write_outcome out;
+  try {
+    write();
+    out.result = "ok";
+  } catch (const sqler::busy_error&) {
+    out.result = "busy";
+  } catch (const std::exception& e) {
+    out.result = std::string("other error: ") + e.what();
+  }
+  out.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  return out;
+}
+
+TEST(TransactionTwoHandles, OtherHandlesWritesGetBusyErrorWhileATransactionIsOpen) {
+  temp_db_file file;
+  auto a = sqler::database::open(file.path());
+  sqler::database_options short_wait;
+  short_wait.busy_timeout_ms = 200;
+  auto b = sqler::database::open(file.path(), short_wait);
+  auto a_accounts = a.collection<Account>();
+  const std::int64_t id = a_accounts.insert(account("ann", 100));
+  auto b_accounts = b.collection<Account>();
+  ASSERT_EQ(b_accounts.get_or_throw(id), account("ann", 100));
+
+  auto tx = a.transaction();
+  const Account seen = a_accounts.get_or_throw(id);
+
+  // While A's transaction is open, each of B's writes waits out its busy timeout, then fails.
+  // (B fails fast enough to try from this thread: B's connection is its own.)
+  const std::pair<const char*, std::function<void()>> writes[] = {
+      {"update", [&] { b_accounts.update(id, account("bob", 1)); }},
+      {"insert", [&] { b_accounts.insert(account("bob", 2)); }},
+      {"transaction", [&] { auto t = b.transaction(); }},
+  };
+  for (const auto& [what, write] : writes) {
+    const write_outcome o = try_write(write);
+    EXPECT_EQ(o.result, "busy") << "B's " << what << " while A's transaction is open";
+    if (o.result == "busy") {
+      EXPECT_GE(o.took.count(), 150) << "B's " << what << " gave up before its busy timeout";
+      EXPECT_LT(o.took.count(), 10000) << "B's " << what << " waited far past its busy timeout";
+    }
+  }
+
+  // A's update of what it read, and its commit, meet no lock: A has held it since BEGIN.
+  try {
+    a_accounts.update(id, Account{seen.owner, seen.balance + 10});
+    tx.commit();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "A's update and commit after reading failed: " << e.what();
+  }
+  EXPECT_EQ(b_accounts.get_or_throw(id), account("ann", 110));
+  EXPECT_EQ(b_accounts.size(), 1);
+
+  // With A's transaction over, B writes at once.
+  EXPECT_EQ(try_write([&] { b_accounts.insert(account("bob", 3)); }).result, "ok");
+  EXPECT_EQ(a_accounts.size(), 2);
+}
+
+TEST(TransactionTwoHandles, OtherHandleWithALongTimeoutWaitsForTheCommitThenBuildsOnIt) {
+  temp_db_file file;
+  auto a = sqler::database::open(file.path());
+  sqler::database_options long_wait;
+  long_wait.busy_timeout_ms = 30000;
+  auto b = sqler::database::open(file.path(), long_wait);
+  auto a_accounts = a.collection<Account>();
+  const std::int64_t id = a_accounts.insert(account("ann", 100));
+  auto b_accounts = b.collection<Account>();
+
+  std::mutex log_mutex;
+  std::vector<std::string> log;
+  auto note = [&](std::string entry) {
+    std::lock_guard<std::mutex> lock(log_mutex);
+    log.push_back(std::move(entry));
+  };
+
+  auto tx = a.transaction();
+  const Account seen = a_accounts.get_or_throw(id);
+
+  // B adds 1 to the balance it reads in its own transaction; it has to wait for A's commit.
+  std::promise<void> b_started;
+  auto b_write = std::async(std::launch::async, [&]() -> std::string {
+    b_started.set_value();
+    try {
+      auto t = b.transaction();
+      Account current = b_accounts.get_or_throw(id);
+      current.balance += 1;
+      b_accounts.update(id, current);
+      t.commit();
+      note("B committed");
+      return "ok";
+    } catch (const std::exception& e) {
+      return std::string("B failed: ") + e.what();
+    }
+  });
+  b_started.get_future().wait();
+  // Give B time to reach SQLite's lock (the order below holds even if it is late).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  note("A committing");
+  try {
+    a_accounts.update(id, Account{seen.owner, seen.balance + 10});
+    tx.commit();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "A's update and commit after reading failed: " << e.what();
+  }
+  EXPECT_EQ(b_write.get(), "ok");
+  EXPECT_EQ(log, (std::vector<std::string>{"A committing", "B committed"}));
+  // B read A's committed balance: both increments are there, in that order.
+  EXPECT_EQ(a_accounts.get_or_throw(id), account("ann", 111));
 }
 
 }  // namespace
