@@ -178,19 +178,19 @@ namespace {
 
 // The DDL sqler runs for these types, spelled out by hand for the raw and SQLiteCpp twins.
 constexpr std::string_view doc_table_sql =
-    "CREATE TABLE IF NOT EXISTS \"Doc\" (_id INTEGER PRIMARY KEY, _version INTEGER NOT NULL "
+    "CREATE TABLE IF NOT EXISTS \"Doc\" (_id INTEGER PRIMARY KEY AUTOINCREMENT, _version INTEGER NOT NULL "
     "DEFAULT 1, data TEXT NOT NULL CHECK (json_valid(data)))";
 constexpr std::string_view shipment_table_sql =
-    "CREATE TABLE IF NOT EXISTS \"Shipment\" (_id INTEGER PRIMARY KEY, _version INTEGER NOT NULL "
+    "CREATE TABLE IF NOT EXISTS \"Shipment\" (_id INTEGER PRIMARY KEY AUTOINCREMENT, _version INTEGER NOT NULL "
     "DEFAULT 1, data TEXT NOT NULL CHECK (json_valid(data)))";
 constexpr std::string_view address_table_sql =
-    "CREATE TABLE IF NOT EXISTS \"Address\" (_id INTEGER PRIMARY KEY, _version INTEGER NOT NULL "
+    "CREATE TABLE IF NOT EXISTS \"Address\" (_id INTEGER PRIMARY KEY AUTOINCREMENT, _version INTEGER NOT NULL "
     "DEFAULT 1, data TEXT NOT NULL CHECK (json_valid(data)))";
 constexpr std::string_view user_table_sql =
-    "CREATE TABLE IF NOT EXISTS \"User\" (_id INTEGER PRIMARY KEY, _version INTEGER NOT NULL "
+    "CREATE TABLE IF NOT EXISTS \"User\" (_id INTEGER PRIMARY KEY AUTOINCREMENT, _version INTEGER NOT NULL "
     "DEFAULT 1, data TEXT NOT NULL CHECK (json_valid(data)))";
 constexpr std::string_view counter_table_sql =
-    "CREATE TABLE IF NOT EXISTS \"Counter\" (_id INTEGER PRIMARY KEY, _version INTEGER NOT NULL "
+    "CREATE TABLE IF NOT EXISTS \"Counter\" (_id INTEGER PRIMARY KEY AUTOINCREMENT, _version INTEGER NOT NULL "
     "DEFAULT 1, data TEXT NOT NULL CHECK (json_valid(data)))";
 static_assert(address_table_sql == sqler::detail::create_table_shape<Address>::sql);
 static_assert(user_table_sql == sqler::detail::create_table_shape<User>::sql);

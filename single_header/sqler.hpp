@@ -59,6 +59,41 @@
 #include <utility>
 #include <vector>
 
+// ---- begin sqler/customize.hpp ----
+// sqler/customize.hpp - the customisation points of a document type, in one place.
+// Each is a trait to specialise or a static member to declare; none needs a macro.
+
+#include <concepts>
+
+namespace sqler {
+
+// The table a document type is stored in. Either give the struct a
+// `static constexpr std::string_view sqler_table = "...";` member or specialise this trait with
+// a `static constexpr std::string_view value`. Default: the struct's unqualified name.
+template <class T>
+struct table_name_of;
+
+// Strict decoding: a member missing from a stored document is a decode_error instead of taking
+// its default member initializer. Declare `static constexpr bool sqler_strict = true;` in the
+// struct or specialise this trait as std::true_type.
+template <class T>
+struct strict : std::bool_constant<requires {
+  { T::sqler_strict } -> std::convertible_to<bool>;
+  requires static_cast<bool>(T::sqler_strict);
+}> {};
+
+// Several C++ types that deliberately share one table (e.g. two views of the same documents).
+// sqler records which type owns a table and refuses a different type on it unless that type
+// declares `static constexpr bool sqler_shared_table = true;` or specialises this trait.
+template <class T>
+struct shares_table : std::bool_constant<requires {
+  { T::sqler_shared_table } -> std::convertible_to<bool>;
+  requires static_cast<bool>(T::sqler_shared_table);
+}> {};
+
+}  // namespace sqler
+// ---- end sqler/customize.hpp ----
+
 // ---- begin sqler/detail/json_io.hpp ----
 // sqler/detail/json_io.hpp - the low-level JSON reader and writer under the codec.
 // The writer appends straight into a caller's buffer; the reader is a pull parser over the
@@ -118,6 +153,22 @@ class busy_error : public error {
   using error::error;
 };
 
+// The API was used in a way it cannot honour (a raw query<...>() that writes, several
+// statements where one is run, an out-of-range enum value); nothing was changed.
+class usage_error : public error {
+ public:
+  explicit usage_error(std::string message, std::string_view sql = {})
+      : error(SQLITE_MISUSE, std::move(message), sql) {}
+};
+
+// The database does not have the layout this program expects: a table owned by another C++
+// type, a table sqler cannot upgrade, a migration history that differs from the code's.
+class schema_error : public error {
+ public:
+  explicit schema_error(std::string message, std::string_view sql = {})
+      : error(SQLITE_ERROR, std::move(message), sql) {}
+};
+
 // A document id that does not exist.
 class not_found : public error {
  public:
@@ -148,9 +199,12 @@ class stale_version : public error {
 };
 
 // A value could not be written as JSON (e.g. a NaN or infinite double, which JSON cannot hold).
+// Also thrown, changing nothing, when a write would store a value the member's C++ type cannot
+// read back (a patch overflowing an int, a non-finite double): the message says "out of range".
 class encode_error : public error {
  public:
-  explicit encode_error(std::string message) : error(SQLITE_MISMATCH, std::move(message)) {}
+  explicit encode_error(std::string message, std::string_view sql = {})
+      : error(SQLITE_MISMATCH, std::move(message), sql) {}
 };
 
 // A stored document did not match the struct: not JSON, a member of the wrong type or out of
@@ -248,7 +302,8 @@ class json_reader {
   explicit json_reader(std::string_view text) noexcept
       : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()) {}
 
-  // The first non-blank character, or '\0' at the end of input.
+  // The first non-blank character, or '\0' at the end of input (an embedded NUL is also '\0':
+  // at_end() tells them apart).
   char peek() {
     skip_ws();
     return p_ == end_ ? '\0' : *p_;
@@ -276,7 +331,7 @@ class json_reader {
       case 't': return rest.starts_with("true") ? "a boolean" : "invalid JSON";
       case 'f': return rest.starts_with("false") ? "a boolean" : "invalid JSON";
       case 'n': return rest.starts_with("null") ? "null" : "invalid JSON";
-      case '\0': return "end of input";
+      case '\0': return p_ == end_ ? "end of input" : "invalid JSON (a NUL byte)";
       default: return is_number_start(*p_) ? "a number" : "invalid JSON";
     }
   }
@@ -413,8 +468,15 @@ class json_reader {
     return {start, static_cast<std::size_t>(p_ - start)};
   }
 
+  bool at_end() {
+    skip_ws();
+    return p_ == end_;
+  }
+
+  // The whole text must be one value: anything after it but blanks, NUL bytes included, is an
+  // error rather than silently ignored.
   void expect_end(const path_node* path) {
-    if (peek() != '\0') fail_syntax(path, "unexpected characters after the document");
+    if (!at_end()) fail_syntax(path, "unexpected characters after the document");
   }
 
  private:
@@ -516,12 +578,104 @@ class json_reader {
 
 // ---- begin sqler/detail/reflect.hpp ----
 // sqler/detail/reflect.hpp - compile-time reflection of plain aggregates.
-// Member count and types come from Boost.PFR; member names from boost::pfr::get_name (Boost >=
-// 1.84) or, before that, from __PRETTY_FUNCTION__ of a pointer to a member of a fake object.
+// Member count and types come from Boost.PFR; names from boost::pfr::get_name (Boost >= 1.84) or
+// from parsing the compiler's own signature text (__PRETTY_FUNCTION__, __FUNCSIG__).
+
+// ---- begin sqler/detail/config.hpp ----
+// sqler/detail/config.hpp - the compilers, standard libraries and language version sqler needs.
+// Anything else stops the build here with one "sqler: ..." #error, not an obscure failure later.
+
+// Each macro below is defined as 0 or 1: test it with #if, never #ifdef.
+//   SQLER_COMPILER_GCC, SQLER_COMPILER_CLANG, SQLER_COMPILER_MSVC - exactly one is 1. Apple clang,
+//     clang-cl and other clang-based compilers count as clang: they print clang's signatures.
+//   SQLER_COMPILER_APPLE_CLANG - 1 for Apple's clang, whose versions follow Xcode, not LLVM.
+//   SQLER_STDLIB_LIBSTDCXX, SQLER_STDLIB_LIBCXX, SQLER_STDLIB_MSVC - the standard library.
+//   SQLER_CPLUSPLUS - the language version: _MSVC_LANG where defined (MSVC, clang-cl), because
+//     MSVC leaves __cplusplus at 199711L without /Zc:__cplusplus; __cplusplus elsewhere.
+
+// <version> is where each standard library defines its identification macros; all three ship
+// it in C++17 mode too, so a wrong -std still reaches the clear message below.
+#if defined(__has_include)
+#if __has_include(<version>)
+#include <version>
+#endif
+#endif
+
+#if defined(__clang__)
+#define SQLER_COMPILER_GCC 0
+#define SQLER_COMPILER_CLANG 1
+#define SQLER_COMPILER_MSVC 0
+#if defined(__apple_build_version__)
+#define SQLER_COMPILER_APPLE_CLANG 1
+#else
+#define SQLER_COMPILER_APPLE_CLANG 0
+#endif
+#elif defined(__GNUC__)
+#define SQLER_COMPILER_GCC 1
+#define SQLER_COMPILER_CLANG 0
+#define SQLER_COMPILER_MSVC 0
+#define SQLER_COMPILER_APPLE_CLANG 0
+#elif defined(_MSC_VER)
+#define SQLER_COMPILER_GCC 0
+#define SQLER_COMPILER_CLANG 0
+#define SQLER_COMPILER_MSVC 1
+#define SQLER_COMPILER_APPLE_CLANG 0
+#else
+#define SQLER_COMPILER_GCC 0
+#define SQLER_COMPILER_CLANG 0
+#define SQLER_COMPILER_MSVC 0
+#define SQLER_COMPILER_APPLE_CLANG 0
+#endif
+
+#if defined(_LIBCPP_VERSION)
+#define SQLER_STDLIB_LIBSTDCXX 0
+#define SQLER_STDLIB_LIBCXX 1
+#define SQLER_STDLIB_MSVC 0
+#elif defined(__GLIBCXX__)
+#define SQLER_STDLIB_LIBSTDCXX 1
+#define SQLER_STDLIB_LIBCXX 0
+#define SQLER_STDLIB_MSVC 0
+#elif defined(_MSVC_STL_VERSION)
+#define SQLER_STDLIB_LIBSTDCXX 0
+#define SQLER_STDLIB_LIBCXX 0
+#define SQLER_STDLIB_MSVC 1
+#else
+#define SQLER_STDLIB_LIBSTDCXX 0
+#define SQLER_STDLIB_LIBCXX 0
+#define SQLER_STDLIB_MSVC 0
+#endif
+
+#if defined(_MSVC_LANG)
+#define SQLER_CPLUSPLUS _MSVC_LANG
+#else
+#define SQLER_CPLUSPLUS __cplusplus
+#endif
+
+// One chain, so an unsupported setup gets exactly one sqler message (before the cascade of
+// errors the rest of sqler would then produce). The minimum versions are the supported ones;
+// older compilers may happen to work but are refused rather than left to fail obscurely.
+#if !SQLER_COMPILER_GCC && !SQLER_COMPILER_CLANG && !SQLER_COMPILER_MSVC
+#error "sqler: unsupported compiler: needs g++ >= 12, clang >= 14, Apple clang >= 15, MSVC >= 19.30"
+#elif !SQLER_STDLIB_LIBSTDCXX && !SQLER_STDLIB_LIBCXX && !SQLER_STDLIB_MSVC
+#error "sqler: unsupported standard library: sqler needs libstdc++, libc++ or MSVC's STL"
+#elif SQLER_CPLUSPLUS < 202002L
+#error "sqler: C++20 is required: compile with -std=c++20 (MSVC: /std:c++20)"
+#elif SQLER_COMPILER_APPLE_CLANG && __clang_major__ < 15
+#error "sqler: Apple clang 15 (Xcode 15) or newer is required"
+#elif SQLER_COMPILER_CLANG && !SQLER_COMPILER_APPLE_CLANG && __clang_major__ < 14
+#error "sqler: clang 14 or newer is required"
+#elif SQLER_COMPILER_GCC && __GNUC__ < 12
+#error "sqler: g++ 12 or newer is required"
+#elif SQLER_COMPILER_MSVC && _MSC_VER < 1930
+#error "sqler: MSVC 19.30 (Visual Studio 2022) or newer is required"
+#endif
+// ---- end sqler/detail/config.hpp ----
+
 
 #include <boost/pfr.hpp>
 #include <boost/version.hpp>
 
+#include <initializer_list>
 #include <memory>
 
 // ---- begin sqler/detail/fixed_string.hpp ----
@@ -588,6 +742,14 @@ consteval auto to_fixed_number() {
   return out;
 }
 
+template <long long N>
+consteval auto to_fixed_signed() {
+  if constexpr (N < 0)
+    return concat(fixed_string{"-"}, to_fixed_number<static_cast<std::size_t>(-(N + 1)) + 1>());
+  else
+    return to_fixed_number<static_cast<std::size_t>(N)>();
+}
+
 // Holds the final text of a rendered fixed_string as a static object, so string_views into it
 // stay valid for the whole program.
 template <auto Str>
@@ -627,20 +789,331 @@ inline constexpr std::size_t member_count = boost::pfr::tuple_size_v<T>;
 template <class T, std::size_t I>
 using member_type = boost::pfr::tuple_element_t<I, T>;
 
-// Cuts "Name" out of a compiler's function signature text: the unqualified identifier that
-// ends just before the last run of closing punctuation. g++ prints `(& fake<U>.U::age)]`,
-// clang `{&fake.age}]`; both end with the member's name.
-constexpr bool is_ident_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+// ---------------------------------------------------------------- identifier text
+// Compilers print identifiers as raw UTF-8 (g++ 12 and clang 14 do, even for `\u00e9` in the
+// source) but a compiler may also print universal-character-names, so both are understood.
+
+constexpr bool is_ascii_ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$';  // `$` is an identifier character on every supported compiler
 }
 
-constexpr std::string_view last_identifier(std::string_view s) {
-  std::size_t end = s.size();
-  while (end > 0 && !is_ident_char(s[end - 1])) --end;
-  std::size_t begin = end;
-  while (begin > 0 && is_ident_char(s[begin - 1])) --begin;
-  return s.substr(begin, end - begin);
+// Bytes that can belong to an identifier as printed: UTF-8 sequences are accepted whole here
+// and validated afterwards, a backslash only as the start of a \u escape.
+constexpr bool is_printed_ident_char(char c) {
+  return is_ascii_ident_char(c) || c == '\\' || static_cast<unsigned char>(c) >= 0x80;
 }
+
+constexpr int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A \uXXXX or \UXXXXXXXX escape at the start of `s`: its code point and length in `s`, or
+// length 0 when malformed or when it names a character no identifier can hold (C++20 lex.charset:
+// no controls, no basic characters other than $ @ `, no surrogates).
+struct escape_code {
+  char32_t code_point = 0;
+  std::size_t length = 0;
+};
+
+constexpr escape_code read_escape(std::string_view s) {
+  if (s.size() < 2 || s[0] != '\\') return {};
+  const std::size_t digits = s[1] == 'u' ? 4 : s[1] == 'U' ? 8 : 0;
+  if (digits == 0 || s.size() < 2 + digits) return {};
+  char32_t cp = 0;
+  for (std::size_t i = 0; i != digits; ++i) {
+    const int d = hex_digit_value(s[2 + i]);
+    if (d < 0) return {};
+    cp = cp * 16 + static_cast<char32_t>(d);
+  }
+  const bool allowed = (cp == 0x24 || cp == 0x40 || cp == 0x60 || cp >= 0xA0) &&
+                       !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
+  return allowed ? escape_code{cp, 2 + digits} : escape_code{};
+}
+
+constexpr std::size_t utf8_length(char32_t cp) {
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+// Length of the well-formed UTF-8 sequence starting `s`, 0 when ill-formed (a byte from a
+// non-UTF-8 code page, an overlong form, a surrogate).
+constexpr std::size_t utf8_sequence_length(std::string_view s) {
+  const auto b0 = static_cast<unsigned char>(s[0]);
+  if (b0 < 0x80) return 1;
+  std::size_t len = 0;
+  char32_t cp = 0;
+  if ((b0 & 0xE0) == 0xC0) {
+    len = 2;
+    cp = b0 & 0x1F;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3;
+    cp = b0 & 0x0F;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4;
+    cp = b0 & 0x07;
+  } else {
+    return 0;
+  }
+  if (s.size() < len) return 0;
+  for (std::size_t i = 1; i != len; ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (utf8_length(cp) != len || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+enum class name_error {
+  none,
+  not_found,        // no identifier where the signature should end with one
+  unrepresentable,  // the compiler printed '?' for characters its execution charset lacks
+  not_utf8,         // bytes that are not UTF-8: the compiler's execution charset is not UTF-8
+  bad_escape,       // a \u escape that is malformed or names a non-identifier character
+};
+
+constexpr name_error check_identifier_text(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    if (s[i] == '\\') {
+      const escape_code e = read_escape(s.substr(i));
+      if (e.length == 0) return name_error::bad_escape;
+      i += e.length;
+    } else {
+      const std::size_t n = utf8_sequence_length(s.substr(i));
+      if (n == 0) return name_error::not_utf8;
+      i += n;
+    }
+  }
+  return name_error::none;
+}
+
+// An identifier as sqler stores it: UTF-8, no escapes, not starting with a digit.
+constexpr bool is_utf8_identifier(std::string_view s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  for (const char c : s)
+    if (!is_ascii_ident_char(c) && static_cast<unsigned char>(c) < 0x80) return false;
+  return check_identifier_text(s) == name_error::none;
+}
+
+// Writes `s` with its \u escapes replaced by UTF-8 into `out` (unless null); returns the length.
+// Malformed escapes are copied as they are: callers reject them through check_identifier_text.
+constexpr std::size_t decode_escapes(std::string_view s, char* out) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const escape_code e = s[i] == '\\' ? read_escape(s.substr(i)) : escape_code{};
+    if (e.length == 0) {
+      if (out) out[n] = s[i];
+      ++n;
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_length(e.code_point);
+    if (out) {
+      constexpr unsigned char lead[] = {0, 0, 0xC0, 0xE0, 0xF0};
+      char32_t cp = e.code_point;
+      for (std::size_t k = len; k-- > 1;) {
+        out[n + k] = static_cast<char>(0x80 | (cp & 0x3F));
+        cp >>= 6;
+      }
+      out[n] = static_cast<char>(len == 1 ? cp : (lead[len] | cp));
+    }
+    n += len;
+    i += e.length;
+  }
+  return n;
+}
+
+// Text computed at compile time with a capacity fixed by its type and a length of its own.
+template <std::size_t N>
+struct small_text {
+  char data[N + 1]{};
+  std::size_t size = 0;
+  constexpr std::string_view view() const noexcept { return {data, size}; }
+};
+
+template <std::size_t N>
+constexpr small_text<N> decoded_identifier(std::string_view s) {
+  small_text<N> out;
+  if (decode_escapes(s, nullptr) <= N) out.size = decode_escapes(s, out.data);
+  return out;
+}
+
+constexpr std::string_view drop_suffix(std::string_view s, std::string_view suffix) {
+  return s.ends_with(suffix) ? s.substr(0, s.size() - suffix.size()) : s;
+}
+
+// MSVC and g++ -fno-pretty-templates print `f<ARGS>(void)` / `f<ARGS>()`, where g++ and clang
+// otherwise print `f() [with ARGS]` / `f() [ARGS]`: the parameter list is noise at the end.
+constexpr std::string_view drop_parameter_list(std::string_view sig) {
+  return drop_suffix(drop_suffix(drop_suffix(sig, " noexcept"), "(void)"), "()");
+}
+
+// ---------------------------------------------------------------- member names
+// The signature of member_signature<T, pointer_wrapper{&fake.member}> ends with the member's
+// name, however each compiler spells the object before it:
+//   g++     `...(& fake_holder<ns::U>.sqler::detail::fake_storage<ns::U>::value.ns::U::age))}]`
+//   clang   `...{&fake_holder.value.age}]`
+//   MSVC    `...{&sqler::detail::fake_holder<struct ns::U>->value->age}>(void)`
+// so the name is cut from the end (the middle can hold `{anonymous}::`, `main()::`, `<...>`)
+// and must follow `.`, `::` or `->`: anything else means the format is not understood.
+struct member_name_parse {
+  std::string_view text;  // as printed: may hold \u escapes (see decoded_identifier)
+  name_error error = name_error::none;
+};
+
+constexpr member_name_parse parse_member_name(std::string_view sig) {
+  sig = drop_parameter_list(sig);
+  std::size_t end = sig.size();
+  while (end > 0 && (sig[end - 1] == ']' || sig[end - 1] == '}' || sig[end - 1] == ')' ||
+                     sig[end - 1] == '>' || sig[end - 1] == ' '))
+    --end;
+  std::size_t begin = end;
+  while (begin > 0 && is_printed_ident_char(sig[begin - 1])) --begin;
+  const std::string_view name = sig.substr(begin, end - begin);
+  const std::string_view before = sig.substr(0, begin);
+  if (before.ends_with('?')) return {name, name_error::unrepresentable};
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9') ||
+      !(before.ends_with('.') || before.ends_with("::") || before.ends_with("->")))
+    return {name, name_error::not_found};
+  return {name, check_identifier_text(name)};
+}
+
+// ---------------------------------------------------------------- type names
+// The type argument of type_signature<T>():
+//   g++     `constexpr auto sqler::detail::type_signature() [with T = ns::User]`
+//   clang   `auto sqler::detail::type_signature() [T = ns::User]`
+//   MSVC    `auto __cdecl sqler::detail::type_signature<struct ns::User>(void)`
+// MSVC's class-key prefix (`struct `, `class `, `union `, `enum `) is dropped. Empty when the
+// format is not understood.
+constexpr std::string_view parse_type_name(std::string_view sig) {
+  std::string_view t;
+  if (sig.ends_with(']')) {
+    std::size_t b = sig.find("[with T = ");
+    if (b != std::string_view::npos) {
+      b += 10;
+    } else if ((b = sig.find("[T = ")) != std::string_view::npos) {
+      b += 5;
+    } else {
+      return {};
+    }
+    std::size_t e = b;
+    for (int depth = 0; e < sig.size(); ++e) {  // g++ lists more parameters after a ';'
+      const char c = sig[e];
+      if (c == '<' || c == '(' || c == '[' || c == '{') {
+        ++depth;
+      } else if (c == '>' || c == ')' || c == ']' || c == '}') {
+        if (depth == 0) break;
+        --depth;
+      } else if (c == ';' && depth == 0) {
+        break;
+      }
+    }
+    t = sig.substr(b, e - b);
+  } else {
+    sig = drop_parameter_list(sig);
+    const std::size_t b = sig.find('<');  // the function returns `auto`: no '<' before its name
+    if (b == std::string_view::npos || !sig.ends_with('>')) return {};
+    t = sig.substr(b + 1, sig.size() - b - 2);
+  }
+  for (const std::string_view key : {std::string_view{"struct "}, std::string_view{"class "},
+                                     std::string_view{"union "}, std::string_view{"enum "}}) {
+    if (t.starts_with(key)) {
+      t.remove_prefix(key.size());
+      break;
+    }
+  }
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);  // g++ -fno-pretty-templates: `X<Y> >`
+  return t;
+}
+
+// One spelling of a type's name for every compiler, for text that outlives a build (the type
+// that owns a table): no class-keys, the anonymous namespace always `(anonymous namespace)`
+// (g++ prints `{anonymous}`, MSVC `` `anonymous namespace' `` or `` `anonymous-namespace' ``),
+// spaces only between two identifier characters, \u escapes as UTF-8. Writes into `out` unless
+// null; returns the length.
+constexpr std::size_t canonicalize_type_name(std::string_view in, char* out) {
+  constexpr std::string_view anonymous = "(anonymous namespace)";
+  std::size_t n = 0;
+  char last = 0;
+  const auto put = [&](std::string_view s) {
+    for (const char c : s) {
+      if (out) out[n] = c;
+      ++n;
+      last = c;
+    }
+  };
+  for (std::size_t i = 0; i < in.size();) {
+    const std::string_view rest = in.substr(i);
+    if (rest.starts_with("{anonymous}")) {
+      put(anonymous);
+      i += 11;
+      continue;
+    }
+    if (rest.starts_with("`anonymous namespace'") || rest.starts_with("`anonymous-namespace'")) {
+      put(anonymous);
+      i += 21;
+      continue;
+    }
+    if (i == 0 || !is_ascii_ident_char(in[i - 1])) {
+      bool keyword = false;
+      for (const std::string_view key : {std::string_view{"struct "}, std::string_view{"class "},
+                                         std::string_view{"union "}, std::string_view{"enum "}}) {
+        if (rest.starts_with(key)) {
+          i += key.size();
+          keyword = true;
+          break;
+        }
+      }
+      if (keyword) continue;
+    }
+    if (in[i] == ' ') {
+      std::size_t next = i;
+      while (next < in.size() && in[next] == ' ') ++next;
+      if (next < in.size() && is_printed_ident_char(last) && is_printed_ident_char(in[next]) &&
+          in[next] != '\\')
+        put(" ");
+      i = next;
+      continue;
+    }
+    const escape_code e = in[i] == '\\' ? read_escape(rest) : escape_code{};
+    if (e.length != 0) {
+      char buffer[4]{};
+      put(std::string_view{buffer, decode_escapes(rest.substr(0, e.length), buffer)});
+      i += e.length;
+      continue;
+    }
+    put(rest.substr(0, 1));
+    ++i;
+  }
+  return n;
+}
+
+template <std::size_t N>
+constexpr small_text<N> canonical_type_text(std::string_view printed) {
+  small_text<N> out;
+  if (canonicalize_type_name(printed, nullptr) <= N)
+    out.size = canonicalize_type_name(printed, out.data);
+  return out;
+}
+
+// Whether a canonical name means the same type to every compiler: identifiers joined by `::`,
+// `(anonymous namespace)` counting as one. Template arguments are spelled differently by each
+// compiler (`std::__cxx11::basic_string<char>` vs `std::basic_string<char>`), and local types,
+// lambdas and cv-qualified types have no portable spelling at all.
+constexpr bool is_portable_type_name(std::string_view s) {
+  while (true) {
+    const std::size_t sep = s.find("::");
+    const std::string_view part = s.substr(0, sep);
+    if (part != "(anonymous namespace)" && !is_utf8_identifier(part)) return false;
+    if (sep == std::string_view::npos) return true;
+    s.remove_prefix(sep + 2);
+  }
+}
+
+// ---------------------------------------------------------------- compile-time reflection
 
 // An object of T that is never constructed: only its members' addresses are taken, in
 // constant expressions. A defined union (rather than an undefined extern variable) keeps this
@@ -660,6 +1133,36 @@ inline const fake_storage<T> fake_holder{};
 template <class T>
 inline constexpr const T& fake_object = fake_holder<T>.value;
 
+// The signature readers return `auto`: with a named return type g++ appends its expansion
+// (`; std::string_view = std::basic_string_view<char>`) to the signature.
+template <class T>
+constexpr auto type_signature() {
+#if SQLER_COMPILER_MSVC
+  return std::string_view{__FUNCSIG__};
+#else
+  return std::string_view{__PRETTY_FUNCTION__};
+#endif
+}
+
+// __FUNCSIG__ is a narrow string literal, so on MSVC non-ASCII names are UTF-8 only under
+// /utf-8 (or /execution-charset:utf-8); MSVC before 19.31 does not say, so it is taken as not.
+// g++ prints identifiers as UTF-8 whatever -fexec-charset says, and clang knows only UTF-8.
+#if SQLER_COMPILER_MSVC
+#if defined(_MSVC_EXECUTION_CHARACTER_SET)
+inline constexpr bool signature_text_is_utf8 = _MSVC_EXECUTION_CHARACTER_SET == 65001;
+#else
+inline constexpr bool signature_text_is_utf8 = false;
+#endif
+#else
+inline constexpr bool signature_text_is_utf8 = true;
+#endif
+
+constexpr bool is_ascii(std::string_view s) {
+  for (const char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
 #if !SQLER_DETAIL_PFR_HAS_NAMES
 // clang 14 rejects a raw pointer-to-subobject as a template argument unless wrapped.
 template <class P>
@@ -667,15 +1170,48 @@ struct pointer_wrapper {
   P p;
 };
 
-template <auto Wrapped>
-constexpr auto pretty_name_of_pointer() {  // must return auto: g++ otherwise drops the text
+// T is there for MSVC, which otherwise reuses one signature for members at the same offset of
+// different structs (Boost.PFR core_name20_static.hpp; nameof issue #37).
+template <class T, auto Wrapped>
+constexpr auto member_signature() {
+#if SQLER_COMPILER_MSVC
+  return std::string_view{__FUNCSIG__};
+#else
   return std::string_view{__PRETTY_FUNCTION__};
+#endif
 }
 
 template <class T, std::size_t I>
-inline constexpr std::string_view fallback_member_name = last_identifier(
-    pretty_name_of_pointer<pointer_wrapper<const member_type<T, I>*>{
-        std::addressof(std::get<I>(boost::pfr::structure_tie(fake_object<T>)))}>());
+struct parsed_member_name {
+  static constexpr member_name_parse parsed = parse_member_name(
+      member_signature<T, pointer_wrapper<const member_type<T, I>*>{std::addressof(
+                              std::get<I>(boost::pfr::structure_tie(fake_object<T>)))}>());
+  static_assert(parsed.error != name_error::not_found,
+                "sqler: cannot find a member's name in the compiler's function signature "
+                "(unrecognised __PRETTY_FUNCTION__/__FUNCSIG__ format)");
+  static_assert(parsed.error != name_error::unrepresentable,
+                "sqler: the compiler printed a member name with characters its execution "
+                "character set lacks (MSVC: compile with /utf-8)");
+  static_assert(parsed.error != name_error::not_utf8,
+                "sqler: a member name is not UTF-8 in the compiler's function signature "
+                "(MSVC: compile with /utf-8)");
+  static_assert(parsed.error != name_error::bad_escape,
+                "sqler: a member name holds a \\u escape sqler cannot decode to UTF-8");
+  static constexpr auto storage =
+      decoded_identifier<decode_escapes(parsed.text, nullptr)>(parsed.text);
+  static constexpr std::string_view value = storage.view();
+};
+
+// A struct whose names are known, to check the parser against this compiler once.
+struct name_probe {
+  int sqler_first;
+  long sqler_second;
+};
+
+template <class>
+inline constexpr bool member_name_parser_works =
+    parsed_member_name<name_probe, 0>::value == "sqler_first" &&
+    parsed_member_name<name_probe, 1>::value == "sqler_second";
 #endif
 
 template <class T, std::size_t I>
@@ -683,13 +1219,59 @@ consteval std::string_view member_name_impl() {
 #if SQLER_DETAIL_PFR_HAS_NAMES
   return boost::pfr::get_name<I, T>();
 #else
-  return fallback_member_name<T, I>;
+  return parsed_member_name<T, I>::value;
 #endif
 }
 
+// All of T's member names, checked together: a parsing mistake must never map two members to
+// one JSON key (the second would silently overwrite the first on decode) or to no key at all.
+template <class T>
+struct checked_member_names {
+  static constexpr auto names = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<std::string_view, sizeof...(I)>{member_name_impl<T, I>()...};
+  }(std::make_index_sequence<member_count<T>>{});
+
+  static constexpr bool all_non_empty = [] {
+    for (const std::string_view n : names)
+      if (n.empty()) return false;
+    return true;
+  }();
+  static constexpr bool all_identifiers = [] {
+    for (const std::string_view n : names)
+      if (!n.empty() && !is_utf8_identifier(n)) return false;
+    return true;
+  }();
+  static constexpr bool all_ascii = [] {
+    for (const std::string_view n : names)
+      if (!is_ascii(n)) return false;
+    return true;
+  }();
+  static constexpr bool all_distinct = [] {
+    for (std::size_t i = 0; i < names.size(); ++i)
+      for (std::size_t j = i + 1; j < names.size(); ++j)
+        if (names[i] == names[j]) return false;
+    return true;
+  }();
+#if !SQLER_DETAIL_PFR_HAS_NAMES
+  static_assert(member_name_parser_works<T>,
+                "sqler: member-name parsing gives wrong names on this compiler "
+                "(unrecognised __PRETTY_FUNCTION__/__FUNCSIG__ format)");
+#endif
+  static_assert(all_non_empty, "sqler: a member of this struct reflects to an empty name");
+  static_assert(all_identifiers,
+                "sqler: a member of this struct reflects to a name that is not a UTF-8 "
+                "identifier (MSVC: compile with /utf-8)");
+  static_assert(signature_text_is_utf8 || all_ascii,
+                "sqler: a non-ASCII member name needs a UTF-8 execution character set "
+                "(MSVC: compile with /utf-8)");
+  static_assert(all_distinct,
+                "sqler: two members of this struct reflect to the same name, so their JSON keys "
+                "would collide");
+};
+
 template <class T, std::size_t I>
 struct member_name_holder {
-  static constexpr std::string_view value = member_name_impl<T, I>();
+  static constexpr std::string_view value = checked_member_names<T>::names[I];
 };
 
 template <class T, std::size_t I>
@@ -697,9 +1279,7 @@ inline constexpr std::string_view member_name = member_name_holder<T, I>::value;
 
 template <class T>
 consteval auto member_names() {
-  return []<std::size_t... I>(std::index_sequence<I...>) {
-    return std::array<std::string_view, sizeof...(I)>{member_name<T, I>...};
-  }(std::make_index_sequence<member_count<T>>{});
+  return checked_member_names<T>::names;
 }
 
 // Index of the member a pointer-to-member designates. Member pointers carry no index, so the
@@ -719,24 +1299,14 @@ consteval std::size_t member_index_of(M T::*mp) {
   return found;
 }
 
-template <class T>
-consteval std::string_view type_name_text() {
-  return std::string_view{__PRETTY_FUNCTION__};
-}
-
-// The type's spelling as the compiler prints it: "[with T = ns::User; ...]" (g++) or
-// "[T = ns::User]" (clang) -> "ns::User".
+// The type's spelling as this compiler prints it, e.g. "ns::User" or "ns::Box<int>".
 template <class T>
 consteval std::string_view full_type_name() {
-  std::string_view s = type_name_text<T>();
-  const std::size_t b = s.find("T = ") + 4;
-  std::size_t e = b;
-  for (int depth = 0; e < s.size(); ++e) {  // ';' or ']' outside template arguments ends it
-    if (s[e] == '<' || s[e] == '(') ++depth;
-    if (s[e] == '>' || s[e] == ')') --depth;
-    if (depth == 0 && (s[e] == ';' || s[e] == ']')) break;
-  }
-  return s.substr(b, e - b);
+  constexpr std::string_view name = parse_type_name(type_signature<T>());
+  static_assert(!name.empty(),
+                "sqler: cannot find a type's name in the compiler's function signature "
+                "(unrecognised __PRETTY_FUNCTION__/__FUNCSIG__ format)");
+  return name;
 }
 
 // The last component of the qualified name, found outside template arguments, so
@@ -752,6 +1322,32 @@ consteval std::string_view unqualified_type_name() {
     if (depth == 0 && s[i] == ':' && s[i + 1] == ':') start = i + 2;
   }
   return s.substr(start);
+}
+
+template <class T>
+struct canonical_type_name_holder {
+  static constexpr std::string_view printed = full_type_name<std::remove_cvref_t<T>>();
+  static constexpr auto storage =
+      canonical_type_text<canonicalize_type_name(printed, nullptr)>(printed);
+  static constexpr std::string_view value = storage.view();
+};
+
+// Whether canonical_type_name<T>() exists: T (cv-ref ignored) is a named class or enum at
+// namespace or class scope, not a template specialization, local type or lambda.
+template <class T>
+inline constexpr bool has_canonical_type_name =
+    is_portable_type_name(canonical_type_name_holder<T>::value);
+
+// T's name spelled the same by g++, clang and MSVC, e.g. "app::(anonymous namespace)::User", for
+// storing in a database. Two limits the text cannot show: clang leaves out an inline namespace
+// that g++ and MSVC print (`app::v1::User` is `app::User` to clang), and clang 14 prints a local
+// class without its function, so neither kind of type should own a table.
+template <class T>
+consteval std::string_view canonical_type_name() {
+  static_assert(has_canonical_type_name<T>,
+                "sqler: this type has no compiler-independent name (template specializations, "
+                "local classes and lambdas are spelled differently by each compiler)");
+  return canonical_type_name_holder<T>::value;
 }
 
 template <class T>
@@ -1108,6 +1704,13 @@ Float parse_floating(json_reader& r, const path_node* path) {
 template <class T>
 void decode_members_impl(json_reader& r, T& out, const path_node* path);
 
+// A value-initialised T: where members missing from a document take their defaults from.
+template <class T>
+const T& default_instance() {
+  static const T instance{};
+  return instance;
+}
+
 template <class T>
 void decode_members(json_reader& r, T& out, const path_node* path) {
   if constexpr (members_storable<T>::value)
@@ -1156,15 +1759,18 @@ void decode_members_impl(json_reader& r, T& out, const path_node* path) {
     } while (r.consume(','));
     r.expect('}', path);
   }
+  // Members the document lacks take their default member initializer (documents written
+  // before the member existed stay readable), or fail for a strict type. Assigning them, rather
+  // than leaving them alone, matters when one object receives row after row (streaming).
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (([&] {
        if (seen[I]) return;
        using M = member_type<T, I>;
-       if constexpr (is_optional<M>) {
-         boost::pfr::get<I>(out).reset();
-       } else {
+       if constexpr (strict<T>::value && !is_optional<M>) {
          const path_node child{path, names[I], 0};
-         fail_at(&child, "required member is missing");
+         fail_at(&child, "required member is missing (the type is strict)");
+       } else {
+         boost::pfr::get<I>(out) = boost::pfr::get<I>(default_instance<T>());
        }
      }()),
      ...);
@@ -1337,6 +1943,278 @@ T from_json(std::string_view json) {
 
 #include <chrono>
 
+// ---- begin sqler/detail/sqlite_functions.hpp ----
+// sqler/detail/sqlite_functions.hpp - SQL functions sqler registers on each SQLite connection.
+// They guard writes that SQL alone would let through wrongly: a save that would drop members the
+// struct does not declare, and patch arithmetic whose result the member's type cannot hold.
+
+
+#include <cmath>
+
+// ---- begin sqler/detail/merge.hpp ----
+// sqler/detail/merge.hpp - saving a struct without losing what it does not declare.
+// A stored document may hold members the struct lacks (written by a newer program or raw SQL).
+// Saving keeps them, at every level of nested structs, while every declared member is replaced
+// whole: maps lose removed keys and arrays are replaced, unlike RFC 7396 merge patches.
+
+#include <span>
+
+
+namespace sqler::detail {
+
+struct merge_schema;
+
+// A declared member; `nested` is set when the member is itself a struct (or an optional one)
+// whose stored object may carry undeclared members of its own.
+struct merge_member {
+  std::string_view key;
+  const merge_schema* nested = nullptr;
+};
+
+struct merge_schema {
+  std::span<const merge_member> members;
+
+  const merge_member* find(std::string_view key) const noexcept {
+    for (const auto& m : members)
+      if (m.key == key) return &m;
+    return nullptr;
+  }
+};
+
+template <class M>
+constexpr const merge_schema* nested_schema() noexcept;
+
+template <class T>
+struct merge_schema_of {
+  static constexpr std::size_t n = member_count<T>;
+  static constexpr auto members = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<merge_member, n>{
+        merge_member{member_name<T, I>, nested_schema<member_type<T, I>>()}...};
+  }(std::make_index_sequence<n>{});
+  static constexpr merge_schema value{members};
+};
+
+template <class M>
+constexpr const merge_schema* nested_schema() noexcept {
+  using U = unwrap_optional_t<M>;
+  if constexpr (storable_aggregate<U> && !is_ref<U>)
+    return &merge_schema_of<U>::value;
+  else
+    return nullptr;
+}
+
+// One JSON object member: its key and the exact text of its value.
+struct json_member {
+  std::string key;
+  std::string_view value;
+};
+
+inline std::vector<json_member> read_members(json_reader& r) {
+  std::vector<json_member> out;
+  r.expect('{', nullptr);
+  if (r.consume('}')) return out;
+  std::string scratch;
+  do {
+    std::string key(r.read_key(scratch, nullptr));
+    r.expect(':', nullptr);
+    out.push_back({std::move(key), r.value_text(nullptr)});
+  } while (r.consume(','));
+  r.expect('}', nullptr);
+  return out;
+}
+
+inline bool is_object_text(std::string_view v) noexcept { return !v.empty() && v.front() == '{'; }
+
+// Does `old` (a stored object) hold a member that `schema` does not declare, at any depth
+// reached through nested structs? The usual answer is no, found by one pass over the text.
+inline bool has_undeclared(std::string_view old, const merge_schema& schema) {
+  json_reader r(old);
+  if (!r.consume('{') || r.consume('}')) return false;
+  std::string scratch;
+  do {
+    const std::string_view key = r.read_key(scratch, nullptr);
+    r.expect(':', nullptr);
+    const merge_member* d = schema.find(key);
+    if (d == nullptr) return true;
+    if (d->nested != nullptr && r.peek() == '{') {
+      if (has_undeclared(r.value_text(nullptr), *d->nested)) return true;
+    } else {
+      r.skip_value(nullptr);
+    }
+  } while (r.consume(','));
+  return false;
+}
+
+// `fresh` (what the struct encodes to) with the undeclared members of `old` added back, nested
+// structs merged the same way. Both are JSON objects.
+inline void merge_into(std::string& out, std::string_view old, std::string_view fresh,
+                       const merge_schema& schema) {
+  json_reader ro(old), rf(fresh);
+  if (ro.peek() != '{' || rf.peek() != '{') {
+    out.append(fresh);
+    return;
+  }
+  const auto old_members = read_members(ro);
+  const auto new_members = read_members(rf);
+  auto old_value = [&](std::string_view key) -> std::optional<std::string_view> {
+    for (const auto& m : old_members)
+      if (m.key == key) return m.value;
+    return std::nullopt;
+  };
+  out.push_back('{');
+  bool first = true;
+  auto emit = [&](std::string_view key, auto&& write_value) {
+    if (!first) out.push_back(',');
+    first = false;
+    write_escaped(out, key);
+    out.push_back(':');
+    write_value();
+  };
+  for (const auto& m : new_members) {
+    const merge_member* d = schema.find(m.key);
+    const auto before = old_value(m.key);
+    if (d != nullptr && d->nested != nullptr && before && is_object_text(*before) &&
+        is_object_text(m.value))
+      emit(m.key, [&] { merge_into(out, *before, m.value, *d->nested); });
+    else
+      emit(m.key, [&] { out.append(m.value); });
+  }
+  for (const auto& m : old_members)
+    if (schema.find(m.key) == nullptr) emit(m.key, [&] { out.append(m.value); });
+  out.push_back('}');
+}
+
+// The document to store when `fresh` replaces `old`: `fresh` itself unless `old` holds
+// undeclared members (then nullopt is never returned: the merged text is).
+inline std::optional<std::string> merged_document(std::string_view old, std::string_view fresh,
+                                                  const merge_schema& schema) {
+  try {
+    if (!has_undeclared(old, schema)) return std::nullopt;
+    std::string out;
+    out.reserve(old.size() + fresh.size());
+    merge_into(out, old, fresh, schema);
+    return out;
+  } catch (const decode_error&) {
+    return std::nullopt;  // an unreadable stored document has nothing to keep: replace it
+  }
+}
+
+}  // namespace sqler::detail
+// ---- end sqler/detail/merge.hpp ----
+
+
+namespace sqler::detail {
+
+// The pointer type name sqlite3_bind_pointer and sqlite3_value_pointer agree on.
+inline constexpr const char* merge_schema_pointer = "sqler_merge_schema";
+
+inline std::string_view value_text(sqlite3_value* v) {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(v));
+  return p == nullptr ? std::string_view{}
+                      : std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(v)));
+}
+
+// sqler_merge(stored, fresh, schema): the document a save stores (see merge.hpp).
+inline void sqlite_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto* schema =
+      static_cast<const merge_schema*>(sqlite3_value_pointer(argv[2], merge_schema_pointer));
+  if (schema == nullptr || sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+    sqlite3_result_value(ctx, argv[1]);
+    return;
+  }
+  try {
+    auto merged = merged_document(value_text(argv[0]), value_text(argv[1]), *schema);
+    if (!merged) {
+      sqlite3_result_value(ctx, argv[1]);  // nothing undeclared to keep: the fast path
+      return;
+    }
+    sqlite3_result_text64(ctx, merged->data(), merged->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(ctx);
+  }
+}
+
+// Fails the statement (and so undoes all of it) with a message naming the member.
+inline void refuse(sqlite3_context* ctx, sqlite3_value* path, const std::string& why) {
+  const std::string msg =
+      "sqler: out of range: member '" + std::string(value_text(path)).substr(2) + "' " + why;
+  sqlite3_result_error(ctx, msg.c_str(), static_cast<int>(msg.size()));
+  sqlite3_result_error_code(ctx, SQLITE_MISMATCH);
+}
+
+inline std::string describe(sqlite3_value* v) {
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_NULL: return "null";
+    case SQLITE_INTEGER: return std::to_string(sqlite3_value_int64(v));
+    case SQLITE_FLOAT: {
+      char buf[32];
+      auto r = std::to_chars(buf, buf + sizeof buf, sqlite3_value_double(v));
+      return std::string(buf, r.ptr);
+    }
+    default: return "'" + std::string(value_text(v)) + "'";
+  }
+}
+
+// sqler_int(x, lo, hi, path): x when it is an integer within [lo, hi] (NULL bounds: any int64).
+// SQLite turns an overflowing integer sum into a REAL and a uint64 above INT64_MAX is read as
+// one, so a REAL here means the exact value is already lost.
+inline void sqlite_checked_int(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) != SQLITE_INTEGER) {
+    refuse(ctx, argv[3], "would become " + describe(argv[0]) + ", not an exact integer");
+    return;
+  }
+  const std::int64_t x = sqlite3_value_int64(argv[0]);
+  const bool low_ok = sqlite3_value_type(argv[1]) == SQLITE_NULL || x >= sqlite3_value_int64(argv[1]);
+  const bool high_ok =
+      sqlite3_value_type(argv[2]) == SQLITE_NULL || x <= sqlite3_value_int64(argv[2]);
+  if (!low_ok || !high_ok) {
+    refuse(ctx, argv[3], "would become " + std::to_string(x) + ", outside [" +
+                             describe(argv[1]) + ", " + describe(argv[2]) + "] of its type");
+    return;
+  }
+  sqlite3_result_int64(ctx, x);
+}
+
+// sqler_real(x, is_float, path): x as JSON number text in its shortest exact form (SQLite's own
+// rendering keeps 15 digits, so 0.1 + 0.2 would be stored as 0.3), when finite and, for a
+// float member, within float's range.
+inline void sqlite_checked_real(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const int type = sqlite3_value_type(argv[0]);
+  if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) {
+    refuse(ctx, argv[2], "would become " + describe(argv[0]) + ", not a number");
+    return;
+  }
+  char buf[32];
+  std::to_chars_result r;
+  if (type == SQLITE_INTEGER) {
+    r = std::to_chars(buf, buf + sizeof buf, sqlite3_value_int64(argv[0]));
+  } else {
+    const double x = sqlite3_value_double(argv[0]);
+    const bool is_float = sqlite3_value_int(argv[1]) != 0;
+    if (!std::isfinite(x) ||
+        (is_float && std::fabs(x) > static_cast<double>(std::numeric_limits<float>::max()))) {
+      refuse(ctx, argv[2], "would become " + describe(argv[0]) + ", which its type cannot hold");
+      return;
+    }
+    r = is_float ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(x))
+                 : std::to_chars(buf, buf + sizeof buf, x);
+  }
+  sqlite3_result_text(ctx, buf, static_cast<int>(r.ptr - buf), SQLITE_TRANSIENT);
+}
+
+inline void register_functions(sqlite3* db) {
+  constexpr int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY;
+  sqlite3_create_function_v2(db, "sqler_merge", 3, flags, nullptr, sqlite_merge, nullptr, nullptr,
+                             nullptr);
+  sqlite3_create_function_v2(db, "sqler_int", 4, flags, nullptr, sqlite_checked_int, nullptr,
+                             nullptr, nullptr);
+  sqlite3_create_function_v2(db, "sqler_real", 3, flags, nullptr, sqlite_checked_real, nullptr,
+                             nullptr, nullptr);
+}
+
+}  // namespace sqler::detail
+// ---- end sqler/detail/sqlite_functions.hpp ----
+
 // ---- begin sqler/detail/writer_queue.hpp ----
 // sqler/detail/writer_queue.hpp - first come, first served among one database's writers.
 // SQLite's busy handler retries by sleeping, so the thread that just committed usually takes
@@ -1388,13 +2266,53 @@ class writer_queue {
 // ---- end sqler/detail/writer_queue.hpp ----
 
 // ---- begin sqler/query_event.hpp ----
-// sqler/query_event.hpp - what a query hook sees: the SQL, parameter count, rows, duration.
+// sqler/query_event.hpp - what a query hook sees: the SQL, its bound values, rows, duration.
 // Hooks live in a registry shared by all connections of a database; with none installed the
 // only cost on a query is one relaxed atomic load.
 
 #include <functional>
+#include <variant>
 
 namespace sqler {
+
+// A value bound to one of a statement's parameters (?1 is the first), as query hooks and
+// query::debug() show it. Strings are copied only when a hook or debug() asks for them.
+using bound_value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
+
+// A statement's SQL and the values it binds: what query::debug() returns.
+struct statement_text {
+  std::string sql;
+  std::vector<bound_value> values;
+
+  // "<sql> -- ?1 = 'x', ?2 = 3": one line for a log.
+  std::string to_string() const {
+    std::string out = sql;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      out += i == 0 ? " -- ?" : ", ?";
+      out += std::to_string(i + 1) + " = ";
+      std::visit(
+          [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, std::nullptr_t>) {
+              out += "NULL";
+            } else if constexpr (std::is_same_v<V, std::string>) {
+              out += '\'';
+              for (char c : v) {
+                if (c == '\'') out += '\'';
+                out += c;
+              }
+              out += '\'';
+            } else {
+              char buf[32];
+              auto r = std::to_chars(buf, buf + sizeof buf, v);
+              out.append(buf, r.ptr);
+            }
+          },
+          values[i]);
+    }
+    return out;
+  }
+};
 
 struct query_event {
   // SQLite's copy of the statement text (the same characters as the shape's sql()), not the
@@ -1405,11 +2323,36 @@ struct query_event {
   std::chrono::nanoseconds duration{0};  // from acquiring the statement to releasing it
   bool single_row = false;  // the shape fetches one row by key (get by id, first())
   bool cached = true;       // a cached per-shape statement rather than a one-off
+  // The values bound to ?1, ?2, ... (recorded only while a hook is installed).
+  std::span<const bound_value> values;
 };
 
 using query_hook = std::function<void(const query_event&)>;
 
 namespace detail {
+
+// Receives a statement's binds in place of (or beside) the database: the same calls a
+// statement takes, kept as bound_values.
+class value_recorder {
+ public:
+  void bind(int i, std::int64_t v) { at(i) = v; }
+  void bind(int i, double v) { at(i) = v; }
+  void bind_null(int i) { at(i) = nullptr; }
+  void bind_text(int i, std::string_view v) { at(i) = std::string(v); }
+  void bind_pointer(int i, const void*, const char* type) {
+    at(i) = std::string("<") + type + ">";  // sqler's own internal argument
+  }
+  std::vector<bound_value>& values() noexcept { return values_; }
+  void clear() noexcept { values_.clear(); }
+
+ private:
+  bound_value& at(int i) {
+    const auto n = static_cast<std::size_t>(i);
+    if (values_.size() < n) values_.resize(n);
+    return values_[n - 1];
+  }
+  std::vector<bound_value> values_;
+};
 
 class hook_registry {
  public:
@@ -1446,7 +2389,14 @@ class hook_registry {
 // ---- end sqler/query_event.hpp ----
 
 
+// JSON functions built in: 3.38; RETURNING: 3.35; sqlite3_changes64: 3.37.
+static_assert(SQLITE_VERSION_NUMBER >= 3038000,
+              "sqler: needs SQLite 3.38 or newer (built-in JSON functions, RETURNING, "
+              "sqlite3_changes64); these sqlite3.h headers are older");
+
 namespace sqler {
+
+inline constexpr int minimum_sqlite_version = 3038000;
 
 // Statement-cache counters of one connection.
 struct cache_stats {
@@ -1465,6 +2415,7 @@ namespace detail {
     case SQLITE_CONSTRAINT: throw constraint_error(code, std::move(msg), sql);
     case SQLITE_BUSY:
     case SQLITE_LOCKED: throw busy_error(code, std::move(msg), sql);
+    case SQLITE_MISMATCH: throw encode_error(std::move(msg), sql);  // sqler's write guards
     default: throw error(code, std::move(msg), sql);
   }
 }
@@ -1477,33 +2428,70 @@ class statement {
     const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), prep_flags,
                                       &stmt_, &tail);
     if (rc != SQLITE_OK) throw_sqlite(rc, db, sql);
-    if (stmt_ == nullptr) throw error(SQLITE_MISUSE, "sqler: empty SQL statement", sql);
+    if (stmt_ == nullptr) throw usage_error("sqler: empty SQL statement", sql);
+    tail_ = sql.substr(static_cast<std::size_t>(tail - sql.data()));
   }
   statement(statement&& o) noexcept
       : db_(std::exchange(o.db_, nullptr)), stmt_(std::exchange(o.stmt_, nullptr)),
-        rows_(std::exchange(o.rows_, 0)) {}
+        rows_(std::exchange(o.rows_, 0)), tail_(std::exchange(o.tail_, {})),
+        recorder_(std::exchange(o.recorder_, nullptr)) {}
   statement& operator=(statement&& o) noexcept {
     if (this != &o) {
       sqlite3_finalize(stmt_);
       db_ = std::exchange(o.db_, nullptr);
       stmt_ = std::exchange(o.stmt_, nullptr);
       rows_ = std::exchange(o.rows_, 0);
+      tail_ = std::exchange(o.tail_, {});
+      recorder_ = std::exchange(o.recorder_, nullptr);
     }
     return *this;
   }
   ~statement() { sqlite3_finalize(stmt_); }
 
   sqlite3_stmt* handle() const noexcept { return stmt_; }
+
+  // Refuses SQL text holding more than this one statement: the rest would silently not run.
+  // Blanks, semicolons and comments after it are fine.
+  void require_single_statement() const {
+    if (tail_.empty()) return;
+    sqlite3_stmt* next = nullptr;
+    const int rc = sqlite3_prepare_v2(db_, tail_.data(), static_cast<int>(tail_.size()), &next,
+                                      nullptr);
+    sqlite3_finalize(next);
+    if (rc != SQLITE_OK || next != nullptr)
+      throw usage_error("sqler: this call runs one statement, and the SQL text has more after "
+                        "the first; run them one by one (or, without parameters, as a script "
+                        "with database::execute)",
+                        sql());
+  }
   std::string_view sql() const noexcept { return sqlite3_sql(stmt_); }
   int parameter_count() const noexcept { return sqlite3_bind_parameter_count(stmt_); }
 
-  void bind(int i, std::int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
-  void bind(int i, double v) { check(sqlite3_bind_double(stmt_, i, v)); }
-  void bind_null(int i) { check(sqlite3_bind_null(stmt_, i)); }
+  // Each bind is also recorded while a query hook is installed (record_into); otherwise that
+  // costs one predictable branch.
+  void bind(int i, std::int64_t v) {
+    if (recorder_ != nullptr) [[unlikely]] recorder_->bind(i, v);
+    check(sqlite3_bind_int64(stmt_, i, v));
+  }
+  void bind(int i, double v) {
+    if (recorder_ != nullptr) [[unlikely]] recorder_->bind(i, v);
+    check(sqlite3_bind_double(stmt_, i, v));
+  }
+  void bind_null(int i) {
+    if (recorder_ != nullptr) [[unlikely]] recorder_->bind_null(i);
+    check(sqlite3_bind_null(stmt_, i));
+  }
+  // A pointer only sqler's own SQL functions can read (sqlite3_bind_pointer), under `type`.
+  void bind_pointer(int i, const void* p, const char* type) {
+    if (recorder_ != nullptr) [[unlikely]] recorder_->bind_pointer(i, p, type);
+    check(sqlite3_bind_pointer(stmt_, i, const_cast<void*>(p), type, nullptr));
+  }
   // The text must stay alive until the statement is reset (callers bind, step, reset).
   void bind_text(int i, std::string_view v) {
+    if (recorder_ != nullptr) [[unlikely]] recorder_->bind_text(i, v);
     check(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8));
   }
+  void record_into(value_recorder* r) noexcept { recorder_ = r; }
 
   // Steps once: true when a row is available, false when done.
   bool step() {
@@ -1542,6 +2530,8 @@ class statement {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   std::int64_t rows_ = 0;
+  std::string_view tail_;  // the text after the statement; valid only during construction's caller
+  value_recorder* recorder_ = nullptr;
 };
 
 // ---------------------------------------------------------------- binding C++ values
@@ -1551,8 +2541,8 @@ inline constexpr bool is_std_optional = false;
 template <class T>
 inline constexpr bool is_std_optional<std::optional<T>> = true;
 
-template <class V>
-void bind_value(statement& s, int i, const V& v) {
+template <class S, class V>
+void bind_value(S& s, int i, const V& v) {
   if constexpr (std::is_same_v<V, std::nullptr_t> || std::is_same_v<V, std::nullopt_t>) {
     s.bind_null(i);
   } else if constexpr (std::is_integral_v<V> || std::is_enum_v<V>) {
@@ -1579,8 +2569,8 @@ void bind_value(statement& s, int i, const V& v) {
   }
 }
 
-template <class... P>
-void bind_all(statement& s, const P&... params) {
+template <class S, class... P>
+void bind_all(S& s, const P&... params) {
   int i = 0;
   (bind_value(s, ++i, params), ...);
 }
@@ -1634,7 +2624,7 @@ class lease {
   lease(lease&& o) noexcept
       : stmt_(std::exchange(o.stmt_, nullptr)), busy_(std::exchange(o.busy_, nullptr)),
         own_(std::move(o.own_)), observer_(std::exchange(o.observer_, nullptr)),
-        start_(o.start_), flags_(o.flags_) {}
+        recorder_(std::move(o.recorder_)), start_(o.start_), flags_(o.flags_) {}
   lease& operator=(lease&& o) noexcept {
     if (this != &o) {
       release();
@@ -1642,6 +2632,7 @@ class lease {
       busy_ = std::exchange(o.busy_, nullptr);
       own_ = std::move(o.own_);
       observer_ = std::exchange(o.observer_, nullptr);
+      recorder_ = std::move(o.recorder_);
       start_ = o.start_;
       flags_ = o.flags_;
     }
@@ -1655,7 +2646,12 @@ class lease {
 
   void release() noexcept {
     if (stmt_ == nullptr) return;
-    if (observer_ != nullptr) report();
+    if (observer_ != nullptr) {
+      report();
+      stmt_->record_into(nullptr);
+      recorder_.reset();
+      observer_ = nullptr;
+    }
     stmt_->reset();
     if (busy_ != nullptr) *busy_ = false;
     stmt_ = nullptr;
@@ -1664,9 +2660,11 @@ class lease {
   }
 
   // Called by connection when hooks are active.
-  void observe(connection* c, bool single_row) noexcept {
+  void observe(connection* c, bool single_row) {
     observer_ = c;
     flags_ = (single_row ? 1u : 0u) | (own_ ? 2u : 0u);
+    recorder_ = std::make_unique<value_recorder>();
+    stmt_->record_into(recorder_.get());
     start_ = std::chrono::steady_clock::now();
   }
 
@@ -1677,6 +2675,7 @@ class lease {
   bool* busy_ = nullptr;
   std::unique_ptr<statement> own_;
   connection* observer_ = nullptr;
+  std::unique_ptr<value_recorder> recorder_;  // only while observed
   std::chrono::steady_clock::time_point start_{};
   unsigned flags_ = 0;
 };
@@ -1692,6 +2691,11 @@ struct connection_options {
 class connection {
  public:
   connection(const std::string& path, int open_flags, const connection_options& opts) {
+    // The library loaded at run time may be older than the headers sqler was compiled with.
+    if (sqlite3_libversion_number() < minimum_sqlite_version)
+      throw error(SQLITE_ERROR, std::string("sqler: needs SQLite 3.38 or newer at run time; the "
+                                            "loaded library is ") +
+                                    sqlite3_libversion());
     const int rc = sqlite3_open_v2(path.c_str(), &db_, open_flags, nullptr);
     if (rc != SQLITE_OK) {
       std::string msg = "sqlite: cannot open '" + path + "': " +
@@ -1705,6 +2709,7 @@ class connection {
     // compared string literal (SQLite's legacy double-quoted-string fallback).
     sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
     sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
+    register_functions(db_);
     sqlite3_busy_timeout(db_, opts.busy_timeout_ms);
     busy_timeout_ms_ = opts.busy_timeout_ms;
     if (opts.wal && !opts.read_only) {
@@ -1714,6 +2719,7 @@ class connection {
       exec(opts.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     }
     if (opts.foreign_keys) exec("PRAGMA foreign_keys=ON");
+    if (opts.read_only) check_readable(path);
   }
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -1723,6 +2729,22 @@ class connection {
   }
 
   sqlite3* handle() const noexcept { return db_; }
+
+  // A read-only connection to a WAL database still needs its -shm file, which SQLite cannot
+  // create in a read-only directory: say so at open(), with the ways out, rather than fail
+  // with "unable to open database file" at the first query.
+  void check_readable(const std::string& path) {
+    try {
+      exec("SELECT count(*) FROM sqlite_master");
+    } catch (const error& e) {
+      if (e.primary_code() != SQLITE_READONLY && e.primary_code() != SQLITE_CANTOPEN) throw;
+      throw error(e.code(), "sqler: cannot read '" + path + "' read-only: " + e.message() +
+                                ". A WAL database needs its -shm file, which cannot be "
+                                "created in a read-only directory. Either make the directory "
+                                "writable, or open with database_options::immutable = true if "
+                                "no process changes the file while it is open");
+    }
+  }
 
   // Runs one or more statements without parameters.
   void exec(std::string_view sql) {
@@ -1801,12 +2823,29 @@ class connection {
   // it. Returns whether it took the turn (and so must give it back with end_write()).
   bool begin_write() {
     if (writers_ == nullptr || tx_depth_ != 0 || !autocommit()) return false;
-    if (!writers_->acquire(std::chrono::milliseconds(busy_timeout_ms_)))
+    const auto budget = std::chrono::milliseconds(busy_timeout_ms_);
+    const auto start = std::chrono::steady_clock::now();
+    if (!writers_->acquire(budget))
       throw busy_error(SQLITE_BUSY,
                        "sqler: waited busy_timeout_ms for this database's other writers");
+    // busy_timeout_ms is the total a write may wait: what the queue used is taken from what
+    // SQLite's busy handler may still wait for the lock (another process may hold it).
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    if (waited.count() > 0) {
+      sqlite3_busy_timeout(db_, static_cast<int>(std::max<std::int64_t>(
+                                     1, busy_timeout_ms_ - waited.count())));
+      shortened_timeout_ = true;
+    }
     return true;
   }
-  void end_write() noexcept { writers_->release(); }
+  void end_write() noexcept {
+    if (shortened_timeout_) {
+      sqlite3_busy_timeout(db_, busy_timeout_ms_);
+      shortened_timeout_ = false;
+    }
+    writers_->release();
+  }
 
  private:
   struct cached {
@@ -1832,6 +2871,7 @@ class connection {
   hook_registry* hooks_ = nullptr;
   writer_queue* writers_ = nullptr;
   int busy_timeout_ms_ = 0;
+  bool shortened_timeout_ = false;
 };
 
 // One autocommit write (or a whole transaction) in this thread's turn.
@@ -1859,6 +2899,7 @@ inline void lease::report() noexcept {
   ev.duration = std::chrono::steady_clock::now() - start_;
   ev.single_row = (flags_ & 1u) != 0;
   ev.cached = (flags_ & 2u) == 0;
+  if (recorder_) ev.values = recorder_->values();
   try {
     observer_->hooks()->fire(ev);
   } catch (...) {  // a hook that throws must not break the query that triggered it
@@ -1872,27 +2913,43 @@ inline void lease::report() noexcept {
 
 namespace sqler::detail {
 
-class db_state {
+class db_state : public std::enable_shared_from_this<db_state> {
  public:
-  db_state(std::string path, int open_flags, connection_options opts, bool shared_single)
-      : path_(std::move(path)), flags_(open_flags), opts_(opts), single_(shared_single),
-        serial_(next_serial()) {
+  // `anchor`: keep one extra connection open for the state's lifetime, which an in-memory
+  // database (SQLite's memdb VFS) needs so that it outlives every thread that used it.
+  // `path` is what SQLite opens (a file name or a file: URI), `name` what the user called it.
+  db_state(std::string path, int open_flags, connection_options opts, bool anchor = false,
+           std::string name = {})
+      : path_(std::move(path)), name_(name.empty() ? path_ : std::move(name)), flags_(open_flags),
+        opts_(opts), serial_(next_serial()) {
     // Open one connection now so a bad path fails at open(), not at first use.
-    conns_.emplace_back(std::this_thread::get_id(), open_connection());
+    if (anchor) anchor_ = open_connection();
   }
 
   // The calling thread's connection. A few recently used (database, connection) pairs are
   // remembered per thread, so the common case is a short scan with no lock.
   connection& conn() {
-    if (single_) return *conns_.front().second;
     for (auto& e : tls_cache())
       if (e.serial == serial_) return *e.conn;
     return conn_slow();
   }
 
-  const std::string& path() const noexcept { return path_; }
+  // Closes the connection of a thread that is exiting (called from its thread_local registry).
+  void release_thread(std::thread::id tid) noexcept {
+    std::unique_ptr<connection> gone;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto it = conns_.begin(); it != conns_.end(); ++it)
+        if (it->first == tid) {
+          gone = std::move(it->second);
+          conns_.erase(it);
+          break;
+        }
+    }
+  }
+
+  const std::string& path() const noexcept { return name_; }
   hook_registry& hooks() noexcept { return hooks_; }
-  bool single_connection() const noexcept { return single_; }
 
   std::size_t connection_count() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -1926,8 +2983,24 @@ class db_state {
   std::unique_ptr<connection> open_connection() {
     auto c = std::make_unique<connection>(path_, flags_, opts_);
     c->set_hooks(&hooks_);
-    if (!single_) c->set_writer_queue(&writers_);  // one connection needs no queue
+    c->set_writer_queue(&writers_);
     return c;
+  }
+
+  // Each thread remembers the databases it holds a connection in; when the thread exits, its
+  // connections are closed, so a server that spawns many short-lived threads does not
+  // accumulate them. weak_ptr: a database may be gone by then.
+  struct thread_registry {
+    std::vector<std::weak_ptr<db_state>> states;
+    ~thread_registry() {
+      const auto me = std::this_thread::get_id();
+      for (auto& w : states)
+        if (auto s = w.lock()) s->release_thread(me);
+    }
+  };
+  static thread_registry& registry() {
+    thread_local thread_registry r;
+    return r;
   }
 
   connection& conn_slow() {
@@ -1940,6 +3013,9 @@ class db_state {
       if (found == nullptr) {
         conns_.emplace_back(me, open_connection());
         found = conns_.back().second.get();
+        auto& states = registry().states;
+        std::erase_if(states, [](const auto& w) { return w.expired(); });
+        states.push_back(weak_from_this());
       }
     }
     auto& cache = tls_cache();
@@ -1951,10 +3027,11 @@ class db_state {
   hook_registry hooks_;    // declared first: connections point at these until they close
   writer_queue writers_;
   std::string path_;
+  std::string name_;
   int flags_;
   connection_options opts_;
-  bool single_;
   std::uint64_t serial_;
+  std::unique_ptr<connection> anchor_;
   std::mutex mu_;
   std::vector<std::pair<std::thread::id, std::unique_ptr<connection>>> conns_;
 };
@@ -1962,13 +3039,71 @@ class db_state {
 }  // namespace sqler::detail
 // ---- end sqler/detail/db_state.hpp ----
 
+// ---- begin sqler/detail/ownership.hpp ----
+// sqler/detail/ownership.hpp - which C++ type a table belongs to.
+// billing::Tag and blog::Tag both default to the table "Tag"; each would read the other's
+// documents. The first type to open a table is recorded as its owner in `sqler_tables`, and a
+// different type opening it is refused unless it says it shares the table.
+
+
+
+namespace sqler::detail {
+
+inline constexpr std::string_view tables_table_sql =
+    "CREATE TABLE IF NOT EXISTS sqler_tables (table_name TEXT PRIMARY KEY, cpp_type TEXT NOT "
+    "NULL) WITHOUT ROWID";
+
+// The recorded owner of `table`, empty when none (or when sqler_tables does not exist: a
+// read-only database made before it did).
+inline std::string table_owner(connection& c, std::string_view table) {
+  try {
+    auto st = c.acquire_oneoff("SELECT cpp_type FROM sqler_tables WHERE table_name = ?1");
+    st->bind_text(1, table);
+    return st->step() ? std::string(st->column_text(0)) : std::string();
+  } catch (const error&) {
+    return {};
+  }
+}
+
+inline void set_table_owner(connection& c, std::string_view table, std::string_view type) {
+  auto st = c.acquire_oneoff(
+      "INSERT INTO sqler_tables (table_name, cpp_type) VALUES (?1, ?2) ON CONFLICT (table_name) "
+      "DO UPDATE SET cpp_type = excluded.cpp_type");
+  st->bind_text(1, table);
+  st->bind_text(2, type);
+  st->step();
+}
+
+// Records `type` as the owner of `table`, or checks that it is. `shared`: the type declared
+// that it shares its table (sqler::shares_table), so another owner is fine.
+inline void claim_table(connection& c, std::string_view table, std::string_view type,
+                        bool shared) {
+  const std::string owner = table_owner(c, table);
+  if (owner == type) return;
+  if (!owner.empty()) {
+    if (shared) return;
+    throw schema_error(
+        "sqler: table \"" + std::string(table) + "\" holds documents of type " + owner +
+        ", not " + std::string(type) +
+        ": two types would read each other's documents. Give one of them its own table "
+        "(`static constexpr std::string_view sqler_table = \"...\";` or "
+        "sqler::table_name_of<T>), or, if they really share it, declare `static constexpr "
+        "bool sqler_shared_table = true;` (sqler::shares_table<T>). After renaming the type or "
+        "its namespace, record the new owner with a migration step: m.adopt_table<T>()");
+  }
+  if (sqlite3_db_readonly(c.handle(), "main") == 1) return;  // nothing can be recorded
+  set_table_owner(c, table, type);
+}
+
+}  // namespace sqler::detail
+// ---- end sqler/detail/ownership.hpp ----
+
 // ---- begin sqler/expr.hpp ----
 // sqler/expr.hpp - typed field expressions: sqler::field<&User::age> >= 25 && ...
 // Operators build expression *types* whose SQL is fixed at compile time; the values travel
 // alongside as members and are bound as parameters. Ill-typed expressions fail to compile with
 // a message that starts "sqler:" and says what to write instead.
 
-#include <initializer_list>
 
 // ---- begin sqler/promoted.hpp ----
 // sqler/promoted.hpp - promoted members: scalar members that also live in a real, typed column.
@@ -2148,6 +3283,48 @@ struct sqlite_dialect {
                           detail::fixed_string{".value"});
   }
 
+  // "lo, hi" of an integer (or enum) member's type as SQL literals; NULL, NULL for int64, which
+  // any SQLite integer fits.
+  template <class M>
+  static consteval auto integer_bounds() {
+    if constexpr (std::is_enum_v<M>) {
+      return integer_bounds<std::underlying_type_t<M>>();
+    } else if constexpr (sizeof(M) == 8 && std::is_signed_v<M>) {
+      return detail::fixed_string{"NULL, NULL"};
+    } else if constexpr (sizeof(M) == 8) {
+      return detail::concat(detail::fixed_string{"0, "},
+                            detail::to_fixed_signed<std::numeric_limits<std::int64_t>::max()>());
+    } else {
+      return detail::concat(
+          detail::to_fixed_signed<static_cast<long long>(std::numeric_limits<M>::min())>(),
+          detail::fixed_string{", "},
+          detail::to_fixed_signed<static_cast<long long>(std::numeric_limits<M>::max())>());
+    }
+  }
+
+  // A value computed in SQL (patch arithmetic) about to be stored in a member of type M: the
+  // registered guards fail the statement when M cannot hold it, and write doubles exactly.
+  template <class M, auto Path, auto Expr>
+  static consteval auto checked_value() {
+    if constexpr (std::is_floating_point_v<M>) {
+      constexpr auto is_float = [] {
+        if constexpr (std::is_same_v<M, float>)
+          return detail::fixed_string{"1"};
+        else
+          return detail::fixed_string{"0"};
+      }();
+      return detail::concat(detail::fixed_string{"json(sqler_real("}, Expr,
+                            detail::fixed_string{", "}, is_float, detail::fixed_string{", '"}, Path,
+                            detail::fixed_string{"'))"});
+    } else if constexpr (std::is_integral_v<M> || std::is_enum_v<M>) {
+      return detail::concat(detail::fixed_string{"sqler_int("}, Expr, detail::fixed_string{", "},
+                            integer_bounds<M>(), detail::fixed_string{", '"}, Path,
+                            detail::fixed_string{"')"});
+    } else {
+      return Expr;
+    }
+  }
+
   template <auto Name>
   static consteval auto quote_identifier() {
     return detail::concat(detail::fixed_string{"\""}, Name, detail::fixed_string{"\""});
@@ -2274,7 +3451,8 @@ struct bound {
   static consteval auto render() {
     return D::template placeholder<P0>();
   }
-  void bind(statement& s, int base) const { bind_value(s, base, value); }
+  template <class S>
+  void bind(S& s, int base) const { bind_value(s, base, value); }
 };
 
 template <class M>
@@ -2425,7 +3603,8 @@ struct compare_node {
     return concat(L::template render<D, Depth, P0>(), Op::text,
                   R::template render<D, Depth, P0 + L::params>());
   }
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     lhs.bind(s, base);
     rhs.bind(s, base + static_cast<int>(L::params));
   }
@@ -2452,7 +3631,8 @@ struct logical_node {
     return concat(fixed_string{"("}, A::template render<D, Depth, P0>(), Op::text,
                   B::template render<D, Depth, P0 + A::params>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     a.bind(s, base);
     b.bind(s, base + static_cast<int>(A::params));
   }
@@ -2475,7 +3655,8 @@ struct like_escape_node {
                   D::template placeholder<P0>(), fixed_string{" ESCAPE "},
                   D::template placeholder<P0 + 1>());
   }
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     s.bind_text(base, pattern);
     s.bind_text(base + 1, escape);
   }
@@ -2492,7 +3673,8 @@ struct not_node {
   static consteval auto render() {
     return concat(fixed_string{"NOT ("}, A::template render<D, Depth, P0>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const { a.bind(s, base); }
+  template <class S>
+  void bind(S& s, int base) const { a.bind(s, base); }
 };
 
 // Matches every document (find() without a predicate).
@@ -2505,7 +3687,8 @@ struct all_node {
   static consteval auto render() {
     return fixed_string{"1"};
   }
-  void bind(statement&, int) const noexcept {}
+  template <class S>
+  void bind(S&, int) const noexcept {}
 };
 
 template <class F, bool IsNull>
@@ -2520,7 +3703,8 @@ struct null_node {
     else
       return concat(F::template render<D, Depth, P0>(), fixed_string{" IS NOT NULL"});
   }
-  void bind(statement&, int) const noexcept {}
+  template <class S>
+  void bind(S&, int) const noexcept {}
 };
 
 template <class F>
@@ -2535,7 +3719,8 @@ struct in_node {
     return concat(F::template render<D, Depth, P0>(), fixed_string{" IN ("},
                   D::template param_elements<P0>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const { s.bind_text(base, list); }
+  template <class S>
+  void bind(S& s, int base) const { s.bind_text(base, list); }
 };
 
 template <class F, class P>
@@ -2551,7 +3736,8 @@ struct between_node {
                   D::template placeholder<P0>(), fixed_string{" AND "},
                   D::template placeholder<P0 + 1>());
   }
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     bind_value(s, base, low);
     bind_value(s, base + 1, high);
   }
@@ -2571,7 +3757,8 @@ struct array_exists_node {
                   fixed_string{" WHERE "}, Where::template render_element<D, Depth + 1, P0>(),
                   fixed_string{")"});
   }
-  void bind(statement& s, int base) const { where.bind(s, base); }
+  template <class S>
+  void bind(S& s, int base) const { where.bind(s, base); }
 };
 
 // element = ?N
@@ -2583,7 +3770,8 @@ struct element_equals {
   static consteval auto render_element() {
     return concat(D::template element<Alias>(), fixed_string{" = "}, D::template placeholder<P0>());
   }
-  void bind(statement& s, int base) const { bind_value(s, base, value); }
+  template <class S>
+  void bind(S& s, int base) const { bind_value(s, base, value); }
 };
 
 // element IN (the elements of the JSON array bound as ?N)
@@ -2595,7 +3783,8 @@ struct element_in_list {
     return concat(D::template element<Alias>(), fixed_string{" IN ("},
                   D::template param_elements<P0>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const { s.bind_text(base, list); }
+  template <class S>
+  void bind(S& s, int base) const { s.bind_text(base, list); }
 };
 
 // any(pred): pred is rendered against the element as its document.
@@ -2607,7 +3796,8 @@ struct element_matches {
   static consteval auto render_element() {
     return Pred::template render<D, Alias, P0>();
   }
-  void bind(statement& s, int base) const { pred.bind(s, base); }
+  template <class S>
+  void bind(S& s, int base) const { pred.bind(s, base); }
 };
 
 // Every element of the bound list occurs in the array.
@@ -2627,7 +3817,8 @@ struct contains_all_node {
                   fixed_string{" FROM "}, D::template each<Depth, F::path, alias>(),
                   fixed_string{"))"});
   }
-  void bind(statement& s, int base) const { s.bind_text(base, list); }
+  template <class S>
+  void bind(S& s, int base) const { s.bind_text(base, list); }
 };
 
 // String tests on a string member. starts_with is the range [prefix, prefix + "\xFF"): text
@@ -2657,7 +3848,8 @@ struct string_node {
   }
   std::string upper;  // prefix + "\xFF", the range's end (prefix test only)
 
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     s.bind_text(base, text);
     if constexpr (Test == string_test::prefix) s.bind_text(base + 1, upper);
   }
@@ -2692,7 +3884,8 @@ struct arith_node {
       return concat(fixed_string{"("}, L::template render<D, Depth, P0>(), Op::text,
                     R::template render<D, Depth, P0 + L::params>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     lhs.bind(s, base);
     rhs.bind(s, base + static_cast<int>(L::params));
   }
@@ -2751,7 +3944,8 @@ struct size_operand {
   static consteval auto render() {
     return D::template array_length<Depth, F::path>();
   }
-  void bind(statement&, int) const noexcept {}
+  template <class S>
+  void bind(S&, int) const noexcept {}
   constexpr auto asc() const noexcept { return order_key<size_operand, false>{}; }
   constexpr auto desc() const noexcept { return order_key<size_operand, true>{}; }
 };
@@ -2816,7 +4010,8 @@ struct field_t {
     else
       return D::template extract<Depth, path>();
   }
-  void bind(detail::statement&, int) const noexcept {}
+  template <class S>
+  void bind(S&, int) const noexcept {}
 
   static constexpr std::string_view json_path() noexcept { return path.view(); }
 
@@ -3059,10 +4254,341 @@ constexpr auto operator!(const A& a) {
 
 #include <set>
 
+// ---- begin sqler/detail/table_upgrade.hpp ----
+// sqler/detail/table_upgrade.hpp - bringing an existing document table up to today's layout.
+// Tables made by sqler 0.1 reuse the ids of deleted documents (no AUTOINCREMENT) and tables
+// made by other tools may lack `_version`: both are fixed in place when a collection opens.
+
+#include <cctype>
+
+// ---- begin sqler/transaction.hpp ----
+// sqler/transaction.hpp - RAII transactions: commit() or roll back on scope exit.
+// The outermost level is BEGIN IMMEDIATE (take the write lock up front, so writers queue on
+// busy_timeout instead of failing at upgrade); nested levels are savepoints.
+
+
+
+namespace sqler {
+
+class transaction {
+ public:
+  explicit transaction(detail::connection& c) : conn_(&c) {
+    const int depth = c.transaction_depth();
+    if (depth == 0 && c.autocommit()) {
+      turn_ = c.begin_write();  // the outermost level holds this thread's turn to the end
+      try {
+        c.exec("BEGIN IMMEDIATE");
+      } catch (...) {
+        if (turn_) c.end_write();
+        throw;
+      }
+      savepoint_ = false;
+    } else {
+      name_ = "sqler_sp" + std::to_string(depth);
+      c.exec("SAVEPOINT " + name_);
+      savepoint_ = true;
+    }
+    ++c.transaction_depth();
+  }
+
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+
+  ~transaction() {
+    if (active_) {
+      try {
+        rollback();
+      } catch (...) {  // a destructor must not throw; the connection reports the state anyway
+      }
+    }
+  }
+
+  // Makes the changes permanent (or folds them into the enclosing transaction).
+  void commit() {
+    require_active("commit");
+    conn_->exec(savepoint_ ? "RELEASE " + name_ : std::string("COMMIT"));
+    finish();
+    end_turn();
+  }
+
+  // Undoes every change made since the transaction began.
+  void rollback() {
+    require_active("rollback");
+    finish();  // even if SQLite refuses below, this level is over
+    struct give_back {  // the turn is returned even if ROLLBACK itself fails
+      transaction* t;
+      ~give_back() { t->end_turn(); }
+    } guard{this};
+    if (savepoint_) {
+      conn_->exec("ROLLBACK TO " + name_ + "; RELEASE " + name_);
+    } else if (!conn_->autocommit()) {
+      conn_->exec("ROLLBACK");  // SQLite may already have rolled back (e.g. after SQLITE_FULL)
+    }
+  }
+
+  bool active() const noexcept { return active_; }
+
+ private:
+  void require_active(const char* what) const {
+    if (!active_)
+      throw error(SQLITE_MISUSE, std::string("sqler: transaction::") + what +
+                                     "() on a transaction that already ended");
+  }
+  void finish() noexcept {
+    active_ = false;
+    --conn_->transaction_depth();
+  }
+  void end_turn() noexcept {
+    if (turn_) conn_->end_write();
+    turn_ = false;
+  }
+
+  detail::connection* conn_;
+  std::string name_;
+  bool savepoint_ = false;
+  bool active_ = true;
+  bool turn_ = false;  // holds the database's writer turn (outermost level only)
+};
+
+namespace detail {
+
+// Reads that must agree with each other (a page and its total) share one snapshot: a deferred
+// read transaction, unless the caller already has a transaction open.
+class read_snapshot {
+ public:
+  explicit read_snapshot(connection& c)
+      : conn_(c.autocommit() && c.transaction_depth() == 0 ? &c : nullptr) {
+    if (conn_ != nullptr) conn_->exec("BEGIN");
+  }
+  read_snapshot(const read_snapshot&) = delete;
+  read_snapshot& operator=(const read_snapshot&) = delete;
+  ~read_snapshot() {
+    if (conn_ == nullptr || conn_->autocommit()) return;
+    try {
+      conn_->exec("COMMIT");  // nothing was written: ending a read transaction cannot lose data
+    } catch (...) {
+    }
+  }
+
+ private:
+  connection* conn_;
+};
+
+}  // namespace detail
+}  // namespace sqler
+// ---- end sqler/transaction.hpp ----
+
+
+namespace sqler::detail {
+
+inline std::string quote_name(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+inline std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+inline bool table_exists(connection& c, std::string_view table) {
+  auto st = c.acquire_oneoff("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  st->bind_text(1, table);
+  return st->step();
+}
+
+// The CREATE TABLE text of `table`, empty when there is no such table.
+inline std::string table_sql_of(connection& c, std::string_view table) {
+  auto st = c.acquire_oneoff("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  st->bind_text(1, table);
+  return st->step() ? std::string(st->column_text(0)) : std::string();
+}
+
+struct column_info {
+  std::string name;
+  bool generated = false;
+};
+
+inline std::vector<column_info> table_columns(connection& c, std::string_view table) {
+  std::vector<column_info> out;
+  auto st = c.acquire_oneoff("SELECT name, hidden FROM pragma_table_xinfo(?1) ORDER BY cid");
+  st->bind_text(1, table);
+  while (st->step()) out.push_back({std::string(st->column_text(0)), st->column_int64(1) >= 2});
+  return out;
+}
+
+// Where " AUTOINCREMENT" goes in a CREATE TABLE whose _id is `INTEGER PRIMARY KEY` (the rowid
+// alias): just after KEY. npos when _id is declared any other way.
+inline std::size_t autoincrement_insert_point(std::string_view sql) {
+  const std::string low = lowercase(sql);
+  auto skip_blanks = [&](std::size_t p) {
+    while (p < low.size() && std::isspace(static_cast<unsigned char>(low[p]))) ++p;
+    return p;
+  };
+  for (std::size_t at = low.find("_id"); at != std::string::npos; at = low.find("_id", at + 1)) {
+    // The column name, bare or quoted, right after '(' or ',' (and blanks).
+    std::size_t before = at;
+    if (before > 0 && (low[before - 1] == '"' || low[before - 1] == '`' || low[before - 1] == '['))
+      --before;
+    std::size_t q = before;
+    while (q > 0 && std::isspace(static_cast<unsigned char>(low[q - 1]))) --q;
+    if (q == 0 || (low[q - 1] != '(' && low[q - 1] != ',')) continue;
+    std::size_t p = at + 3;
+    if (before != at) ++p;  // the closing quote
+    for (std::string_view word : {"integer", "primary", "key"}) {
+      p = skip_blanks(p);
+      if (low.compare(p, word.size(), word) != 0) return std::string::npos;
+      p += word.size();
+    }
+    return p;
+  }
+  return std::string::npos;
+}
+
+// Rebuilds `table` with `_id INTEGER PRIMARY KEY AUTOINCREMENT`, keeping every row (ids,
+// versions, data and any other stored columns), its indexes and triggers; SQLite cannot ALTER a
+// table into AUTOINCREMENT (https://sqlite.org/lang_altertable.html, "other kinds of changes").
+// Runs in one transaction; the caller has checked that the table needs it.
+inline void rebuild_with_autoincrement(connection& c, std::string_view table,
+                                       const std::string& old_sql) {
+  const std::size_t insert_at = autoincrement_insert_point(old_sql);
+  if (insert_at == std::string::npos)
+    throw schema_error(
+                "sqler: table \"" + std::string(table) +
+                    "\" declares _id other than as `_id INTEGER PRIMARY KEY`; sqler needs that "
+                    "rowid alias to keep ids unique for the table's lifetime. Migrate the table "
+                    "to `_id INTEGER PRIMARY KEY AUTOINCREMENT` first",
+                old_sql);
+  const std::size_t open = old_sql.find('(');
+  const std::string temp = std::string(table) + "__sqler_rebuild";
+  std::string create = "CREATE TABLE " + quote_name(temp) + " " +
+                       old_sql.substr(open, insert_at - open) + " AUTOINCREMENT" +
+                       old_sql.substr(insert_at);
+
+  std::string columns;
+  for (const auto& col : table_columns(c, table)) {
+    if (col.generated) continue;  // recomputed by the new table
+    if (!columns.empty()) columns += ", ";
+    columns += quote_name(col.name);
+  }
+  // Indexes and triggers go with the old table; their text recreates them on the new one.
+  std::vector<std::string> dependents;
+  {
+    auto st = c.acquire_oneoff(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = ?1 AND type IN ('index', 'trigger') AND "
+        "sql IS NOT NULL ORDER BY type, name");
+    st->bind_text(1, table);
+    while (st->step()) dependents.emplace_back(st->column_text(0));
+  }
+  // Triggers on the table reference it by name; renaming the copy back must not rewrite them.
+  c.exec("PRAGMA legacy_alter_table = ON");
+  struct restore_alter {
+    connection& c;
+    ~restore_alter() {
+      try {
+        c.exec("PRAGMA legacy_alter_table = OFF");
+      } catch (...) {
+      }
+    }
+  } restore{c};
+  c.exec(create);
+  c.exec("INSERT INTO " + quote_name(temp) + " (" + columns + ") SELECT " + columns + " FROM " +
+         quote_name(table) + " ORDER BY _id");
+  c.exec("DROP TABLE " + quote_name(table));
+  c.exec("ALTER TABLE " + quote_name(temp) + " RENAME TO " + quote_name(table));
+  for (const auto& sql : dependents) c.exec(sql);
+}
+
+// Another table's FOREIGN KEY points at `table`: dropping it during a rebuild would run that
+// constraint's actions (ON DELETE CASCADE would delete the children).
+inline bool is_fk_target(connection& c, std::string_view table) {
+  auto st = c.acquire_oneoff(
+      "SELECT 1 FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f WHERE m.type = "
+      "'table' AND f.\"table\" = ?1 COLLATE NOCASE LIMIT 1");
+  st->bind_text(1, table);
+  return st->step();
+}
+
+// Brings an existing table up to the layout sqler needs, keeping every row: adds `_version` to
+// a table made by another tool, and AUTOINCREMENT to one made without it (sqler 0.1), so ids of
+// deleted documents are never handed out again. A read-only database is read as it is.
+inline void upgrade_table(connection& c, std::string_view table, const std::string& sql) {
+  const std::string low = lowercase(sql);
+  if (low.find("autoincrement") != std::string::npos && low.find("_version") != std::string::npos)
+    return;  // the usual case: nothing to do, decided without another query
+  if (sqlite3_db_readonly(c.handle(), "main") == 1) return;
+
+  // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched off around it.
+  bool fk_was_on = false;
+  {
+    auto st = c.acquire_oneoff("PRAGMA foreign_keys");
+    fk_was_on = st->step() && st->column_int64(0) != 0;
+  }
+  const bool can_switch_fk = c.autocommit() && c.transaction_depth() == 0;
+  if (fk_was_on && !can_switch_fk && is_fk_target(c, table))
+    throw schema_error("sqler: table \"" + std::string(table) +
+                                  "\" needs a one-time upgrade (AUTOINCREMENT ids) and other "
+                                  "tables have FOREIGN KEYs into it: open this collection once "
+                                  "outside a transaction");
+  if (fk_was_on && can_switch_fk) c.exec("PRAGMA foreign_keys = OFF");
+  struct restore_fk {
+    connection& c;
+    bool on;
+    ~restore_fk() {
+      if (!on) return;
+      try {
+        c.exec("PRAGMA foreign_keys = ON");
+      } catch (...) {
+      }
+    }
+  } restore{c, fk_was_on && can_switch_fk};
+
+  transaction tx(c);
+  // Re-read under the write lock: another connection may have upgraded it meanwhile.
+  std::string current = table_sql_of(c, table);
+  bool has_version = false;
+  for (const auto& col : table_columns(c, table))
+    if (col.name == "_version") has_version = true;
+  if (!has_version) {
+    c.exec("ALTER TABLE " + quote_name(table) +
+           " ADD COLUMN _version INTEGER NOT NULL DEFAULT 1");
+    current = table_sql_of(c, table);
+  }
+  if (lowercase(current).find("autoincrement") == std::string::npos)
+    rebuild_with_autoincrement(c, table, current);
+  if (fk_was_on && can_switch_fk) {
+    auto st = c.acquire_oneoff("PRAGMA foreign_key_check");
+    if (st->step())
+      throw constraint_error(SQLITE_CONSTRAINT_FOREIGNKEY,
+                             "sqler: upgrading table \"" + std::string(table) +
+                                 "\" would break a FOREIGN KEY; nothing was changed");
+  }
+  tx.commit();
+}
+
+}  // namespace sqler::detail
+// ---- end sqler/detail/table_upgrade.hpp ----
+
 
 namespace sqler {
 
 enum class on_referenced { restrict, cascade, set_null };
+
+namespace detail {
+// An enum holds any value of its underlying type: one that names no policy is refused rather
+// than treated as "no check".
+inline void check_policy(on_referenced p) {
+  if (p != on_referenced::restrict && p != on_referenced::cascade && p != on_referenced::set_null)
+    throw usage_error("sqler: remove(): " + std::to_string(static_cast<int>(p)) +
+                      " is not a sqler::on_referenced policy");
+}
+}  // namespace detail
 
 // A document holding a ref: its collection, _id and the ref's path in it ("friends[1]").
 struct referrer {
@@ -3118,16 +4644,6 @@ inline constexpr std::string_view refs_table_sql =
     "CREATE TABLE IF NOT EXISTS sqler_refs (from_table TEXT NOT NULL, to_table TEXT NOT NULL, "
     "PRIMARY KEY (from_table, to_table)) WITHOUT ROWID";
 
-inline std::string quote_name(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 // "$.friends[1]" -> "friends[1]". SQLite quotes every key that is not purely alphanumeric
 // ("$.\"home_address\""), so the quotes come off keys made only of identifier characters,
 // which are all C++ member names; other keys (map keys such as "a.b") keep theirs. Either
@@ -3157,11 +4673,6 @@ inline std::string member_path(std::string_view full_key) {
   return out;
 }
 
-inline bool table_exists(connection& c, std::string_view table) {
-  auto st = c.acquire_oneoff("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
-  st->bind_text(1, table);
-  return st->step();
-}
 
 // Records that documents of `from` may hold refs into the `to` tables; writes only what is new,
 // so opening a collection of a read-only database that is already registered writes nothing.
@@ -3422,7 +4933,8 @@ struct json_value_op {
     return concat(fixed_string{"'"}, F::path, path_end, D::template placeholder<P0>(),
                   fixed_string{")"});
   }
-  void bind(statement& s, int base) const { s.bind_text(base, json); }
+  template <class S>
+  void bind(S& s, int base) const { s.bind_text(base, json); }
 };
 
 // inc: path, IFNULL(json_extract(data, path), 0) + ?N - a missing member counts as 0.
@@ -3434,11 +4946,13 @@ struct inc_op {
   N by;
   template <class D, std::size_t P0>
   static consteval auto render() {
-    return concat(fixed_string{"'"}, F::path, fixed_string{"', IFNULL("},
-                  D::template extract<0, F::path>(), fixed_string{", 0) + "},
-                  D::template placeholder<P0>());
+    constexpr auto sum = concat(fixed_string{"IFNULL("}, D::template extract<0, F::path>(),
+                                fixed_string{", 0) + "}, D::template placeholder<P0>());
+    return concat(fixed_string{"'"}, F::path, fixed_string{"', "},
+                  D::template checked_value<typename F::value_type, F::path, sum>());
   }
-  void bind(statement& s, int base) const { bind_value(s, base, by); }
+  template <class S>
+  void bind(S& s, int base) const { bind_value(s, base, by); }
 };
 
 // set(f, expression): path, <expression over the document as it was before the UPDATE>.
@@ -3451,9 +4965,11 @@ struct set_expr_op {
   template <class D, std::size_t P0>
   static consteval auto render() {
     return concat(fixed_string{"'"}, F::path, fixed_string{"', "},
-                  E::template render<D, 0, P0>());
+                  D::template checked_value<typename F::value_type, F::path,
+                                            E::template render<D, 0, P0>()>());
   }
-  void bind(statement& s, int base) const { expr.bind(s, base); }
+  template <class S>
+  void bind(S& s, int base) const { expr.bind(s, base); }
 };
 
 // "data = json_set(data, <op1>, <op2>, ...), _version = _version + 1", parameters from P0.
@@ -3472,8 +4988,8 @@ consteval auto render_patch_set() {
                 fixed_string{"), _version = _version + 1"});
 }
 
-template <class... Ops>
-void bind_patch_ops(statement& s, int base, const Ops&... ops) {
+template <class S, class... Ops>
+void bind_patch_ops(S& s, int base, const Ops&... ops) {
   ((ops.bind(s, base), base += static_cast<int>(Ops::params)), ...);
 }
 
@@ -3508,13 +5024,27 @@ auto set_expression(const E& e) {
   return set_expr_op<F, E>{e};
 }
 
+// The value converted to the member's type, refusing an integer that would not fit rather than
+// storing a truncated one.
+template <class M, class V>
+M convert_for_member(const V& value) {
+  using U = unwrap_optional_t<M>;
+  if constexpr (std::is_integral_v<U> && !std::is_same_v<U, bool> && std::is_integral_v<V> &&
+                !std::is_same_v<V, bool>) {
+    if (!std::in_range<U>(value))
+      throw encode_error("sqler: set/push: the value " + std::to_string(value) +
+                         " is out of range for the member's integer type");
+  }
+  return M(value);
+}
+
 template <class F, class V>
 auto set_value(const V& value) {
   using M = typename F::member_type;
   static_assert(std::is_constructible_v<M, const V&>,
                 "sqler: set(field, value): the value cannot be stored in the field's member type");
   std::string json;
-  encode(static_cast<const M&>(M(value)), json);
+  encode(static_cast<const M&>(convert_for_member<M>(value)), json);
   return json_value_op<F, false>{std::move(json)};
 }
 
@@ -3544,8 +5074,17 @@ auto inc(const F&, N by) {
   if constexpr (std::is_integral_v<typename F::value_type>) {
     static_assert(std::is_integral_v<N>,
                   "sqler: inc(): an integer member must be incremented by an integer");
+    if constexpr (std::is_unsigned_v<N> && sizeof(N) >= sizeof(std::int64_t)) {
+      if (by > static_cast<N>(INT64_MAX))
+        throw encode_error("sqler: inc(): the step " + std::to_string(by) +
+                           " is out of range for SQLite's 64-bit integers");
+    }
     return detail::inc_op<F, std::int64_t>{static_cast<std::int64_t>(by)};
   } else {
+    // SQLite would bind a NaN as NULL and store null, which no double member can read back.
+    if (!std::isfinite(static_cast<double>(by)))
+      throw encode_error("sqler: inc(): the step is out of range: NaN and infinity cannot be "
+                         "stored in JSON");
     return detail::inc_op<F, double>{static_cast<double>(by)};
   }
 }
@@ -3562,130 +5101,13 @@ auto push(const F&, const V& value) {
     static_assert(std::is_constructible_v<E, const V&>,
                   "sqler: push(field, value): the value cannot be stored as an element");
     std::string json;
-    encode(static_cast<const E&>(E(value)), json);
+    encode(static_cast<const E&>(detail::convert_for_member<E>(value)), json);
     return detail::json_value_op<F, true>{std::move(json)};
   }
 }
 
 }  // namespace sqler
 // ---- end sqler/patch.hpp ----
-
-// ---- begin sqler/transaction.hpp ----
-// sqler/transaction.hpp - RAII transactions: commit() or roll back on scope exit.
-// The outermost level is BEGIN IMMEDIATE (take the write lock up front, so writers queue on
-// busy_timeout instead of failing at upgrade); nested levels are savepoints.
-
-
-
-namespace sqler {
-
-class transaction {
- public:
-  explicit transaction(detail::connection& c) : conn_(&c) {
-    const int depth = c.transaction_depth();
-    if (depth == 0 && c.autocommit()) {
-      turn_ = c.begin_write();  // the outermost level holds this thread's turn to the end
-      try {
-        c.exec("BEGIN IMMEDIATE");
-      } catch (...) {
-        if (turn_) c.end_write();
-        throw;
-      }
-      savepoint_ = false;
-    } else {
-      name_ = "sqler_sp" + std::to_string(depth);
-      c.exec("SAVEPOINT " + name_);
-      savepoint_ = true;
-    }
-    ++c.transaction_depth();
-  }
-
-  transaction(const transaction&) = delete;
-  transaction& operator=(const transaction&) = delete;
-
-  ~transaction() {
-    if (active_) {
-      try {
-        rollback();
-      } catch (...) {  // a destructor must not throw; the connection reports the state anyway
-      }
-    }
-  }
-
-  // Makes the changes permanent (or folds them into the enclosing transaction).
-  void commit() {
-    require_active("commit");
-    conn_->exec(savepoint_ ? "RELEASE " + name_ : std::string("COMMIT"));
-    finish();
-    end_turn();
-  }
-
-  // Undoes every change made since the transaction began.
-  void rollback() {
-    require_active("rollback");
-    finish();  // even if SQLite refuses below, this level is over
-    struct give_back {  // the turn is returned even if ROLLBACK itself fails
-      transaction* t;
-      ~give_back() { t->end_turn(); }
-    } guard{this};
-    if (savepoint_) {
-      conn_->exec("ROLLBACK TO " + name_ + "; RELEASE " + name_);
-    } else if (!conn_->autocommit()) {
-      conn_->exec("ROLLBACK");  // SQLite may already have rolled back (e.g. after SQLITE_FULL)
-    }
-  }
-
-  bool active() const noexcept { return active_; }
-
- private:
-  void require_active(const char* what) const {
-    if (!active_)
-      throw error(SQLITE_MISUSE, std::string("sqler: transaction::") + what +
-                                     "() on a transaction that already ended");
-  }
-  void finish() noexcept {
-    active_ = false;
-    --conn_->transaction_depth();
-  }
-  void end_turn() noexcept {
-    if (turn_) conn_->end_write();
-    turn_ = false;
-  }
-
-  detail::connection* conn_;
-  std::string name_;
-  bool savepoint_ = false;
-  bool active_ = true;
-  bool turn_ = false;  // holds the database's writer turn (outermost level only)
-};
-
-namespace detail {
-
-// Reads that must agree with each other (a page and its total) share one snapshot: a deferred
-// read transaction, unless the caller already has a transaction open.
-class read_snapshot {
- public:
-  explicit read_snapshot(connection& c)
-      : conn_(c.autocommit() && c.transaction_depth() == 0 ? &c : nullptr) {
-    if (conn_ != nullptr) conn_->exec("BEGIN");
-  }
-  read_snapshot(const read_snapshot&) = delete;
-  read_snapshot& operator=(const read_snapshot&) = delete;
-  ~read_snapshot() {
-    if (conn_ == nullptr || conn_->autocommit()) return;
-    try {
-      conn_->exec("COMMIT");  // nothing was written: ending a read transaction cannot lose data
-    } catch (...) {
-    }
-  }
-
- private:
-  connection* conn_;
-};
-
-}  // namespace detail
-}  // namespace sqler
-// ---- end sqler/transaction.hpp ----
 
 
 namespace sqler {
@@ -3708,6 +5130,19 @@ struct page {
   std::int64_t total_pages = 0;  // 0 when nothing matches
   bool has_next = false;
   bool has_prev = false;
+};
+
+// A stored document that did not decode, as query::try_all() reports it.
+struct bad_document {
+  std::int64_t id = 0;
+  decode_error error;  // path() names the member, what() the table and id too
+};
+
+// What query::try_all() returns: the documents that decoded, and those that did not.
+template <class T>
+struct partial_result {
+  std::vector<versioned<T>> documents;
+  std::vector<bad_document> failed;
 };
 
 template <class Q, class K>
@@ -3803,7 +5238,8 @@ struct fts_match_node {
                   fixed_string{" WHERE "}, fts_table<T, D>(), fixed_string{" MATCH "},
                   D::template placeholder<P0>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const { s.bind_text(base, text); }
+  template <class S>
+  void bind(S& s, int base) const { s.bind_text(base, text); }
 };
 
 template <class D, class T, class Pred, class Order, bool Limit, bool Offset>
@@ -3981,7 +5417,8 @@ struct keyset_node {
                   concat(D::template placeholder<P0 + I>(), fixed_string{", "})...,
                   D::template placeholder<P0 + sizeof...(Fs)>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     std::apply([&](const auto&... k) { (bind_value(s, base++, k), ...); }, keys);
     bind_value(s, base, id);
   }
@@ -4046,12 +5483,16 @@ struct query_shape {
 
 template <class T>
 void decode_row(const statement& s, int column, T& out, std::string_view table) {
+  auto where = [&] {
+    return " (document _id " + std::to_string(s.column_int64(0)) + " in \"" +
+           std::string(table) + "\")";
+  };
+  if (s.column_is_null(column)) [[unlikely]]
+    throw decode_error("<document>", "the data column is NULL, not a JSON object" + where());
   try {
     decode(s.column_text(column), out);
   } catch (const decode_error& e) {
-    throw decode_error(e.path(), e.reason() + " (document _id " +
-                                     std::to_string(s.column_int64(0)) + " in \"" +
-                                     std::string(table) + "\")");
+    throw decode_error(e.path(), e.reason() + where());
   }
 }
 
@@ -4067,8 +5508,11 @@ class query {
  public:
   using value_type = T;
 
-  query(detail::db_state* db, Pred pred, std::int64_t limit = 0, std::int64_t offset = 0)
-      : db_(db), pred_(std::move(pred)), limit_(limit), offset_(offset) {}
+  // A query shares ownership of its database: it stays usable after the database and
+  // collection objects it came from are gone.
+  query(std::shared_ptr<detail::db_state> db, Pred pred, std::int64_t limit = 0,
+        std::int64_t offset = 0)
+      : db_(std::move(db)), pred_(std::move(pred)), limit_(limit), offset_(offset) {}
 
   // The SELECT this query runs; the same text for every query of this shape.
   static constexpr std::string_view sql() noexcept { return shape<detail::select_kind>::sql; }
@@ -4128,6 +5572,26 @@ class query {
     return out;
   }
 
+  // Like all_versioned(), but a document that does not decode (written by raw SQL or an older
+  // program) is reported in `failed` instead of failing the whole read, so an operator can list
+  // and repair the bad ones: for (auto& b : r.failed) log(b.id, b.error.what()).
+  partial_result<T> try_all() const {
+    partial_result<T> out;
+    auto st = run<detail::select_kind>();
+    while (st->step()) {
+      versioned<T> v;
+      v.id = st->column_int64(0);
+      v.version = st->column_int64(1);
+      try {
+        detail::decode_row(*st, 2, v.value, table_name<T>);
+        out.documents.push_back(std::move(v));
+      } catch (const decode_error& e) {
+        out.failed.push_back({v.id, e});
+      }
+    }
+    return out;
+  }
+
   std::optional<T> first() const {
     std::optional<T> out;  // one named return value, so it is built in the caller (NRVO)
     auto st = run<detail::first_kind>();
@@ -4160,6 +5624,7 @@ class query {
   // sqler::referential_error and removes nothing, set_null nulls the refs, cascade removes the
   // referrers too. When nothing can refer to T this is one DELETE.
   std::int64_t remove(on_referenced policy = on_referenced::restrict) const {
+    detail::check_policy(policy);
     auto& c = db_->conn();
     if (!detail::referring_tables(c, table_name<T>).empty()) {
       transaction tx(c);
@@ -4296,6 +5761,13 @@ class query {
     }
   }
 
+  // The SELECT this query would run and the values it would bind, without running it.
+  statement_text debug() const {
+    detail::value_recorder r;
+    bind(r);
+    return {std::string(sql()), std::move(r.values())};
+  }
+
   // SQLite's EXPLAIN QUERY PLAN for the SELECT, one line per plan step.
   std::string explain() const {
     auto st = db_->conn().acquire_oneoff(shape<detail::explain_kind>::sql);
@@ -4317,7 +5789,15 @@ class query {
     using iterator_concept = std::input_iterator_tag;
 
     iterator() = default;
-    explicit iterator(detail::lease st) : st_(std::move(st)) { advance(); }
+    // The iterator owns what its statement uses (the database, the bound values), so it stays
+    // valid after the query it came from is gone.
+    iterator(std::shared_ptr<detail::db_state> db, Pred pred, std::int64_t limit,
+             std::int64_t offset)
+        : db_(std::move(db)), pred_(std::move(pred)) {
+      st_ = db_->conn().template acquire<shape<detail::select_kind>>();
+      bind_values(*st_, pred_, limit, offset);
+      advance();
+    }
     iterator(iterator&&) noexcept = default;
     iterator& operator=(iterator&&) noexcept = default;
 
@@ -4347,6 +5827,8 @@ class query {
       }
     }
 
+    std::shared_ptr<detail::db_state> db_;  // declared first: the statement goes before it
+    Pred pred_;                              // its text values are bound without copies
     detail::lease st_;
     mutable T value_{};
     std::int64_t id_ = 0;
@@ -4354,8 +5836,8 @@ class query {
     bool done_ = false;
   };
 
-  // Streams the rows; the query must outlive the iteration (its values stay bound to it).
-  iterator begin() const { return iterator(run<detail::select_kind>()); }
+  // Streams the rows.
+  iterator begin() const { return iterator(db_, pred_, limit_, offset_); }
   std::default_sentinel_t end() const noexcept { return {}; }
 
   // Loads the refs in members Ms... of the results, one query per referenced table
@@ -4365,7 +5847,7 @@ class query {
 
   // ---- for the library's own layers (hydration)
   const Pred& predicate() const noexcept { return pred_; }
-  detail::db_state* database_state() const noexcept { return db_; }
+  detail::db_state* database_state() const noexcept { return db_.get(); }
 
  private:
   template <class K>
@@ -4438,10 +5920,17 @@ class query {
                                     std::to_string(n));
   }
 
-  void bind(detail::statement& st) const {
-    pred_.bind(st, 1);
-    if constexpr (Limit) st.bind(static_cast<int>(builder::limit_param), limit_);
-    if constexpr (Offset) st.bind(static_cast<int>(builder::offset_param), offset_);
+  template <class S>
+  void bind(S& st) const {
+    bind_values(st, pred_, limit_, offset_);
+  }
+
+  template <class S>
+  static void bind_values(S& st, const Pred& pred, std::int64_t limit,
+                          std::int64_t offset) {
+    pred.bind(st, 1);
+    if constexpr (Limit) st.bind(static_cast<int>(builder::limit_param), limit);
+    if constexpr (Offset) st.bind(static_cast<int>(builder::offset_param), offset);
   }
 
   template <class Kind>
@@ -4454,7 +5943,7 @@ class query {
   template <class, class, class, bool, bool>
   friend class query;
 
-  detail::db_state* db_;
+  std::shared_ptr<detail::db_state> db_;
   Pred pred_;
   std::int64_t limit_;
   std::int64_t offset_;
@@ -4527,21 +6016,24 @@ consteval auto table_sql() {
   };
 
 SQLER_DETAIL_SHAPE(create_table_shape, fixed_string{"CREATE TABLE IF NOT EXISTS "}, table_sql<T>(),
-                   fixed_string{" (_id INTEGER PRIMARY KEY, _version INTEGER NOT NULL DEFAULT 1, "
+                   fixed_string{" (_id INTEGER PRIMARY KEY AUTOINCREMENT, _version INTEGER NOT NULL DEFAULT 1, "
                                 "data TEXT NOT NULL CHECK (json_valid(data))"},
                    promoted_ddl<T>(), fixed_string{")"})
 SQLER_DETAIL_SHAPE(insert_shape, fixed_string{"INSERT INTO "}, table_sql<T>(),
                    fixed_string{" (data) VALUES (?1)"})
 SQLER_DETAIL_SHAPE(get_shape, fixed_string{"SELECT _id, _version, data FROM "}, table_sql<T>(),
                    fixed_string{" WHERE _id = ?1"})
+// Saves keep the members the struct does not declare: sqler_merge(stored, new, ?schema).
 SQLER_DETAIL_SHAPE(update_shape, fixed_string{"UPDATE "}, table_sql<T>(),
-                   fixed_string{" SET data = ?1, _version = _version + 1 WHERE _id = ?2"})
+                   fixed_string{" SET data = sqler_merge(data, ?1, ?3), _version = _version + 1 "
+                                "WHERE _id = ?2"})
 SQLER_DETAIL_SHAPE(update_versioned_shape, fixed_string{"UPDATE "}, table_sql<T>(),
-                   fixed_string{" SET data = ?1, _version = _version + 1 WHERE _id = ?2 AND "
-                                "_version = ?3"})
+                   fixed_string{" SET data = sqler_merge(data, ?1, ?4), _version = _version + 1 "
+                                "WHERE _id = ?2 AND _version = ?3"})
 SQLER_DETAIL_SHAPE(upsert_shape, fixed_string{"INSERT INTO "}, table_sql<T>(),
                    fixed_string{" (_id, data) VALUES (?1, ?2) ON CONFLICT (_id) DO UPDATE SET "
-                                "data = excluded.data, _version = _version + 1"})
+                                "data = sqler_merge(data, excluded.data, ?3), _version = "
+                                "_version + 1"})
 SQLER_DETAIL_SHAPE(remove_shape, fixed_string{"DELETE FROM "}, table_sql<T>(),
                    fixed_string{" WHERE _id = ?1"})
 SQLER_DETAIL_SHAPE(size_shape, fixed_string{"SELECT COUNT(*) FROM "}, table_sql<T>())
@@ -4669,7 +6161,12 @@ void add_promoted_columns(connection& c) {
 // document types already handled (reference graphs may have cycles).
 template <class X>
 void prepare_table(connection& c) {
-  c.exec(create_table_shape<X>::sql);
+  claim_table(c, table_name<X>, canonical_type_name_holder<X>::value, shares_table<X>::value);
+  const std::string existing = table_sql_of(c, table_name<X>);
+  if (existing.empty())
+    c.exec(create_table_shape<X>::sql);
+  else
+    upgrade_table(c, table_name<X>, existing);
   if constexpr (promoted_count<X> > 0) add_promoted_columns<X>(c);
   register_document_refs<X>(c);
 }
@@ -4698,7 +6195,7 @@ class collection {
 
   explicit collection(std::shared_ptr<detail::db_state> db) : db_(std::move(db)) {
     auto& c = db_->conn();
-    ensure_refs_table(c);
+    ensure_meta_tables(c);
     detail::prepare_table<T>(c);
     std::vector<const void*> done{detail::type_tag<T>()};
     detail::create_ref_tables<T>(c, done);
@@ -4745,6 +6242,7 @@ class collection {
     auto st = c.template acquire<detail::update_shape<T>>();
     st->bind_text(1, encoded(c, doc));
     st->bind(2, id);
+    bind_schema(*st, 3);
     st->step();
     if (c.changes() == 0) throw not_found(name(), id);
   }
@@ -4760,6 +6258,7 @@ class collection {
     st->bind_text(1, encoded(c, doc.value));
     st->bind(2, doc.id);
     st->bind(3, doc.version);
+    bind_schema(*st, 4);
     st->step();
     if (c.changes() == 0) {
       st.release();
@@ -4776,6 +6275,7 @@ class collection {
     auto st = c.template acquire<detail::upsert_shape<T>>();
     st->bind(1, id);
     st->bind_text(2, encoded(c, doc));
+    bind_schema(*st, 3);
     st->step();
   }
 
@@ -4798,6 +6298,7 @@ class collection {
   // set_null nulls their refs, cascade removes them too (recursively). One transaction:
   // on any error nothing changes.
   bool remove(std::int64_t id, on_referenced policy = on_referenced::restrict) {
+    detail::check_policy(policy);
     auto& c = db_->conn();
     if (!detail::referring_tables(c, name()).empty()) {
       transaction tx(c);
@@ -4853,7 +6354,7 @@ class collection {
 
   // ---- queries
 
-  auto find() const { return query<T, detail::all_node<T>>(db_.get(), {}); }
+  auto find() const { return query<T, detail::all_node<T>>(db_, {}); }
 
   template <class Pred>
   auto find(const Pred& pred) const {
@@ -4863,7 +6364,7 @@ class collection {
       static_assert(std::is_same_v<typename Pred::root, T>,
                     "sqler: find(): the predicate uses fields of a different document type "
                     "than this collection's");
-      return query<T, Pred>(db_.get(), pred);
+      return query<T, Pred>(db_, pred);
     }
   }
 
@@ -4957,11 +6458,12 @@ class collection {
                   "sqler: ensure_index(): every field must belong to this collection's type");
   }
 
-  // sqler_refs lists which tables may refer to which; a read-only database that lacks it
-  // simply has nothing registered.
-  static void ensure_refs_table(detail::connection& c) {
+  // sqler's own tables: sqler_refs lists which tables may refer to which, sqler_tables which
+  // type owns each table. A read-only database that lacks them simply has nothing recorded.
+  static void ensure_meta_tables(detail::connection& c) {
     try {
       c.exec(detail::refs_table_sql);
+      c.exec(detail::tables_table_sql);
     } catch (const error& e) {
       if (e.primary_code() != SQLITE_READONLY) throw;
     }
@@ -4972,6 +6474,11 @@ class collection {
     buf.clear();
     encode(doc, buf);
     return buf;
+  }
+
+  // What sqler_merge needs to tell declared members from the rest.
+  static void bind_schema(detail::statement& st, int i) {
+    st.bind_pointer(i, &detail::merge_schema_of<T>::value, detail::merge_schema_pointer);
   }
 
   detail::lease fetch(std::int64_t id) const {
@@ -4993,6 +6500,201 @@ class collection {
 
 
 
+// ---- begin sqler/migrate.hpp ----
+// sqler/migrate.hpp - evolving stored documents with ordered, numbered migration steps.
+// db.migrate({{1, "add retries", [](sqler::migration_context& m) { ... }}, ...}) runs each step
+// not yet applied once, in its own transaction, recording it in `sqler_migrations`.
+
+
+
+namespace sqler {
+
+namespace detail {
+
+inline constexpr std::string_view migrations_table_sql =
+    "CREATE TABLE IF NOT EXISTS sqler_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+    "NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+
+// "address.zip" -> "$.address.zip", quoting a key that is not a plain identifier
+// ("$.\"a b\""). Keys holding '.', '"' or brackets cannot be named this way.
+inline std::string migration_path(std::string_view dotted) {
+  if (dotted.empty()) throw usage_error("sqler: migration: an empty member path");
+  std::string out = "$";
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = dotted.find('.', start);
+    const std::string_view key = dotted.substr(start, dot - start);
+    if (key.empty() || key.find_first_of("\"[]\\") != std::string_view::npos)
+      throw usage_error("sqler: migration: member path '" + std::string(dotted) +
+                        "' has an empty part or a character (\" [ ] \\) it cannot name");
+    bool plain = true;
+    for (char c : key)
+      plain = plain && (is_ascii_ident_char(c) || static_cast<unsigned char>(c) >= 0x80);
+    out += '.';
+    if (plain) {
+      out += key;
+    } else {
+      out += '"';
+      out += key;
+      out += '"';
+    }
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return out;
+}
+
+}  // namespace detail
+
+// What a migration step can do, inside the step's transaction. Member paths are dotted member
+// names ("address.zip"): the member may no longer exist in any struct. Each document a helper
+// changes gets its _version bumped, so an optimistic writer holding an older copy fails with
+// stale_version instead of writing the old shape back. A collection whose table does not exist
+// yet has no documents to change: the helpers then do nothing and return 0.
+class migration_context {
+ public:
+  explicit migration_context(detail::connection& c) : c_(c) {}
+
+  // Moves the member at `from` to `to` in every document that has it (null included).
+  std::int64_t rename_member(std::string_view table, std::string_view from, std::string_view to) {
+    const std::string f = detail::migration_path(from), t = detail::migration_path(to);
+    if (!detail::table_exists(c_, table)) return 0;
+    auto st = c_.acquire_oneoff(
+        "UPDATE " + detail::quote_name(table) +
+        " SET data = json_set(json_remove(data, ?1), ?2, json(data -> ?1)), _version = "
+        "_version + 1 WHERE json_type(data, ?1) IS NOT NULL");
+    st->bind_text(1, f);
+    st->bind_text(2, t);
+    st->step();
+    return c_.changes();
+  }
+  template <class T>
+  std::int64_t rename_member(std::string_view from, std::string_view to) {
+    return rename_member(table_name<T>, from, to);
+  }
+
+  // Gives documents that lack the member (not those holding null) `value`, encoded as sqler
+  // encodes it: set_default<Job>("retries", 3).
+  template <class V>
+  std::int64_t set_default(std::string_view table, std::string_view path, const V& value) {
+    const std::string p = detail::migration_path(path), json = to_json(value);
+    if (!detail::table_exists(c_, table)) return 0;
+    auto st = c_.acquire_oneoff("UPDATE " + detail::quote_name(table) +
+                                " SET data = json_set(data, ?1, json(?2)), _version = _version "
+                                "+ 1 WHERE json_type(data, ?1) IS NULL");
+    st->bind_text(1, p);
+    st->bind_text(2, json);
+    st->step();
+    return c_.changes();
+  }
+  template <class T, class V>
+  std::int64_t set_default(std::string_view path, const V& value) {
+    return set_default(table_name<T>, path, value);
+  }
+
+  // Removes the member from every document that has it.
+  std::int64_t remove_member(std::string_view table, std::string_view path) {
+    const std::string p = detail::migration_path(path);
+    if (!detail::table_exists(c_, table)) return 0;
+    auto st = c_.acquire_oneoff("UPDATE " + detail::quote_name(table) +
+                                " SET data = json_remove(data, ?1), _version = _version + 1 "
+                                "WHERE json_type(data, ?1) IS NOT NULL");
+    st->bind_text(1, p);
+    st->step();
+    return c_.changes();
+  }
+  template <class T>
+  std::int64_t remove_member(std::string_view path) {
+    return remove_member(table_name<T>, path);
+  }
+
+  // Records T as the owner of its table, e.g. after moving the type to another namespace
+  // (sqler refuses to open a table that another type owns).
+  template <class T>
+  void adopt_table() {
+    detail::set_table_owner(c_, table_name<T>, detail::canonical_type_name_holder<T>::value);
+  }
+
+  // Any SQL: with parameters one statement, without them a script.
+  template <class... P>
+  std::int64_t execute(std::string_view sql, const P&... params) {
+    if constexpr (sizeof...(P) == 0) {
+      c_.exec(sql);
+    } else {
+      auto st = c_.acquire_oneoff(sql);
+      st->require_single_statement();
+      detail::bind_all(*st, params...);
+      while (st->step()) {
+      }
+    }
+    return c_.changes();
+  }
+
+ private:
+  detail::connection& c_;
+};
+
+// One step: a version number (steps run in increasing order, each once), a name recorded with
+// it, and what it does.
+struct migration {
+  std::int64_t version = 0;
+  std::string name;
+  std::function<void(migration_context&)> run;
+};
+
+namespace detail {
+
+// Applies the steps of `steps` newer than the recorded version, each in its own transaction;
+// a step that throws is rolled back, leaves the version where it was, and its error
+// propagates. Returns how many steps ran.
+inline std::int64_t run_migrations(connection& c, const std::vector<migration>& steps) {
+  for (std::size_t i = 1; i < steps.size(); ++i)
+    if (steps[i].version <= steps[i - 1].version)
+      throw usage_error("sqler: migrate(): step versions must increase (" +
+                        std::to_string(steps[i - 1].version) + " is followed by " +
+                        std::to_string(steps[i].version) + ")");
+  c.exec(migrations_table_sql);
+  std::int64_t ran = 0;
+  for (const auto& step : steps) {
+    if (step.version < 1) throw usage_error("sqler: migrate(): versions start at 1");
+    transaction tx(c);
+    // Read inside the transaction: two processes migrating at once apply each step once.
+    {
+      auto st = c.acquire_oneoff("SELECT name FROM sqler_migrations WHERE version = ?1");
+      st->bind(1, step.version);
+      if (st->step()) {
+        if (st->column_text(0) != step.name)
+          throw schema_error("sqler: migrate(): version " + std::to_string(step.version) +
+                             " was applied as \"" + std::string(st->column_text(0)) +
+                             "\", but the code now calls it \"" + step.name +
+                             "\": a step that has run must not change");
+        continue;  // tx rolls back: nothing was written
+      }
+    }
+    migration_context m(c);
+    if (step.run) step.run(m);
+    auto rec = c.acquire_oneoff("INSERT INTO sqler_migrations (version, name) VALUES (?1, ?2)");
+    rec->bind(1, step.version);
+    rec->bind_text(2, step.name);
+    rec->step();
+    rec.release();
+    tx.commit();
+    ++ran;
+  }
+  return ran;
+}
+
+inline std::int64_t schema_version(connection& c) {
+  if (!table_exists(c, "sqler_migrations")) return 0;
+  auto st = c.acquire_oneoff("SELECT IFNULL(MAX(version), 0) FROM sqler_migrations");
+  st->step();
+  return st->column_int64(0);
+}
+
+}  // namespace detail
+}  // namespace sqler
+// ---- end sqler/migrate.hpp ----
+
 
 namespace sqler {
 
@@ -5001,6 +6703,11 @@ struct database_options {
   bool foreign_keys = true;
   bool create = true;  // create the file if missing
   bool read_only = false;
+  // Read a file that nothing changes while it is open (SQLite's immutable=1): no locks and no
+  // -shm file, so a WAL database in a read-only directory (a mounted image, a package) opens.
+  // If another process does write the file, reads may return wrong results: only for files
+  // that truly do not change. Implies read_only.
+  bool immutable = false;
   // Sync the WAL on every commit (PRAGMA synchronous=FULL) so a commit survives power loss;
   // the default NORMAL is crash-safe and much faster on disk.
   bool durable_commits = false;
@@ -5010,18 +6717,34 @@ class database {
  public:
   // Opens (or creates) a database file: WAL journal, busy timeout, foreign keys on.
   static database open(const std::string& path, const database_options& o = {}) {
-    int flags = o.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-    if (o.create && !o.read_only) flags |= SQLITE_OPEN_CREATE;
+    const bool read_only = o.read_only || o.immutable;
+    int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (o.create && !read_only) flags |= SQLITE_OPEN_CREATE;
     flags |= SQLITE_OPEN_NOMUTEX;  // a connection is only ever used by one thread at a time
-    return database(std::make_shared<detail::db_state>(path, flags, to_conn_options(o, true),
-                                                       false));
+    std::string target = path;
+    if (o.immutable) {
+      flags |= SQLITE_OPEN_URI;
+      target = "file:" + uri_escape(path) + "?immutable=1";
+    }
+    auto opts = to_conn_options(o, true);
+    opts.read_only = read_only;
+    auto state = std::make_shared<detail::db_state>(target, flags, opts, false, path);
+    state->conn();  // a bad path fails here, not at first use
+    return database(std::move(state));
   }
 
-  // A private in-memory database: one connection, to be used by one thread at a time.
+  // A private in-memory database, as thread-safe as a file one: each thread gets its own
+  // connection to one shared in-memory database (SQLite's memdb VFS), which lives as long as
+  // this database object or a copy of it. It uses a rollback journal (memdb has no WAL), so a
+  // writer waits (up to busy_timeout_ms) for readers of other threads to finish their step.
   static database in_memory(const database_options& o = {}) {
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    return database(std::make_shared<detail::db_state>(":memory:", flags,
-                                                       to_conn_options(o, false), true));
+    static std::atomic<std::uint64_t> counter{0};
+    const std::string name =
+        "file:/sqler-memory-" + std::to_string(counter.fetch_add(1) + 1) + "?vfs=memdb";
+    const int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+    return database(std::make_shared<detail::db_state>(name, flags, to_conn_options(o, false),
+                                                       /*anchor=*/true, ":memory:"));
   }
 
   // The collection of T documents, creating its table if missing.
@@ -5033,8 +6756,9 @@ class database {
   // Begins a transaction on this thread's connection (a savepoint when one is open already).
   sqler::transaction transaction() const { return sqler::transaction(state_->conn()); }
 
-  // Runs SQL with bound parameters (?1, ?2, ...); returns the number of rows changed. Without
-  // parameters the text may hold several statements.
+  // Runs SQL and returns the number of rows the last statement changed. With parameters
+  // (bound to ?1, ?2, ...) the text is one statement, and more after it is a usage_error;
+  // without parameters it is a script, and every statement in it runs.
   template <class... P>
   std::int64_t execute(std::string_view sql, const P&... params) {
     auto& c = state_->conn();
@@ -5042,6 +6766,7 @@ class database {
       c.exec(sql);
     } else {
       auto st = c.acquire_oneoff(sql);
+      st->require_single_statement();
       detail::bind_all(*st, params...);
       while (st->step()) {
       }
@@ -5049,11 +6774,18 @@ class database {
     return c.changes();
   }
 
-  // Runs a SELECT and returns its rows as tuples of the given column types.
+  // Runs one read-only statement (a SELECT) and returns its rows as tuples of the given column
+  // types. A statement that writes, or text holding more than one statement, is a usage_error
+  // and nothing runs: use execute() to write.
   template <class... Cols, class... P>
   std::vector<std::tuple<Cols...>> query(std::string_view sql, const P&... params) {
     static_assert(sizeof...(Cols) > 0, "sqler: database::query<Cols...>: name the column types");
     auto st = state_->conn().acquire_oneoff(sql);
+    st->require_single_statement();
+    if (sqlite3_stmt_readonly(st->handle()) == 0)
+      throw usage_error("sqler: database::query() runs read-only statements; this one writes "
+                        "(use execute())",
+                        sql);
     detail::bind_all(*st, params...);
     std::vector<std::tuple<Cols...>> rows;
     while (st->step()) {
@@ -5063,6 +6795,16 @@ class database {
     }
     return rows;
   }
+
+  // Applies the migration steps not applied yet, in version order, each once and in its own
+  // transaction (see sqler/migrate.hpp); returns how many ran. A step that throws is rolled
+  // back and its error propagates; the steps before it stay applied.
+  std::int64_t migrate(const std::vector<migration>& steps) {
+    return detail::run_migrations(state_->conn(), steps);
+  }
+
+  // The highest migration version applied (0 before any).
+  std::int64_t schema_version() const { return detail::schema_version(state_->conn()); }
 
   // Calls `hook` after every prepared statement sqler runs on any connection of this database
   // (not the parameterless DDL/transaction control that goes through sqlite3_exec), with
@@ -5085,10 +6827,30 @@ class database {
 
   const std::string& path() const noexcept { return state_->path(); }
 
+  // Open SQLite connections of this database (one per thread that used it).
+  std::size_t connection_count() const { return state_->connection_count(); }
+
   detail::db_state& state() const noexcept { return *state_; }
 
  private:
   explicit database(std::shared_ptr<detail::db_state> s) : state_(std::move(s)) {}
+
+  // A file name inside a file: URI: the characters a URI gives meaning to are %-escaped.
+  static std::string uri_escape(std::string_view path) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (char ch : path) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == '%' || c == '?' || c == '#' || c < 0x20) {
+        out += '%';
+        out += hex[c >> 4];
+        out += hex[c & 0xF];
+      } else {
+        out += ch;
+      }
+    }
+    return out;
+  }
 
   static detail::connection_options to_conn_options(const database_options& o, bool wal) {
     detail::connection_options c;
@@ -5271,7 +7033,8 @@ struct through_node {
     else
       return concat(fixed_string{" WHERE "}, Pred::template render<D, 0, P0>());
   }
-  void bind(statement& s, int base) const { pred.bind(s, base); }
+  template <class S>
+  void bind(S& s, int base) const { pred.bind(s, base); }
 };
 
 }  // namespace detail
@@ -5294,7 +7057,8 @@ struct ref_id_t {
   static consteval auto render() {
     return D::template extract<Depth, path>();
   }
-  void bind(detail::statement&, int) const noexcept {}
+  template <class S>
+  void bind(S&, int) const noexcept {}
   constexpr auto asc() const noexcept { return detail::order_key<ref_id_t, false>{}; }
   constexpr auto desc() const noexcept { return detail::order_key<ref_id_t, true>{}; }
   constexpr auto is_null() const noexcept { return detail::null_node<ref_id_t, true>{}; }

@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -31,13 +30,17 @@
 // At namespace scope, not inside main: sqler reflects the member names, which needs that.
 namespace shop {
 
+// Strict types (sqler_strict): a request body, or a stored document, that lacks a member is an
+// error naming it, instead of taking the member's default; this API wants every member sent.
 struct Address {
+  static constexpr bool sqler_strict = true;
   std::optional<std::string> street;
   std::string city;
   std::string country;
 };
 
 struct Order {
+  static constexpr bool sqler_strict = true;
   std::string sku;
   int qty = 0;
   std::optional<double> price;
@@ -53,6 +56,7 @@ struct User {
 
 // POST /users body: the user's own fields plus the id of an existing address.
 struct new_user {
+  static constexpr bool sqler_strict = true;
   std::string name;
   int age = 0;
   std::optional<std::string> email;
@@ -197,26 +201,18 @@ std::string like_pattern(std::string_view q) { return "%" + sqler::escape_like(q
 
 class store {
  public:
-  store(sqler::database db, bool single_connection)
-      : db_(std::move(db)), single_(single_connection), addresses(db_.collection<Address>()),
+  explicit store(sqler::database db)
+      : db_(std::move(db)), addresses(db_.collection<Address>()),
         orders(db_.collection<Order>()), users(db_.collection<User>()) {
     users.ensure_index(user_name);  // GET /users walks users in name order
     users.ensure_index(sqler::ref_id<&User::address>);
     addresses.ensure_index(address_city);
   }
 
-  // An in-memory database has one connection, which threads must take turns on; a file
-  // database gives each server thread its own connection, so nothing is locked there.
-  std::unique_lock<std::mutex> lock() {
-    return single_ ? std::unique_lock<std::mutex>(mu_) : std::unique_lock<std::mutex>();
-  }
-
   sqler::transaction transaction() { return db_.transaction(); }
 
  private:
-  sqler::database db_;
-  bool single_;
-  std::mutex mu_;
+  sqler::database db_;  // every server thread gets its own connection, in memory or on disk
 
  public:
   sqler::collection<Address> addresses;
@@ -278,7 +274,6 @@ void add_routes(httplib::Server& svr, store& s) {
     auto a = parse_body<Address>(req);
     require(!a.city.empty(), "city must not be empty", "city");
     require(!a.country.empty(), "country must not be empty", "country");
-    auto lock = s.lock();
     const std::int64_t id = s.addresses.insert(a);
     reply(res, 201, with_id(id, a));
   }));
@@ -288,7 +283,6 @@ void add_routes(httplib::Server& svr, store& s) {
     require(!o.sku.empty(), "sku must not be empty", "sku");
     require(o.qty > 0, "qty must be positive", "qty");
     require(!o.price || *o.price >= 0, "price must not be negative", "price");
-    auto lock = s.lock();
     const std::int64_t id = s.orders.insert(o);
     reply(res, 201, with_id(id, o));
   }));
@@ -298,7 +292,6 @@ void add_routes(httplib::Server& svr, store& s) {
     require(!in.name.empty(), "name must not be empty", "name");
     require(in.age >= 0, "age must not be negative", "age");
     User u{std::move(in.name), in.age, std::move(in.email), {}, {}};
-    auto lock = s.lock();
     // The check and the insert commit together, so the address cannot vanish in between.
     auto tx = s.transaction();
     if (in.address_id) {
@@ -326,7 +319,6 @@ void add_routes(httplib::Server& svr, store& s) {
     const auto base = user_age >= min_age && user_name.like(like_pattern(q), '\\');
 
     std::string body;
-    auto lock = s.lock();
     if (req.has_param("city")) {
       const std::string city = req.get_param_value("city");
       const auto query =
@@ -342,7 +334,6 @@ void add_routes(httplib::Server& svr, store& s) {
 
   svr.Get(R"(/users/([^/]+))", guarded([&s](const httplib::Request& req, httplib::Response& res) {
     const std::int64_t id = path_id(req, 1, "user id");
-    auto lock = s.lock();
     reply(res, 200, load_user_json(s, id));
   }));
 
@@ -350,7 +341,6 @@ void add_routes(httplib::Server& svr, store& s) {
            guarded([&s](const httplib::Request& req, httplib::Response& res) {
              const std::int64_t user_id = path_id(req, 1, "user id");
              const std::int64_t order_id = path_id(req, 2, "order id");
-             auto lock = s.lock();
              auto tx = s.transaction();
              auto user = s.users.get(user_id);
              if (!user) throw http_error(404, "user " + std::to_string(user_id) + " not found");
@@ -440,9 +430,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
 
   try {
-    const bool in_memory = !opts.db_path;
-    store s(in_memory ? sqler::database::in_memory() : sqler::database::open(*opts.db_path),
-            in_memory);
+    store s(opts.db_path ? sqler::database::open(*opts.db_path) : sqler::database::in_memory());
 
     httplib::Server svr;
     svr.set_payload_max_length(1 << 20);  // 1 MiB: bodies here are a few hundred bytes

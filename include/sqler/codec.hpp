@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "sqler/customize.hpp"
 #include "sqler/detail/json_io.hpp"
 #include "sqler/detail/reflect.hpp"
 #include "sqler/error.hpp"
@@ -260,6 +261,13 @@ Float parse_floating(json_reader& r, const path_node* path) {
 template <class T>
 void decode_members_impl(json_reader& r, T& out, const path_node* path);
 
+// A value-initialised T: where members missing from a document take their defaults from.
+template <class T>
+const T& default_instance() {
+  static const T instance{};
+  return instance;
+}
+
 template <class T>
 void decode_members(json_reader& r, T& out, const path_node* path) {
   if constexpr (members_storable<T>::value)
@@ -308,15 +316,18 @@ void decode_members_impl(json_reader& r, T& out, const path_node* path) {
     } while (r.consume(','));
     r.expect('}', path);
   }
+  // Members the document lacks take their default member initializer (documents written
+  // before the member existed stay readable), or fail for a strict type. Assigning them, rather
+  // than leaving them alone, matters when one object receives row after row (streaming).
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (([&] {
        if (seen[I]) return;
        using M = member_type<T, I>;
-       if constexpr (is_optional<M>) {
-         boost::pfr::get<I>(out).reset();
-       } else {
+       if constexpr (strict<T>::value && !is_optional<M>) {
          const path_node child{path, names[I], 0};
-         fail_at(&child, "required member is missing");
+         fail_at(&child, "required member is missing (the type is strict)");
+       } else {
+         boost::pfr::get<I>(out) = boost::pfr::get<I>(default_instance<T>());
        }
      }()),
      ...);

@@ -15,6 +15,7 @@
 #include "sqler/codec.hpp"
 #include "sqler/detail/db_state.hpp"
 #include "sqler/detail/fixed_string.hpp"
+#include "sqler/detail/ownership.hpp"
 #include "sqler/detail/reflect.hpp"
 #include "sqler/error.hpp"
 #include "sqler/expr.hpp"
@@ -40,21 +41,24 @@ consteval auto table_sql() {
   };
 
 SQLER_DETAIL_SHAPE(create_table_shape, fixed_string{"CREATE TABLE IF NOT EXISTS "}, table_sql<T>(),
-                   fixed_string{" (_id INTEGER PRIMARY KEY, _version INTEGER NOT NULL DEFAULT 1, "
+                   fixed_string{" (_id INTEGER PRIMARY KEY AUTOINCREMENT, _version INTEGER NOT NULL DEFAULT 1, "
                                 "data TEXT NOT NULL CHECK (json_valid(data))"},
                    promoted_ddl<T>(), fixed_string{")"})
 SQLER_DETAIL_SHAPE(insert_shape, fixed_string{"INSERT INTO "}, table_sql<T>(),
                    fixed_string{" (data) VALUES (?1)"})
 SQLER_DETAIL_SHAPE(get_shape, fixed_string{"SELECT _id, _version, data FROM "}, table_sql<T>(),
                    fixed_string{" WHERE _id = ?1"})
+// Saves keep the members the struct does not declare: sqler_merge(stored, new, ?schema).
 SQLER_DETAIL_SHAPE(update_shape, fixed_string{"UPDATE "}, table_sql<T>(),
-                   fixed_string{" SET data = ?1, _version = _version + 1 WHERE _id = ?2"})
+                   fixed_string{" SET data = sqler_merge(data, ?1, ?3), _version = _version + 1 "
+                                "WHERE _id = ?2"})
 SQLER_DETAIL_SHAPE(update_versioned_shape, fixed_string{"UPDATE "}, table_sql<T>(),
-                   fixed_string{" SET data = ?1, _version = _version + 1 WHERE _id = ?2 AND "
-                                "_version = ?3"})
+                   fixed_string{" SET data = sqler_merge(data, ?1, ?4), _version = _version + 1 "
+                                "WHERE _id = ?2 AND _version = ?3"})
 SQLER_DETAIL_SHAPE(upsert_shape, fixed_string{"INSERT INTO "}, table_sql<T>(),
                    fixed_string{" (_id, data) VALUES (?1, ?2) ON CONFLICT (_id) DO UPDATE SET "
-                                "data = excluded.data, _version = _version + 1"})
+                                "data = sqler_merge(data, excluded.data, ?3), _version = "
+                                "_version + 1"})
 SQLER_DETAIL_SHAPE(remove_shape, fixed_string{"DELETE FROM "}, table_sql<T>(),
                    fixed_string{" WHERE _id = ?1"})
 SQLER_DETAIL_SHAPE(size_shape, fixed_string{"SELECT COUNT(*) FROM "}, table_sql<T>())
@@ -182,7 +186,12 @@ void add_promoted_columns(connection& c) {
 // document types already handled (reference graphs may have cycles).
 template <class X>
 void prepare_table(connection& c) {
-  c.exec(create_table_shape<X>::sql);
+  claim_table(c, table_name<X>, canonical_type_name_holder<X>::value, shares_table<X>::value);
+  const std::string existing = table_sql_of(c, table_name<X>);
+  if (existing.empty())
+    c.exec(create_table_shape<X>::sql);
+  else
+    upgrade_table(c, table_name<X>, existing);
   if constexpr (promoted_count<X> > 0) add_promoted_columns<X>(c);
   register_document_refs<X>(c);
 }
@@ -211,7 +220,7 @@ class collection {
 
   explicit collection(std::shared_ptr<detail::db_state> db) : db_(std::move(db)) {
     auto& c = db_->conn();
-    ensure_refs_table(c);
+    ensure_meta_tables(c);
     detail::prepare_table<T>(c);
     std::vector<const void*> done{detail::type_tag<T>()};
     detail::create_ref_tables<T>(c, done);
@@ -258,6 +267,7 @@ class collection {
     auto st = c.template acquire<detail::update_shape<T>>();
     st->bind_text(1, encoded(c, doc));
     st->bind(2, id);
+    bind_schema(*st, 3);
     st->step();
     if (c.changes() == 0) throw not_found(name(), id);
   }
@@ -273,6 +283,7 @@ class collection {
     st->bind_text(1, encoded(c, doc.value));
     st->bind(2, doc.id);
     st->bind(3, doc.version);
+    bind_schema(*st, 4);
     st->step();
     if (c.changes() == 0) {
       st.release();
@@ -289,6 +300,7 @@ class collection {
     auto st = c.template acquire<detail::upsert_shape<T>>();
     st->bind(1, id);
     st->bind_text(2, encoded(c, doc));
+    bind_schema(*st, 3);
     st->step();
   }
 
@@ -311,6 +323,7 @@ class collection {
   // set_null nulls their refs, cascade removes them too (recursively). One transaction:
   // on any error nothing changes.
   bool remove(std::int64_t id, on_referenced policy = on_referenced::restrict) {
+    detail::check_policy(policy);
     auto& c = db_->conn();
     if (!detail::referring_tables(c, name()).empty()) {
       transaction tx(c);
@@ -366,7 +379,7 @@ class collection {
 
   // ---- queries
 
-  auto find() const { return query<T, detail::all_node<T>>(db_.get(), {}); }
+  auto find() const { return query<T, detail::all_node<T>>(db_, {}); }
 
   template <class Pred>
   auto find(const Pred& pred) const {
@@ -376,7 +389,7 @@ class collection {
       static_assert(std::is_same_v<typename Pred::root, T>,
                     "sqler: find(): the predicate uses fields of a different document type "
                     "than this collection's");
-      return query<T, Pred>(db_.get(), pred);
+      return query<T, Pred>(db_, pred);
     }
   }
 
@@ -470,11 +483,12 @@ class collection {
                   "sqler: ensure_index(): every field must belong to this collection's type");
   }
 
-  // sqler_refs lists which tables may refer to which; a read-only database that lacks it
-  // simply has nothing registered.
-  static void ensure_refs_table(detail::connection& c) {
+  // sqler's own tables: sqler_refs lists which tables may refer to which, sqler_tables which
+  // type owns each table. A read-only database that lacks them simply has nothing recorded.
+  static void ensure_meta_tables(detail::connection& c) {
     try {
       c.exec(detail::refs_table_sql);
+      c.exec(detail::tables_table_sql);
     } catch (const error& e) {
       if (e.primary_code() != SQLITE_READONLY) throw;
     }
@@ -485,6 +499,11 @@ class collection {
     buf.clear();
     encode(doc, buf);
     return buf;
+  }
+
+  // What sqler_merge needs to tell declared members from the rest.
+  static void bind_schema(detail::statement& st, int i) {
+    st.bind_pointer(i, &detail::merge_schema_of<T>::value, detail::merge_schema_pointer);
   }
 
   detail::lease fetch(std::int64_t id) const {

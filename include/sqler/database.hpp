@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@
 #include "sqler/collection.hpp"
 #include "sqler/detail/db_state.hpp"
 #include "sqler/integrity.hpp"
+#include "sqler/migrate.hpp"
 #include "sqler/sqlite.hpp"
 #include "sqler/transaction.hpp"
 
@@ -25,6 +27,11 @@ struct database_options {
   bool foreign_keys = true;
   bool create = true;  // create the file if missing
   bool read_only = false;
+  // Read a file that nothing changes while it is open (SQLite's immutable=1): no locks and no
+  // -shm file, so a WAL database in a read-only directory (a mounted image, a package) opens.
+  // If another process does write the file, reads may return wrong results: only for files
+  // that truly do not change. Implies read_only.
+  bool immutable = false;
   // Sync the WAL on every commit (PRAGMA synchronous=FULL) so a commit survives power loss;
   // the default NORMAL is crash-safe and much faster on disk.
   bool durable_commits = false;
@@ -34,18 +41,34 @@ class database {
  public:
   // Opens (or creates) a database file: WAL journal, busy timeout, foreign keys on.
   static database open(const std::string& path, const database_options& o = {}) {
-    int flags = o.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-    if (o.create && !o.read_only) flags |= SQLITE_OPEN_CREATE;
+    const bool read_only = o.read_only || o.immutable;
+    int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (o.create && !read_only) flags |= SQLITE_OPEN_CREATE;
     flags |= SQLITE_OPEN_NOMUTEX;  // a connection is only ever used by one thread at a time
-    return database(std::make_shared<detail::db_state>(path, flags, to_conn_options(o, true),
-                                                       false));
+    std::string target = path;
+    if (o.immutable) {
+      flags |= SQLITE_OPEN_URI;
+      target = "file:" + uri_escape(path) + "?immutable=1";
+    }
+    auto opts = to_conn_options(o, true);
+    opts.read_only = read_only;
+    auto state = std::make_shared<detail::db_state>(target, flags, opts, false, path);
+    state->conn();  // a bad path fails here, not at first use
+    return database(std::move(state));
   }
 
-  // A private in-memory database: one connection, to be used by one thread at a time.
+  // A private in-memory database, as thread-safe as a file one: each thread gets its own
+  // connection to one shared in-memory database (SQLite's memdb VFS), which lives as long as
+  // this database object or a copy of it. It uses a rollback journal (memdb has no WAL), so a
+  // writer waits (up to busy_timeout_ms) for readers of other threads to finish their step.
   static database in_memory(const database_options& o = {}) {
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    return database(std::make_shared<detail::db_state>(":memory:", flags,
-                                                       to_conn_options(o, false), true));
+    static std::atomic<std::uint64_t> counter{0};
+    const std::string name =
+        "file:/sqler-memory-" + std::to_string(counter.fetch_add(1) + 1) + "?vfs=memdb";
+    const int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+    return database(std::make_shared<detail::db_state>(name, flags, to_conn_options(o, false),
+                                                       /*anchor=*/true, ":memory:"));
   }
 
   // The collection of T documents, creating its table if missing.
@@ -57,8 +80,9 @@ class database {
   // Begins a transaction on this thread's connection (a savepoint when one is open already).
   sqler::transaction transaction() const { return sqler::transaction(state_->conn()); }
 
-  // Runs SQL with bound parameters (?1, ?2, ...); returns the number of rows changed. Without
-  // parameters the text may hold several statements.
+  // Runs SQL and returns the number of rows the last statement changed. With parameters
+  // (bound to ?1, ?2, ...) the text is one statement, and more after it is a usage_error;
+  // without parameters it is a script, and every statement in it runs.
   template <class... P>
   std::int64_t execute(std::string_view sql, const P&... params) {
     auto& c = state_->conn();
@@ -66,6 +90,7 @@ class database {
       c.exec(sql);
     } else {
       auto st = c.acquire_oneoff(sql);
+      st->require_single_statement();
       detail::bind_all(*st, params...);
       while (st->step()) {
       }
@@ -73,11 +98,18 @@ class database {
     return c.changes();
   }
 
-  // Runs a SELECT and returns its rows as tuples of the given column types.
+  // Runs one read-only statement (a SELECT) and returns its rows as tuples of the given column
+  // types. A statement that writes, or text holding more than one statement, is a usage_error
+  // and nothing runs: use execute() to write.
   template <class... Cols, class... P>
   std::vector<std::tuple<Cols...>> query(std::string_view sql, const P&... params) {
     static_assert(sizeof...(Cols) > 0, "sqler: database::query<Cols...>: name the column types");
     auto st = state_->conn().acquire_oneoff(sql);
+    st->require_single_statement();
+    if (sqlite3_stmt_readonly(st->handle()) == 0)
+      throw usage_error("sqler: database::query() runs read-only statements; this one writes "
+                        "(use execute())",
+                        sql);
     detail::bind_all(*st, params...);
     std::vector<std::tuple<Cols...>> rows;
     while (st->step()) {
@@ -87,6 +119,16 @@ class database {
     }
     return rows;
   }
+
+  // Applies the migration steps not applied yet, in version order, each once and in its own
+  // transaction (see sqler/migrate.hpp); returns how many ran. A step that throws is rolled
+  // back and its error propagates; the steps before it stay applied.
+  std::int64_t migrate(const std::vector<migration>& steps) {
+    return detail::run_migrations(state_->conn(), steps);
+  }
+
+  // The highest migration version applied (0 before any).
+  std::int64_t schema_version() const { return detail::schema_version(state_->conn()); }
 
   // Calls `hook` after every prepared statement sqler runs on any connection of this database
   // (not the parameterless DDL/transaction control that goes through sqlite3_exec), with
@@ -109,10 +151,30 @@ class database {
 
   const std::string& path() const noexcept { return state_->path(); }
 
+  // Open SQLite connections of this database (one per thread that used it).
+  std::size_t connection_count() const { return state_->connection_count(); }
+
   detail::db_state& state() const noexcept { return *state_; }
 
  private:
   explicit database(std::shared_ptr<detail::db_state> s) : state_(std::move(s)) {}
+
+  // A file name inside a file: URI: the characters a URI gives meaning to are %-escaped.
+  static std::string uri_escape(std::string_view path) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (char ch : path) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == '%' || c == '?' || c == '#' || c < 0x20) {
+        out += '%';
+        out += hex[c >> 4];
+        out += hex[c & 0xF];
+      } else {
+        out += ch;
+      }
+    }
+    return out;
+  }
 
   static detail::connection_options to_conn_options(const database_options& o, bool wal) {
     detail::connection_options c;

@@ -51,6 +51,22 @@ class busy_error : public error {
   using error::error;
 };
 
+// The API was used in a way it cannot honour (a raw query<...>() that writes, several
+// statements where one is run, an out-of-range enum value); nothing was changed.
+class usage_error : public error {
+ public:
+  explicit usage_error(std::string message, std::string_view sql = {})
+      : error(SQLITE_MISUSE, std::move(message), sql) {}
+};
+
+// The database does not have the layout this program expects: a table owned by another C++
+// type, a table sqler cannot upgrade, a migration history that differs from the code's.
+class schema_error : public error {
+ public:
+  explicit schema_error(std::string message, std::string_view sql = {})
+      : error(SQLITE_ERROR, std::move(message), sql) {}
+};
+
 // A document id that does not exist.
 class not_found : public error {
  public:
@@ -81,9 +97,12 @@ class stale_version : public error {
 };
 
 // A value could not be written as JSON (e.g. a NaN or infinite double, which JSON cannot hold).
+// Also thrown, changing nothing, when a write would store a value the member's C++ type cannot
+// read back (a patch overflowing an int, a non-finite double): the message says "out of range".
 class encode_error : public error {
  public:
-  explicit encode_error(std::string message) : error(SQLITE_MISMATCH, std::move(message)) {}
+  explicit encode_error(std::string message, std::string_view sql = {})
+      : error(SQLITE_MISMATCH, std::move(message), sql) {}
 };
 
 // A stored document did not match the struct: not JSON, a member of the wrong type or out of

@@ -134,7 +134,8 @@ struct bound {
   static consteval auto render() {
     return D::template placeholder<P0>();
   }
-  void bind(statement& s, int base) const { bind_value(s, base, value); }
+  template <class S>
+  void bind(S& s, int base) const { bind_value(s, base, value); }
 };
 
 template <class M>
@@ -285,7 +286,8 @@ struct compare_node {
     return concat(L::template render<D, Depth, P0>(), Op::text,
                   R::template render<D, Depth, P0 + L::params>());
   }
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     lhs.bind(s, base);
     rhs.bind(s, base + static_cast<int>(L::params));
   }
@@ -312,7 +314,8 @@ struct logical_node {
     return concat(fixed_string{"("}, A::template render<D, Depth, P0>(), Op::text,
                   B::template render<D, Depth, P0 + A::params>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     a.bind(s, base);
     b.bind(s, base + static_cast<int>(A::params));
   }
@@ -335,7 +338,8 @@ struct like_escape_node {
                   D::template placeholder<P0>(), fixed_string{" ESCAPE "},
                   D::template placeholder<P0 + 1>());
   }
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     s.bind_text(base, pattern);
     s.bind_text(base + 1, escape);
   }
@@ -352,7 +356,8 @@ struct not_node {
   static consteval auto render() {
     return concat(fixed_string{"NOT ("}, A::template render<D, Depth, P0>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const { a.bind(s, base); }
+  template <class S>
+  void bind(S& s, int base) const { a.bind(s, base); }
 };
 
 // Matches every document (find() without a predicate).
@@ -365,7 +370,8 @@ struct all_node {
   static consteval auto render() {
     return fixed_string{"1"};
   }
-  void bind(statement&, int) const noexcept {}
+  template <class S>
+  void bind(S&, int) const noexcept {}
 };
 
 template <class F, bool IsNull>
@@ -380,7 +386,8 @@ struct null_node {
     else
       return concat(F::template render<D, Depth, P0>(), fixed_string{" IS NOT NULL"});
   }
-  void bind(statement&, int) const noexcept {}
+  template <class S>
+  void bind(S&, int) const noexcept {}
 };
 
 template <class F>
@@ -395,7 +402,8 @@ struct in_node {
     return concat(F::template render<D, Depth, P0>(), fixed_string{" IN ("},
                   D::template param_elements<P0>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const { s.bind_text(base, list); }
+  template <class S>
+  void bind(S& s, int base) const { s.bind_text(base, list); }
 };
 
 template <class F, class P>
@@ -411,7 +419,8 @@ struct between_node {
                   D::template placeholder<P0>(), fixed_string{" AND "},
                   D::template placeholder<P0 + 1>());
   }
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     bind_value(s, base, low);
     bind_value(s, base + 1, high);
   }
@@ -431,7 +440,8 @@ struct array_exists_node {
                   fixed_string{" WHERE "}, Where::template render_element<D, Depth + 1, P0>(),
                   fixed_string{")"});
   }
-  void bind(statement& s, int base) const { where.bind(s, base); }
+  template <class S>
+  void bind(S& s, int base) const { where.bind(s, base); }
 };
 
 // element = ?N
@@ -443,7 +453,8 @@ struct element_equals {
   static consteval auto render_element() {
     return concat(D::template element<Alias>(), fixed_string{" = "}, D::template placeholder<P0>());
   }
-  void bind(statement& s, int base) const { bind_value(s, base, value); }
+  template <class S>
+  void bind(S& s, int base) const { bind_value(s, base, value); }
 };
 
 // element IN (the elements of the JSON array bound as ?N)
@@ -455,7 +466,8 @@ struct element_in_list {
     return concat(D::template element<Alias>(), fixed_string{" IN ("},
                   D::template param_elements<P0>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const { s.bind_text(base, list); }
+  template <class S>
+  void bind(S& s, int base) const { s.bind_text(base, list); }
 };
 
 // any(pred): pred is rendered against the element as its document.
@@ -467,7 +479,8 @@ struct element_matches {
   static consteval auto render_element() {
     return Pred::template render<D, Alias, P0>();
   }
-  void bind(statement& s, int base) const { pred.bind(s, base); }
+  template <class S>
+  void bind(S& s, int base) const { pred.bind(s, base); }
 };
 
 // Every element of the bound list occurs in the array.
@@ -487,7 +500,8 @@ struct contains_all_node {
                   fixed_string{" FROM "}, D::template each<Depth, F::path, alias>(),
                   fixed_string{"))"});
   }
-  void bind(statement& s, int base) const { s.bind_text(base, list); }
+  template <class S>
+  void bind(S& s, int base) const { s.bind_text(base, list); }
 };
 
 // String tests on a string member. starts_with is the range [prefix, prefix + "\xFF"): text
@@ -517,7 +531,8 @@ struct string_node {
   }
   std::string upper;  // prefix + "\xFF", the range's end (prefix test only)
 
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     s.bind_text(base, text);
     if constexpr (Test == string_test::prefix) s.bind_text(base + 1, upper);
   }
@@ -552,7 +567,8 @@ struct arith_node {
       return concat(fixed_string{"("}, L::template render<D, Depth, P0>(), Op::text,
                     R::template render<D, Depth, P0 + L::params>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     lhs.bind(s, base);
     rhs.bind(s, base + static_cast<int>(L::params));
   }
@@ -611,7 +627,8 @@ struct size_operand {
   static consteval auto render() {
     return D::template array_length<Depth, F::path>();
   }
-  void bind(statement&, int) const noexcept {}
+  template <class S>
+  void bind(S&, int) const noexcept {}
   constexpr auto asc() const noexcept { return order_key<size_operand, false>{}; }
   constexpr auto desc() const noexcept { return order_key<size_operand, true>{}; }
 };
@@ -676,7 +693,8 @@ struct field_t {
     else
       return D::template extract<Depth, path>();
   }
-  void bind(detail::statement&, int) const noexcept {}
+  template <class S>
+  void bind(S&, int) const noexcept {}
 
   static constexpr std::string_view json_path() noexcept { return path.view(); }
 

@@ -22,11 +22,22 @@
 
 #include "sqler/codec.hpp"
 #include "sqler/error.hpp"
+#include "sqler/detail/table_upgrade.hpp"
 #include "sqler/sqlite.hpp"
 
 namespace sqler {
 
 enum class on_referenced { restrict, cascade, set_null };
+
+namespace detail {
+// An enum holds any value of its underlying type: one that names no policy is refused rather
+// than treated as "no check".
+inline void check_policy(on_referenced p) {
+  if (p != on_referenced::restrict && p != on_referenced::cascade && p != on_referenced::set_null)
+    throw usage_error("sqler: remove(): " + std::to_string(static_cast<int>(p)) +
+                      " is not a sqler::on_referenced policy");
+}
+}  // namespace detail
 
 // A document holding a ref: its collection, _id and the ref's path in it ("friends[1]").
 struct referrer {
@@ -82,16 +93,6 @@ inline constexpr std::string_view refs_table_sql =
     "CREATE TABLE IF NOT EXISTS sqler_refs (from_table TEXT NOT NULL, to_table TEXT NOT NULL, "
     "PRIMARY KEY (from_table, to_table)) WITHOUT ROWID";
 
-inline std::string quote_name(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 // "$.friends[1]" -> "friends[1]". SQLite quotes every key that is not purely alphanumeric
 // ("$.\"home_address\""), so the quotes come off keys made only of identifier characters,
 // which are all C++ member names; other keys (map keys such as "a.b") keep theirs. Either
@@ -121,11 +122,6 @@ inline std::string member_path(std::string_view full_key) {
   return out;
 }
 
-inline bool table_exists(connection& c, std::string_view table) {
-  auto st = c.acquire_oneoff("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
-  st->bind_text(1, table);
-  return st->step();
-}
 
 // Records that documents of `from` may hold refs into the `to` tables; writes only what is new,
 // so opening a collection of a read-only database that is already registered writes nothing.

@@ -5,10 +5,12 @@
 // UPDATE: two ops on the same path do not see each other.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "sqler/codec.hpp"
 #include "sqler/detail/fixed_string.hpp"
@@ -40,7 +42,8 @@ struct json_value_op {
     return concat(fixed_string{"'"}, F::path, path_end, D::template placeholder<P0>(),
                   fixed_string{")"});
   }
-  void bind(statement& s, int base) const { s.bind_text(base, json); }
+  template <class S>
+  void bind(S& s, int base) const { s.bind_text(base, json); }
 };
 
 // inc: path, IFNULL(json_extract(data, path), 0) + ?N - a missing member counts as 0.
@@ -52,11 +55,13 @@ struct inc_op {
   N by;
   template <class D, std::size_t P0>
   static consteval auto render() {
-    return concat(fixed_string{"'"}, F::path, fixed_string{"', IFNULL("},
-                  D::template extract<0, F::path>(), fixed_string{", 0) + "},
-                  D::template placeholder<P0>());
+    constexpr auto sum = concat(fixed_string{"IFNULL("}, D::template extract<0, F::path>(),
+                                fixed_string{", 0) + "}, D::template placeholder<P0>());
+    return concat(fixed_string{"'"}, F::path, fixed_string{"', "},
+                  D::template checked_value<typename F::value_type, F::path, sum>());
   }
-  void bind(statement& s, int base) const { bind_value(s, base, by); }
+  template <class S>
+  void bind(S& s, int base) const { bind_value(s, base, by); }
 };
 
 // set(f, expression): path, <expression over the document as it was before the UPDATE>.
@@ -69,9 +74,11 @@ struct set_expr_op {
   template <class D, std::size_t P0>
   static consteval auto render() {
     return concat(fixed_string{"'"}, F::path, fixed_string{"', "},
-                  E::template render<D, 0, P0>());
+                  D::template checked_value<typename F::value_type, F::path,
+                                            E::template render<D, 0, P0>()>());
   }
-  void bind(statement& s, int base) const { expr.bind(s, base); }
+  template <class S>
+  void bind(S& s, int base) const { expr.bind(s, base); }
 };
 
 // "data = json_set(data, <op1>, <op2>, ...), _version = _version + 1", parameters from P0.
@@ -90,8 +97,8 @@ consteval auto render_patch_set() {
                 fixed_string{"), _version = _version + 1"});
 }
 
-template <class... Ops>
-void bind_patch_ops(statement& s, int base, const Ops&... ops) {
+template <class S, class... Ops>
+void bind_patch_ops(S& s, int base, const Ops&... ops) {
   ((ops.bind(s, base), base += static_cast<int>(Ops::params)), ...);
 }
 
@@ -126,13 +133,27 @@ auto set_expression(const E& e) {
   return set_expr_op<F, E>{e};
 }
 
+// The value converted to the member's type, refusing an integer that would not fit rather than
+// storing a truncated one.
+template <class M, class V>
+M convert_for_member(const V& value) {
+  using U = unwrap_optional_t<M>;
+  if constexpr (std::is_integral_v<U> && !std::is_same_v<U, bool> && std::is_integral_v<V> &&
+                !std::is_same_v<V, bool>) {
+    if (!std::in_range<U>(value))
+      throw encode_error("sqler: set/push: the value " + std::to_string(value) +
+                         " is out of range for the member's integer type");
+  }
+  return M(value);
+}
+
 template <class F, class V>
 auto set_value(const V& value) {
   using M = typename F::member_type;
   static_assert(std::is_constructible_v<M, const V&>,
                 "sqler: set(field, value): the value cannot be stored in the field's member type");
   std::string json;
-  encode(static_cast<const M&>(M(value)), json);
+  encode(static_cast<const M&>(convert_for_member<M>(value)), json);
   return json_value_op<F, false>{std::move(json)};
 }
 
@@ -162,8 +183,17 @@ auto inc(const F&, N by) {
   if constexpr (std::is_integral_v<typename F::value_type>) {
     static_assert(std::is_integral_v<N>,
                   "sqler: inc(): an integer member must be incremented by an integer");
+    if constexpr (std::is_unsigned_v<N> && sizeof(N) >= sizeof(std::int64_t)) {
+      if (by > static_cast<N>(INT64_MAX))
+        throw encode_error("sqler: inc(): the step " + std::to_string(by) +
+                           " is out of range for SQLite's 64-bit integers");
+    }
     return detail::inc_op<F, std::int64_t>{static_cast<std::int64_t>(by)};
   } else {
+    // SQLite would bind a NaN as NULL and store null, which no double member can read back.
+    if (!std::isfinite(static_cast<double>(by)))
+      throw encode_error("sqler: inc(): the step is out of range: NaN and infinity cannot be "
+                         "stored in JSON");
     return detail::inc_op<F, double>{static_cast<double>(by)};
   }
 }
@@ -180,7 +210,7 @@ auto push(const F&, const V& value) {
     static_assert(std::is_constructible_v<E, const V&>,
                   "sqler: push(field, value): the value cannot be stored as an element");
     std::string json;
-    encode(static_cast<const E&>(E(value)), json);
+    encode(static_cast<const E&>(detail::convert_for_member<E>(value)), json);
     return detail::json_value_op<F, true>{std::move(json)};
   }
 }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,19 @@ struct page {
   std::int64_t total_pages = 0;  // 0 when nothing matches
   bool has_next = false;
   bool has_prev = false;
+};
+
+// A stored document that did not decode, as query::try_all() reports it.
+struct bad_document {
+  std::int64_t id = 0;
+  decode_error error;  // path() names the member, what() the table and id too
+};
+
+// What query::try_all() returns: the documents that decoded, and those that did not.
+template <class T>
+struct partial_result {
+  std::vector<versioned<T>> documents;
+  std::vector<bad_document> failed;
 };
 
 template <class Q, class K>
@@ -137,7 +151,8 @@ struct fts_match_node {
                   fixed_string{" WHERE "}, fts_table<T, D>(), fixed_string{" MATCH "},
                   D::template placeholder<P0>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const { s.bind_text(base, text); }
+  template <class S>
+  void bind(S& s, int base) const { s.bind_text(base, text); }
 };
 
 template <class D, class T, class Pred, class Order, bool Limit, bool Offset>
@@ -315,7 +330,8 @@ struct keyset_node {
                   concat(D::template placeholder<P0 + I>(), fixed_string{", "})...,
                   D::template placeholder<P0 + sizeof...(Fs)>(), fixed_string{")"});
   }
-  void bind(statement& s, int base) const {
+  template <class S>
+  void bind(S& s, int base) const {
     std::apply([&](const auto&... k) { (bind_value(s, base++, k), ...); }, keys);
     bind_value(s, base, id);
   }
@@ -380,12 +396,16 @@ struct query_shape {
 
 template <class T>
 void decode_row(const statement& s, int column, T& out, std::string_view table) {
+  auto where = [&] {
+    return " (document _id " + std::to_string(s.column_int64(0)) + " in \"" +
+           std::string(table) + "\")";
+  };
+  if (s.column_is_null(column)) [[unlikely]]
+    throw decode_error("<document>", "the data column is NULL, not a JSON object" + where());
   try {
     decode(s.column_text(column), out);
   } catch (const decode_error& e) {
-    throw decode_error(e.path(), e.reason() + " (document _id " +
-                                     std::to_string(s.column_int64(0)) + " in \"" +
-                                     std::string(table) + "\")");
+    throw decode_error(e.path(), e.reason() + where());
   }
 }
 
@@ -401,8 +421,11 @@ class query {
  public:
   using value_type = T;
 
-  query(detail::db_state* db, Pred pred, std::int64_t limit = 0, std::int64_t offset = 0)
-      : db_(db), pred_(std::move(pred)), limit_(limit), offset_(offset) {}
+  // A query shares ownership of its database: it stays usable after the database and
+  // collection objects it came from are gone.
+  query(std::shared_ptr<detail::db_state> db, Pred pred, std::int64_t limit = 0,
+        std::int64_t offset = 0)
+      : db_(std::move(db)), pred_(std::move(pred)), limit_(limit), offset_(offset) {}
 
   // The SELECT this query runs; the same text for every query of this shape.
   static constexpr std::string_view sql() noexcept { return shape<detail::select_kind>::sql; }
@@ -462,6 +485,26 @@ class query {
     return out;
   }
 
+  // Like all_versioned(), but a document that does not decode (written by raw SQL or an older
+  // program) is reported in `failed` instead of failing the whole read, so an operator can list
+  // and repair the bad ones: for (auto& b : r.failed) log(b.id, b.error.what()).
+  partial_result<T> try_all() const {
+    partial_result<T> out;
+    auto st = run<detail::select_kind>();
+    while (st->step()) {
+      versioned<T> v;
+      v.id = st->column_int64(0);
+      v.version = st->column_int64(1);
+      try {
+        detail::decode_row(*st, 2, v.value, table_name<T>);
+        out.documents.push_back(std::move(v));
+      } catch (const decode_error& e) {
+        out.failed.push_back({v.id, e});
+      }
+    }
+    return out;
+  }
+
   std::optional<T> first() const {
     std::optional<T> out;  // one named return value, so it is built in the caller (NRVO)
     auto st = run<detail::first_kind>();
@@ -494,6 +537,7 @@ class query {
   // sqler::referential_error and removes nothing, set_null nulls the refs, cascade removes the
   // referrers too. When nothing can refer to T this is one DELETE.
   std::int64_t remove(on_referenced policy = on_referenced::restrict) const {
+    detail::check_policy(policy);
     auto& c = db_->conn();
     if (!detail::referring_tables(c, table_name<T>).empty()) {
       transaction tx(c);
@@ -630,6 +674,13 @@ class query {
     }
   }
 
+  // The SELECT this query would run and the values it would bind, without running it.
+  statement_text debug() const {
+    detail::value_recorder r;
+    bind(r);
+    return {std::string(sql()), std::move(r.values())};
+  }
+
   // SQLite's EXPLAIN QUERY PLAN for the SELECT, one line per plan step.
   std::string explain() const {
     auto st = db_->conn().acquire_oneoff(shape<detail::explain_kind>::sql);
@@ -651,7 +702,15 @@ class query {
     using iterator_concept = std::input_iterator_tag;
 
     iterator() = default;
-    explicit iterator(detail::lease st) : st_(std::move(st)) { advance(); }
+    // The iterator owns what its statement uses (the database, the bound values), so it stays
+    // valid after the query it came from is gone.
+    iterator(std::shared_ptr<detail::db_state> db, Pred pred, std::int64_t limit,
+             std::int64_t offset)
+        : db_(std::move(db)), pred_(std::move(pred)) {
+      st_ = db_->conn().template acquire<shape<detail::select_kind>>();
+      bind_values(*st_, pred_, limit, offset);
+      advance();
+    }
     iterator(iterator&&) noexcept = default;
     iterator& operator=(iterator&&) noexcept = default;
 
@@ -681,6 +740,8 @@ class query {
       }
     }
 
+    std::shared_ptr<detail::db_state> db_;  // declared first: the statement goes before it
+    Pred pred_;                              // its text values are bound without copies
     detail::lease st_;
     mutable T value_{};
     std::int64_t id_ = 0;
@@ -688,8 +749,8 @@ class query {
     bool done_ = false;
   };
 
-  // Streams the rows; the query must outlive the iteration (its values stay bound to it).
-  iterator begin() const { return iterator(run<detail::select_kind>()); }
+  // Streams the rows.
+  iterator begin() const { return iterator(db_, pred_, limit_, offset_); }
   std::default_sentinel_t end() const noexcept { return {}; }
 
   // Loads the refs in members Ms... of the results, one query per referenced table
@@ -699,7 +760,7 @@ class query {
 
   // ---- for the library's own layers (hydration)
   const Pred& predicate() const noexcept { return pred_; }
-  detail::db_state* database_state() const noexcept { return db_; }
+  detail::db_state* database_state() const noexcept { return db_.get(); }
 
  private:
   template <class K>
@@ -772,10 +833,17 @@ class query {
                                     std::to_string(n));
   }
 
-  void bind(detail::statement& st) const {
-    pred_.bind(st, 1);
-    if constexpr (Limit) st.bind(static_cast<int>(builder::limit_param), limit_);
-    if constexpr (Offset) st.bind(static_cast<int>(builder::offset_param), offset_);
+  template <class S>
+  void bind(S& st) const {
+    bind_values(st, pred_, limit_, offset_);
+  }
+
+  template <class S>
+  static void bind_values(S& st, const Pred& pred, std::int64_t limit,
+                          std::int64_t offset) {
+    pred.bind(st, 1);
+    if constexpr (Limit) st.bind(static_cast<int>(builder::limit_param), limit);
+    if constexpr (Offset) st.bind(static_cast<int>(builder::offset_param), offset);
   }
 
   template <class Kind>
@@ -788,7 +856,7 @@ class query {
   template <class, class, class, bool, bool>
   friend class query;
 
-  detail::db_state* db_;
+  std::shared_ptr<detail::db_state> db_;
   Pred pred_;
   std::int64_t limit_;
   std::int64_t offset_;

@@ -1,18 +1,63 @@
-// sqler/query_event.hpp - what a query hook sees: the SQL, parameter count, rows, duration.
+// sqler/query_event.hpp - what a query hook sees: the SQL, its bound values, rows, duration.
 // Hooks live in a registry shared by all connections of a database; with none installed the
 // only cost on a query is one relaxed atomic load.
 #pragma once
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <span>
+#include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace sqler {
+
+// A value bound to one of a statement's parameters (?1 is the first), as query hooks and
+// query::debug() show it. Strings are copied only when a hook or debug() asks for them.
+using bound_value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
+
+// A statement's SQL and the values it binds: what query::debug() returns.
+struct statement_text {
+  std::string sql;
+  std::vector<bound_value> values;
+
+  // "<sql> -- ?1 = 'x', ?2 = 3": one line for a log.
+  std::string to_string() const {
+    std::string out = sql;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      out += i == 0 ? " -- ?" : ", ?";
+      out += std::to_string(i + 1) + " = ";
+      std::visit(
+          [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, std::nullptr_t>) {
+              out += "NULL";
+            } else if constexpr (std::is_same_v<V, std::string>) {
+              out += '\'';
+              for (char c : v) {
+                if (c == '\'') out += '\'';
+                out += c;
+              }
+              out += '\'';
+            } else {
+              char buf[32];
+              auto r = std::to_chars(buf, buf + sizeof buf, v);
+              out.append(buf, r.ptr);
+            }
+          },
+          values[i]);
+    }
+    return out;
+  }
+};
 
 struct query_event {
   // SQLite's copy of the statement text (the same characters as the shape's sql()), not the
@@ -23,11 +68,36 @@ struct query_event {
   std::chrono::nanoseconds duration{0};  // from acquiring the statement to releasing it
   bool single_row = false;  // the shape fetches one row by key (get by id, first())
   bool cached = true;       // a cached per-shape statement rather than a one-off
+  // The values bound to ?1, ?2, ... (recorded only while a hook is installed).
+  std::span<const bound_value> values;
 };
 
 using query_hook = std::function<void(const query_event&)>;
 
 namespace detail {
+
+// Receives a statement's binds in place of (or beside) the database: the same calls a
+// statement takes, kept as bound_values.
+class value_recorder {
+ public:
+  void bind(int i, std::int64_t v) { at(i) = v; }
+  void bind(int i, double v) { at(i) = v; }
+  void bind_null(int i) { at(i) = nullptr; }
+  void bind_text(int i, std::string_view v) { at(i) = std::string(v); }
+  void bind_pointer(int i, const void*, const char* type) {
+    at(i) = std::string("<") + type + ">";  // sqler's own internal argument
+  }
+  std::vector<bound_value>& values() noexcept { return values_; }
+  void clear() noexcept { values_.clear(); }
+
+ private:
+  bound_value& at(int i) {
+    const auto n = static_cast<std::size_t>(i);
+    if (values_.size() < n) values_.resize(n);
+    return values_[n - 1];
+  }
+  std::vector<bound_value> values_;
+};
 
 class hook_registry {
  public:

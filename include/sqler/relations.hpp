@@ -85,7 +85,8 @@ struct through_node {
     else
       return concat(fixed_string{" WHERE "}, Pred::template render<D, 0, P0>());
   }
-  void bind(statement& s, int base) const { pred.bind(s, base); }
+  template <class S>
+  void bind(S& s, int base) const { pred.bind(s, base); }
 };
 
 }  // namespace detail
@@ -108,7 +109,8 @@ struct ref_id_t {
   static consteval auto render() {
     return D::template extract<Depth, path>();
   }
-  void bind(detail::statement&, int) const noexcept {}
+  template <class S>
+  void bind(S&, int) const noexcept {}
   constexpr auto asc() const noexcept { return detail::order_key<ref_id_t, false>{}; }
   constexpr auto desc() const noexcept { return detail::order_key<ref_id_t, true>{}; }
   constexpr auto is_null() const noexcept { return detail::null_node<ref_id_t, true>{}; }

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
 
 #include "sqler/detail/fixed_string.hpp"
 
@@ -71,6 +74,48 @@ struct sqlite_dialect {
   static consteval auto param_element() {
     return detail::concat(detail::fixed_string{"jv"}, detail::to_fixed_number<Alias>(),
                           detail::fixed_string{".value"});
+  }
+
+  // "lo, hi" of an integer (or enum) member's type as SQL literals; NULL, NULL for int64, which
+  // any SQLite integer fits.
+  template <class M>
+  static consteval auto integer_bounds() {
+    if constexpr (std::is_enum_v<M>) {
+      return integer_bounds<std::underlying_type_t<M>>();
+    } else if constexpr (sizeof(M) == 8 && std::is_signed_v<M>) {
+      return detail::fixed_string{"NULL, NULL"};
+    } else if constexpr (sizeof(M) == 8) {
+      return detail::concat(detail::fixed_string{"0, "},
+                            detail::to_fixed_signed<std::numeric_limits<std::int64_t>::max()>());
+    } else {
+      return detail::concat(
+          detail::to_fixed_signed<static_cast<long long>(std::numeric_limits<M>::min())>(),
+          detail::fixed_string{", "},
+          detail::to_fixed_signed<static_cast<long long>(std::numeric_limits<M>::max())>());
+    }
+  }
+
+  // A value computed in SQL (patch arithmetic) about to be stored in a member of type M: the
+  // registered guards fail the statement when M cannot hold it, and write doubles exactly.
+  template <class M, auto Path, auto Expr>
+  static consteval auto checked_value() {
+    if constexpr (std::is_floating_point_v<M>) {
+      constexpr auto is_float = [] {
+        if constexpr (std::is_same_v<M, float>)
+          return detail::fixed_string{"1"};
+        else
+          return detail::fixed_string{"0"};
+      }();
+      return detail::concat(detail::fixed_string{"json(sqler_real("}, Expr,
+                            detail::fixed_string{", "}, is_float, detail::fixed_string{", '"}, Path,
+                            detail::fixed_string{"'))"});
+    } else if constexpr (std::is_integral_v<M> || std::is_enum_v<M>) {
+      return detail::concat(detail::fixed_string{"sqler_int("}, Expr, detail::fixed_string{", "},
+                            integer_bounds<M>(), detail::fixed_string{", '"}, Path,
+                            detail::fixed_string{"')"});
+    } else {
+      return Expr;
+    }
   }
 
   template <auto Name>

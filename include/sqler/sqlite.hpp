@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -17,11 +18,19 @@
 #include <utility>
 #include <vector>
 
+#include "sqler/detail/sqlite_functions.hpp"
 #include "sqler/detail/writer_queue.hpp"
 #include "sqler/error.hpp"
 #include "sqler/query_event.hpp"
 
+// JSON functions built in: 3.38; RETURNING: 3.35; sqlite3_changes64: 3.37.
+static_assert(SQLITE_VERSION_NUMBER >= 3038000,
+              "sqler: needs SQLite 3.38 or newer (built-in JSON functions, RETURNING, "
+              "sqlite3_changes64); these sqlite3.h headers are older");
+
 namespace sqler {
+
+inline constexpr int minimum_sqlite_version = 3038000;
 
 // Statement-cache counters of one connection.
 struct cache_stats {
@@ -40,6 +49,7 @@ namespace detail {
     case SQLITE_CONSTRAINT: throw constraint_error(code, std::move(msg), sql);
     case SQLITE_BUSY:
     case SQLITE_LOCKED: throw busy_error(code, std::move(msg), sql);
+    case SQLITE_MISMATCH: throw encode_error(std::move(msg), sql);  // sqler's write guards
     default: throw error(code, std::move(msg), sql);
   }
 }
@@ -52,33 +62,70 @@ class statement {
     const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), prep_flags,
                                       &stmt_, &tail);
     if (rc != SQLITE_OK) throw_sqlite(rc, db, sql);
-    if (stmt_ == nullptr) throw error(SQLITE_MISUSE, "sqler: empty SQL statement", sql);
+    if (stmt_ == nullptr) throw usage_error("sqler: empty SQL statement", sql);
+    tail_ = sql.substr(static_cast<std::size_t>(tail - sql.data()));
   }
   statement(statement&& o) noexcept
       : db_(std::exchange(o.db_, nullptr)), stmt_(std::exchange(o.stmt_, nullptr)),
-        rows_(std::exchange(o.rows_, 0)) {}
+        rows_(std::exchange(o.rows_, 0)), tail_(std::exchange(o.tail_, {})),
+        recorder_(std::exchange(o.recorder_, nullptr)) {}
   statement& operator=(statement&& o) noexcept {
     if (this != &o) {
       sqlite3_finalize(stmt_);
       db_ = std::exchange(o.db_, nullptr);
       stmt_ = std::exchange(o.stmt_, nullptr);
       rows_ = std::exchange(o.rows_, 0);
+      tail_ = std::exchange(o.tail_, {});
+      recorder_ = std::exchange(o.recorder_, nullptr);
     }
     return *this;
   }
   ~statement() { sqlite3_finalize(stmt_); }
 
   sqlite3_stmt* handle() const noexcept { return stmt_; }
+
+  // Refuses SQL text holding more than this one statement: the rest would silently not run.
+  // Blanks, semicolons and comments after it are fine.
+  void require_single_statement() const {
+    if (tail_.empty()) return;
+    sqlite3_stmt* next = nullptr;
+    const int rc = sqlite3_prepare_v2(db_, tail_.data(), static_cast<int>(tail_.size()), &next,
+                                      nullptr);
+    sqlite3_finalize(next);
+    if (rc != SQLITE_OK || next != nullptr)
+      throw usage_error("sqler: this call runs one statement, and the SQL text has more after "
+                        "the first; run them one by one (or, without parameters, as a script "
+                        "with database::execute)",
+                        sql());
+  }
   std::string_view sql() const noexcept { return sqlite3_sql(stmt_); }
   int parameter_count() const noexcept { return sqlite3_bind_parameter_count(stmt_); }
 
-  void bind(int i, std::int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
-  void bind(int i, double v) { check(sqlite3_bind_double(stmt_, i, v)); }
-  void bind_null(int i) { check(sqlite3_bind_null(stmt_, i)); }
+  // Each bind is also recorded while a query hook is installed (record_into); otherwise that
+  // costs one predictable branch.
+  void bind(int i, std::int64_t v) {
+    if (recorder_ != nullptr) [[unlikely]] recorder_->bind(i, v);
+    check(sqlite3_bind_int64(stmt_, i, v));
+  }
+  void bind(int i, double v) {
+    if (recorder_ != nullptr) [[unlikely]] recorder_->bind(i, v);
+    check(sqlite3_bind_double(stmt_, i, v));
+  }
+  void bind_null(int i) {
+    if (recorder_ != nullptr) [[unlikely]] recorder_->bind_null(i);
+    check(sqlite3_bind_null(stmt_, i));
+  }
+  // A pointer only sqler's own SQL functions can read (sqlite3_bind_pointer), under `type`.
+  void bind_pointer(int i, const void* p, const char* type) {
+    if (recorder_ != nullptr) [[unlikely]] recorder_->bind_pointer(i, p, type);
+    check(sqlite3_bind_pointer(stmt_, i, const_cast<void*>(p), type, nullptr));
+  }
   // The text must stay alive until the statement is reset (callers bind, step, reset).
   void bind_text(int i, std::string_view v) {
+    if (recorder_ != nullptr) [[unlikely]] recorder_->bind_text(i, v);
     check(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8));
   }
+  void record_into(value_recorder* r) noexcept { recorder_ = r; }
 
   // Steps once: true when a row is available, false when done.
   bool step() {
@@ -117,6 +164,8 @@ class statement {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   std::int64_t rows_ = 0;
+  std::string_view tail_;  // the text after the statement; valid only during construction's caller
+  value_recorder* recorder_ = nullptr;
 };
 
 // ---------------------------------------------------------------- binding C++ values
@@ -126,8 +175,8 @@ inline constexpr bool is_std_optional = false;
 template <class T>
 inline constexpr bool is_std_optional<std::optional<T>> = true;
 
-template <class V>
-void bind_value(statement& s, int i, const V& v) {
+template <class S, class V>
+void bind_value(S& s, int i, const V& v) {
   if constexpr (std::is_same_v<V, std::nullptr_t> || std::is_same_v<V, std::nullopt_t>) {
     s.bind_null(i);
   } else if constexpr (std::is_integral_v<V> || std::is_enum_v<V>) {
@@ -154,8 +203,8 @@ void bind_value(statement& s, int i, const V& v) {
   }
 }
 
-template <class... P>
-void bind_all(statement& s, const P&... params) {
+template <class S, class... P>
+void bind_all(S& s, const P&... params) {
   int i = 0;
   (bind_value(s, ++i, params), ...);
 }
@@ -209,7 +258,7 @@ class lease {
   lease(lease&& o) noexcept
       : stmt_(std::exchange(o.stmt_, nullptr)), busy_(std::exchange(o.busy_, nullptr)),
         own_(std::move(o.own_)), observer_(std::exchange(o.observer_, nullptr)),
-        start_(o.start_), flags_(o.flags_) {}
+        recorder_(std::move(o.recorder_)), start_(o.start_), flags_(o.flags_) {}
   lease& operator=(lease&& o) noexcept {
     if (this != &o) {
       release();
@@ -217,6 +266,7 @@ class lease {
       busy_ = std::exchange(o.busy_, nullptr);
       own_ = std::move(o.own_);
       observer_ = std::exchange(o.observer_, nullptr);
+      recorder_ = std::move(o.recorder_);
       start_ = o.start_;
       flags_ = o.flags_;
     }
@@ -230,7 +280,12 @@ class lease {
 
   void release() noexcept {
     if (stmt_ == nullptr) return;
-    if (observer_ != nullptr) report();
+    if (observer_ != nullptr) {
+      report();
+      stmt_->record_into(nullptr);
+      recorder_.reset();
+      observer_ = nullptr;
+    }
     stmt_->reset();
     if (busy_ != nullptr) *busy_ = false;
     stmt_ = nullptr;
@@ -239,9 +294,11 @@ class lease {
   }
 
   // Called by connection when hooks are active.
-  void observe(connection* c, bool single_row) noexcept {
+  void observe(connection* c, bool single_row) {
     observer_ = c;
     flags_ = (single_row ? 1u : 0u) | (own_ ? 2u : 0u);
+    recorder_ = std::make_unique<value_recorder>();
+    stmt_->record_into(recorder_.get());
     start_ = std::chrono::steady_clock::now();
   }
 
@@ -252,6 +309,7 @@ class lease {
   bool* busy_ = nullptr;
   std::unique_ptr<statement> own_;
   connection* observer_ = nullptr;
+  std::unique_ptr<value_recorder> recorder_;  // only while observed
   std::chrono::steady_clock::time_point start_{};
   unsigned flags_ = 0;
 };
@@ -267,6 +325,11 @@ struct connection_options {
 class connection {
  public:
   connection(const std::string& path, int open_flags, const connection_options& opts) {
+    // The library loaded at run time may be older than the headers sqler was compiled with.
+    if (sqlite3_libversion_number() < minimum_sqlite_version)
+      throw error(SQLITE_ERROR, std::string("sqler: needs SQLite 3.38 or newer at run time; the "
+                                            "loaded library is ") +
+                                    sqlite3_libversion());
     const int rc = sqlite3_open_v2(path.c_str(), &db_, open_flags, nullptr);
     if (rc != SQLITE_OK) {
       std::string msg = "sqlite: cannot open '" + path + "': " +
@@ -280,6 +343,7 @@ class connection {
     // compared string literal (SQLite's legacy double-quoted-string fallback).
     sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
     sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
+    register_functions(db_);
     sqlite3_busy_timeout(db_, opts.busy_timeout_ms);
     busy_timeout_ms_ = opts.busy_timeout_ms;
     if (opts.wal && !opts.read_only) {
@@ -289,6 +353,7 @@ class connection {
       exec(opts.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     }
     if (opts.foreign_keys) exec("PRAGMA foreign_keys=ON");
+    if (opts.read_only) check_readable(path);
   }
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -298,6 +363,22 @@ class connection {
   }
 
   sqlite3* handle() const noexcept { return db_; }
+
+  // A read-only connection to a WAL database still needs its -shm file, which SQLite cannot
+  // create in a read-only directory: say so at open(), with the ways out, rather than fail
+  // with "unable to open database file" at the first query.
+  void check_readable(const std::string& path) {
+    try {
+      exec("SELECT count(*) FROM sqlite_master");
+    } catch (const error& e) {
+      if (e.primary_code() != SQLITE_READONLY && e.primary_code() != SQLITE_CANTOPEN) throw;
+      throw error(e.code(), "sqler: cannot read '" + path + "' read-only: " + e.message() +
+                                ". A WAL database needs its -shm file, which cannot be "
+                                "created in a read-only directory. Either make the directory "
+                                "writable, or open with database_options::immutable = true if "
+                                "no process changes the file while it is open");
+    }
+  }
 
   // Runs one or more statements without parameters.
   void exec(std::string_view sql) {
@@ -376,12 +457,29 @@ class connection {
   // it. Returns whether it took the turn (and so must give it back with end_write()).
   bool begin_write() {
     if (writers_ == nullptr || tx_depth_ != 0 || !autocommit()) return false;
-    if (!writers_->acquire(std::chrono::milliseconds(busy_timeout_ms_)))
+    const auto budget = std::chrono::milliseconds(busy_timeout_ms_);
+    const auto start = std::chrono::steady_clock::now();
+    if (!writers_->acquire(budget))
       throw busy_error(SQLITE_BUSY,
                        "sqler: waited busy_timeout_ms for this database's other writers");
+    // busy_timeout_ms is the total a write may wait: what the queue used is taken from what
+    // SQLite's busy handler may still wait for the lock (another process may hold it).
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    if (waited.count() > 0) {
+      sqlite3_busy_timeout(db_, static_cast<int>(std::max<std::int64_t>(
+                                     1, busy_timeout_ms_ - waited.count())));
+      shortened_timeout_ = true;
+    }
     return true;
   }
-  void end_write() noexcept { writers_->release(); }
+  void end_write() noexcept {
+    if (shortened_timeout_) {
+      sqlite3_busy_timeout(db_, busy_timeout_ms_);
+      shortened_timeout_ = false;
+    }
+    writers_->release();
+  }
 
  private:
   struct cached {
@@ -407,6 +505,7 @@ class connection {
   hook_registry* hooks_ = nullptr;
   writer_queue* writers_ = nullptr;
   int busy_timeout_ms_ = 0;
+  bool shortened_timeout_ = false;
 };
 
 // One autocommit write (or a whole transaction) in this thread's turn.
@@ -434,6 +533,7 @@ inline void lease::report() noexcept {
   ev.duration = std::chrono::steady_clock::now() - start_;
   ev.single_row = (flags_ & 1u) != 0;
   ev.cached = (flags_ & 2u) == 0;
+  if (recorder_) ev.values = recorder_->values();
   try {
     observer_->hooks()->fire(ev);
   } catch (...) {  // a hook that throws must not break the query that triggered it

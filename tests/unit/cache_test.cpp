@@ -143,7 +143,8 @@ TEST(StatementCache, EachConnectionPreparesAShapeOnce) {
   EXPECT_EQ(d1.hits, 199);
   EXPECT_EQ(d2.prepares, 1);
   EXPECT_EQ(d2.hits, 199);
-  EXPECT_GE(db.state().connection_count(), 3u);
+  // The two threads' connections were closed when the threads exited.
+  EXPECT_EQ(db.connection_count(), 1u);
 
   // The main thread's connection has not seen that shape yet: it prepares it once as well.
   const auto before = db.stats();

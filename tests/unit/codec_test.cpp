@@ -618,7 +618,7 @@ TEST(CodecErrors, WrongTypeNamesTheMember) {
 
   e = decode_failure([] {
     (void)sqler::from_json<L1>(
-        R"({"next":{"next":{"next":{"next":{"next":{"leaf":7,"depth":5},"more":[]}},"keyed":{}}},"top":1})");
+        R"({"next":{"next":{"next":{"next":{"leaf":7,"depth":5},"more":[]}},"keyed":{}},"top":1})");
   });
   EXPECT_EQ(e.path(), "next.next.next.next.leaf");
 
@@ -635,40 +635,83 @@ TEST(CodecErrors, WrongTypeNamesTheMember) {
   EXPECT_EQ(e.path(), "hashed.k[1]");
 }
 
-TEST(CodecErrors, MissingRequiredMember) {
-  auto e = decode_failure([] { (void)sqler::from_json<Address>(R"({"street":"s","zip":1})"); });
+struct StrictAddress {
+  static constexpr bool sqler_strict = true;
+  std::string street;
+  std::string city;
+  std::optional<int> zip;
+};
+struct StrictHolder {
+  static constexpr bool sqler_strict = true;
+  StrictAddress address;
+};
+
+TEST(CodecErrors, MissingMemberOfAStrictType) {
+  auto e = decode_failure([] { (void)sqler::from_json<StrictAddress>(R"({"street":"s"})"); });
   EXPECT_EQ(e.path(), "city");
   EXPECT_NE(e.reason().find("missing"), std::string::npos) << e.reason();
-  e = decode_failure([] {
-    (void)sqler::from_json<User>(
-        R"({"name":"a","age":1,"address":{"street":"s","city":"c"},"tags":[],"score":null,"active":true})");
-  });
-  EXPECT_EQ(e.path(), "address.zip");
+  e = decode_failure([] { (void)sqler::from_json<StrictHolder>(R"({"address":{"city":"c"}})"); });
+  EXPECT_EQ(e.path(), "address.street");
+  // A missing optional is still just empty.
+  EXPECT_FALSE(sqler::from_json<StrictAddress>(R"({"street":"s","city":"c"})").zip);
+}
+
+TEST(CodecErrors, MissingMemberOfANonStrictTypeTakesItsDefault) {
+  const auto a = sqler::from_json<Address>(R"({"street":"s","zip":1})");
+  EXPECT_EQ(a.city, Address{}.city);
+  const auto l = sqler::from_json<L5>(R"({"leaf":"x"})");
+  EXPECT_EQ(l.depth, 5);
+}
+
+// The message a user sees names the number and says it does not fit, not just "bad input".
+void expect_integer_out_of_range(const sqler::decode_error& e, const std::string& path,
+                                 const std::string& number) {
+  EXPECT_EQ(e.path(), path) << e.what();
+  EXPECT_NE(e.reason().find(number + " is out of range for the member's integer type"),
+            std::string::npos)
+      << "reason: " << e.reason();
+  EXPECT_NE(std::string(e.what()).find("out of range"), std::string::npos)
+      << "what(): " << e.what();
 }
 
 TEST(CodecErrors, IntegerOutOfRange) {
   const Small ok = sqler::from_json<Small>(R"({"u8":255,"i8":-128,"i32":-2147483648,"u":4294967295})");
   EXPECT_EQ(ok, (Small{255, -128, std::numeric_limits<std::int32_t>::min(), 4294967295u}));
 
-  auto e = decode_failure([] { (void)sqler::from_json<Small>(R"({"u8":300,"i8":0,"i32":0,"u":0})"); });
-  EXPECT_EQ(e.path(), "u8");
-  e = decode_failure([] { (void)sqler::from_json<Small>(R"({"u8":0,"i8":128,"i32":0,"u":0})"); });
-  EXPECT_EQ(e.path(), "i8");
-  e = decode_failure([] { (void)sqler::from_json<Small>(R"({"u8":0,"i8":-129,"i32":0,"u":0})"); });
-  EXPECT_EQ(e.path(), "i8");
-  e = decode_failure(
-      [] { (void)sqler::from_json<Small>(R"({"u8":0,"i8":0,"i32":2147483648,"u":0})"); });
-  EXPECT_EQ(e.path(), "i32");
-  e = decode_failure([] { (void)sqler::from_json<Small>(R"({"u8":0,"i8":0,"i32":0,"u":-1})"); });
-  EXPECT_EQ(e.path(), "u");
-  e = decode_failure(
-      [] { (void)sqler::from_json<Small>(R"({"u8":0,"i8":0,"i32":0,"u":4294967296})"); });
-  EXPECT_EQ(e.path(), "u");
-  decode_failure([] { (void)sqler::from_json<std::uint64_t>("18446744073709551616"); });
-  decode_failure([] { (void)sqler::from_json<std::int64_t>("-9223372036854775809"); });
+  expect_integer_out_of_range(
+      decode_failure([] { (void)sqler::from_json<Small>(R"({"u8":300,"i8":0,"i32":0,"u":0})"); }),
+      "u8", "300");
+  expect_integer_out_of_range(
+      decode_failure([] { (void)sqler::from_json<Small>(R"({"u8":0,"i8":128,"i32":0,"u":0})"); }),
+      "i8", "128");
+  expect_integer_out_of_range(
+      decode_failure([] { (void)sqler::from_json<Small>(R"({"u8":0,"i8":-129,"i32":0,"u":0})"); }),
+      "i8", "-129");
+  expect_integer_out_of_range(decode_failure([] {
+                                (void)sqler::from_json<Small>(
+                                    R"({"u8":0,"i8":0,"i32":2147483648,"u":0})");
+                              }),
+                              "i32", "2147483648");
+  expect_integer_out_of_range(
+      decode_failure([] { (void)sqler::from_json<Small>(R"({"u8":0,"i8":0,"i32":0,"u":-1})"); }),
+      "u", "-1");
+  expect_integer_out_of_range(decode_failure([] {
+                                (void)sqler::from_json<Small>(
+                                    R"({"u8":0,"i8":0,"i32":0,"u":4294967296})");
+                              }),
+                              "u", "4294967296");
+  expect_integer_out_of_range(
+      decode_failure([] { (void)sqler::from_json<std::uint64_t>("18446744073709551616"); }),
+      "<document>", "18446744073709551616");
+  expect_integer_out_of_range(
+      decode_failure([] { (void)sqler::from_json<std::int64_t>("-9223372036854775809"); }),
+      "<document>", "-9223372036854775809");
   // An enum is range-checked against its underlying type.
-  e = decode_failure([] { (void)sqler::from_json<Paint>(R"({"color":256,"plain":7,"palette":[]})"); });
-  EXPECT_EQ(e.path(), "color");
+  expect_integer_out_of_range(decode_failure([] {
+                                (void)sqler::from_json<Paint>(
+                                    R"({"color":256,"plain":7,"palette":[]})");
+                              }),
+                              "color", "256");
 }
 
 TEST(CodecErrors, FloatingOutOfRange) {

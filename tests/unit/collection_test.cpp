@@ -437,10 +437,10 @@ TEST_P(CollectionTest, MismatchedStoredDocumentNamesTheMember) {
   }
   EXPECT_EQ(n, 1);
 
-  db().execute(R"(INSERT INTO "User" (data) VALUES ('{"name":"x"}'))");
+  db().execute(R"(INSERT INTO "User" (data) VALUES ('{"name":"x","age":"old"}'))");
   try {
     (void)users.get(last_rowid());
-    FAIL() << "a document missing members decoded";
+    FAIL() << "a document with a wrongly typed member decoded";
   } catch (const sqler::decode_error& e) {
     EXPECT_EQ(e.path(), "age");
   }

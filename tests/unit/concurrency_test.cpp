@@ -284,9 +284,14 @@ TEST(Concurrency, EachThreadGetsItsOwnConnectionToAFile) {
 
   std::vector<const sqlite3*> handles(4, nullptr);
   std::vector<std::int64_t> inserted(4, 0);
+  std::atomic<int> recorded{0};
   run_threads(4, [&](int t) {
     handles[static_cast<std::size_t>(t)] = db.native_handle();
     inserted[static_cast<std::size_t>(t)] = counters.insert({"t" + std::to_string(t), t});
+    // Stay alive until all have recorded: an exited thread's connection is closed, and a new
+    // one could then reuse its address.
+    ++recorded;
+    while (recorded.load() < 4) std::this_thread::yield();
   });
   std::set<const sqlite3*> distinct(handles.begin(), handles.end());
   distinct.insert(main_handle);
@@ -296,19 +301,22 @@ TEST(Concurrency, EachThreadGetsItsOwnConnectionToAFile) {
     EXPECT_EQ(counters.get_or_throw(inserted[static_cast<std::size_t>(t)]).n, t);
 }
 
-TEST(Concurrency, InMemoryDatabaseSharesItsOneConnection) {
+// Each thread has its own connection, to one and the same in-memory database.
+TEST(Concurrency, InMemoryDatabaseIsOneDatabaseForEveryThread) {
   auto db = sqler::database::in_memory();
   auto counters = db.collection<Counter>();
   const sqlite3* main_handle = db.native_handle();
   const sqlite3* other = nullptr;
   std::int64_t id = 0;
-  // One thread at a time: the other thread sees the same private in-memory database.
   std::thread([&] {
     other = db.native_handle();
     id = counters.insert({"from thread", 5});
   }).join();
-  EXPECT_EQ(other, main_handle);
+  EXPECT_NE(other, main_handle);
   EXPECT_EQ(counters.get_or_throw(id).n, 5);
+  // Two in-memory databases are separate.
+  auto other_db = sqler::database::in_memory();
+  EXPECT_EQ(other_db.collection<Counter>().size(), 0);
 }
 
 TEST(Concurrency, TransactionsFromManyThreadsAreAllOrNothing) {

@@ -276,7 +276,7 @@ TEST(Database, NativeHandleIsTheLiveConnection) {
     EXPECT_EQ(sqlite3_get_autocommit(h), 0);
   }
   // WAL journal is the default for files.
-  EXPECT_EQ(std::get<0>(db.query<std::string>("PRAGMA journal_mode").at(0)), "wal");
+  EXPECT_EQ(std::get<0>(db.query<std::string>("SELECT * FROM pragma_journal_mode").at(0)), "wal");
   EXPECT_EQ(std::get<0>(db.query<int>("PRAGMA foreign_keys").at(0)), 1);
 }
 

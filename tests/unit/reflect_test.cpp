@@ -82,6 +82,48 @@ struct Widget {
   int size = 0;
 };
 
+// Member names beyond ASCII identifiers: each must come out whole, as UTF-8. (Emoji are not
+// identifier characters for g++ 12 and clang 14 (P1949); names_test covers them on recorded
+// MSVC text.)
+struct Personne {
+  std::string prénom;
+  std::string nom;
+};
+
+struct Kanji {
+  int 名前 = 0;
+  int 年齢 = 0;
+};
+
+// Non-ASCII after an ASCII prefix, in the middle, and escaped in the source: all one name each.
+struct Mixed {
+  int caf\u00e9 = 0;
+  int x_é_y = 0;
+  int über = 0;
+  std::string 東京タワー;
+};
+
+// `$` is an identifier character on every supported compiler; clang calls it an extension.
+#if SQLER_COMPILER_CLANG
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdollar-in-identifier-extension"
+#endif
+struct Dollars {
+  int a$b = 0;
+  int $lead = 0;
+  int trail$ = 0;
+};
+#if SQLER_COMPILER_CLANG
+#pragma clang diagnostic pop
+#endif
+
+struct Thirty {
+  int m00 = 0, m01 = 0, m02 = 0, m03 = 0, m04 = 0, m05 = 0, m06 = 0, m07 = 0, m08 = 0, m09 = 0;
+  int m10 = 0, m11 = 0, m12 = 0, m13 = 0, m14 = 0, m15 = 0, m16 = 0, m17 = 0, m18 = 0, m19 = 0;
+  int m20 = 0, m21 = 0, m22 = 0, m23 = 0, m24 = 0, m25 = 0, m26 = 0, m27 = 0, m28 = 0;
+  std::string dernière;
+};
+
 }  // namespace
 
 template <>
@@ -202,8 +244,11 @@ TEST(Reflect, CollectionsCreateTheirNamedTables) {
   widgets.insert({7});
 
   const auto names = table_names(db);
-  // sqler_refs is sqler's own record of which tables may refer to which (delete policies).
-  const std::vector<std::string> expected{"Person", "Widget", "people", "sqler_refs",
+  // sqler's own records: sqler_refs, which tables may refer to which (delete policies), and
+  // sqler_tables, which type owns each table; sqlite_sequence is where SQLite keeps the
+  // AUTOINCREMENT high-water marks.
+  const std::vector<std::string> expected{"Person",       "Widget",          "people",
+                                          "sqler_refs",   "sqler_tables",    "sqlite_sequence",
                                           "trait_things"};
   EXPECT_EQ(names, expected);
 
@@ -217,6 +262,72 @@ TEST(Reflect, CollectionsCreateTheirNamedTables) {
   rows = db.query<std::string>("SELECT data FROM \"Person\"");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(std::get<0>(rows[0]), R"({"name":"Bob","age":41})");
+}
+
+static_assert(member_name<Personne, 0> == "prénom");
+static_assert(member_name<Kanji, 1> == "年齢");
+static_assert(member_name<Mixed, 0> == "café");
+static_assert(member_name<Thirty, 29> == "dernière");
+
+// Before names were cut as the trailing ASCII run, Personne encoded as
+// {"nom":"Jean","nom":"Dupont"}: one key lost, and its value decoded into the wrong member.
+TEST(Reflect, NonAsciiMemberNamesAreWholeUtf8) {
+  EXPECT_EQ(sqler::to_json(Personne{"Jean", "Dupont"}), R"({"prénom":"Jean","nom":"Dupont"})");
+  EXPECT_EQ(sqler::to_json(Kanji{1, 2}), R"({"名前":1,"年齢":2})");
+  EXPECT_EQ(sqler::to_json(Mixed{1, 2, 3, "333m"}),
+            R"({"café":1,"x_é_y":2,"über":3,"東京タワー":"333m"})");
+
+  const auto p = sqler::from_json<Personne>(R"({"nom":"Dupont","prénom":"Jean"})");
+  EXPECT_EQ(p.prénom, "Jean");
+  EXPECT_EQ(p.nom, "Dupont");
+  const auto m = sqler::from_json<Mixed>(sqler::to_json(Mixed{4, 5, 6, "x"}));
+  EXPECT_EQ(m.caf\u00e9, 4);
+  EXPECT_EQ(m.x_é_y, 5);
+  EXPECT_EQ(m.über, 6);
+  EXPECT_EQ(m.東京タワー, "x");
+}
+
+TEST(Reflect, DollarMemberNames) {
+  const auto names = sqler::detail::member_names<Dollars>();
+  EXPECT_EQ(names[0], "a$b");
+  EXPECT_EQ(names[1], "$lead");
+  EXPECT_EQ(names[2], "trail$");
+  EXPECT_EQ(sqler::to_json(Dollars{1, 2, 3}), R"({"a$b":1,"$lead":2,"trail$":3})");
+  const auto [ab, lead, trail] = sqler::from_json<Dollars>(R"({"trail$":3,"$lead":2,"a$b":1})");
+  EXPECT_EQ(ab, 1);
+  EXPECT_EQ(lead, 2);
+  EXPECT_EQ(trail, 3);
+}
+
+TEST(Reflect, ThirtyMemberNames) {
+  constexpr auto names = sqler::detail::member_names<Thirty>();
+  ASSERT_EQ(names.size(), 30u);
+  for (std::size_t i = 0; i + 1 < names.size(); ++i) {
+    const std::string expected = "m" + std::to_string(i / 10) + std::to_string(i % 10);
+    EXPECT_EQ(names[i], expected) << "member " << i;
+  }
+  EXPECT_EQ(names[29], "dernière");
+  Thirty t;
+  t.m17 = 17;
+  t.dernière = "fin";
+  const auto back = sqler::from_json<Thirty>(sqler::to_json(t));
+  EXPECT_EQ(back.m17, 17);
+  EXPECT_EQ(back.dernière, "fin");
+}
+
+// The names reach SQL as JSON paths too: storing and querying by a non-ASCII member works.
+TEST(Reflect, NonAsciiMemberNamesInQueries) {
+  auto db = sqler::database::in_memory();
+  auto people = db.collection<Personne>();
+  people.insert({"Jean", "Dupont"});
+  people.insert({"Marie", "Curie"});
+  constexpr auto prénom = sqler::field<&Personne::prénom>;
+  auto found = people.find(prénom == "Marie").all();
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].nom, "Curie");
+  auto rows = db.query<std::string>("SELECT data FROM \"Personne\" ORDER BY _id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(std::get<0>(rows[0]), R"({"prénom":"Jean","nom":"Dupont"})");
 }
 
 TEST(Reflect, TableSchema) {

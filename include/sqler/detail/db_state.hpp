@@ -16,27 +16,43 @@
 
 namespace sqler::detail {
 
-class db_state {
+class db_state : public std::enable_shared_from_this<db_state> {
  public:
-  db_state(std::string path, int open_flags, connection_options opts, bool shared_single)
-      : path_(std::move(path)), flags_(open_flags), opts_(opts), single_(shared_single),
-        serial_(next_serial()) {
+  // `anchor`: keep one extra connection open for the state's lifetime, which an in-memory
+  // database (SQLite's memdb VFS) needs so that it outlives every thread that used it.
+  // `path` is what SQLite opens (a file name or a file: URI), `name` what the user called it.
+  db_state(std::string path, int open_flags, connection_options opts, bool anchor = false,
+           std::string name = {})
+      : path_(std::move(path)), name_(name.empty() ? path_ : std::move(name)), flags_(open_flags),
+        opts_(opts), serial_(next_serial()) {
     // Open one connection now so a bad path fails at open(), not at first use.
-    conns_.emplace_back(std::this_thread::get_id(), open_connection());
+    if (anchor) anchor_ = open_connection();
   }
 
   // The calling thread's connection. A few recently used (database, connection) pairs are
   // remembered per thread, so the common case is a short scan with no lock.
   connection& conn() {
-    if (single_) return *conns_.front().second;
     for (auto& e : tls_cache())
       if (e.serial == serial_) return *e.conn;
     return conn_slow();
   }
 
-  const std::string& path() const noexcept { return path_; }
+  // Closes the connection of a thread that is exiting (called from its thread_local registry).
+  void release_thread(std::thread::id tid) noexcept {
+    std::unique_ptr<connection> gone;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto it = conns_.begin(); it != conns_.end(); ++it)
+        if (it->first == tid) {
+          gone = std::move(it->second);
+          conns_.erase(it);
+          break;
+        }
+    }
+  }
+
+  const std::string& path() const noexcept { return name_; }
   hook_registry& hooks() noexcept { return hooks_; }
-  bool single_connection() const noexcept { return single_; }
 
   std::size_t connection_count() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -70,8 +86,24 @@ class db_state {
   std::unique_ptr<connection> open_connection() {
     auto c = std::make_unique<connection>(path_, flags_, opts_);
     c->set_hooks(&hooks_);
-    if (!single_) c->set_writer_queue(&writers_);  // one connection needs no queue
+    c->set_writer_queue(&writers_);
     return c;
+  }
+
+  // Each thread remembers the databases it holds a connection in; when the thread exits, its
+  // connections are closed, so a server that spawns many short-lived threads does not
+  // accumulate them. weak_ptr: a database may be gone by then.
+  struct thread_registry {
+    std::vector<std::weak_ptr<db_state>> states;
+    ~thread_registry() {
+      const auto me = std::this_thread::get_id();
+      for (auto& w : states)
+        if (auto s = w.lock()) s->release_thread(me);
+    }
+  };
+  static thread_registry& registry() {
+    thread_local thread_registry r;
+    return r;
   }
 
   connection& conn_slow() {
@@ -84,6 +116,9 @@ class db_state {
       if (found == nullptr) {
         conns_.emplace_back(me, open_connection());
         found = conns_.back().second.get();
+        auto& states = registry().states;
+        std::erase_if(states, [](const auto& w) { return w.expired(); });
+        states.push_back(weak_from_this());
       }
     }
     auto& cache = tls_cache();
@@ -95,10 +130,11 @@ class db_state {
   hook_registry hooks_;    // declared first: connections point at these until they close
   writer_queue writers_;
   std::string path_;
+  std::string name_;
   int flags_;
   connection_options opts_;
-  bool single_;
   std::uint64_t serial_;
+  std::unique_ptr<connection> anchor_;
   std::mutex mu_;
   std::vector<std::pair<std::thread::id, std::unique_ptr<connection>>> conns_;
 };

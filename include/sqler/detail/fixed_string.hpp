@@ -64,6 +64,14 @@ consteval auto to_fixed_number() {
   return out;
 }
 
+template <long long N>
+consteval auto to_fixed_signed() {
+  if constexpr (N < 0)
+    return concat(fixed_string{"-"}, to_fixed_number<static_cast<std::size_t>(-(N + 1)) + 1>());
+  else
+    return to_fixed_number<static_cast<std::size_t>(N)>();
+}
+
 // Holds the final text of a rendered fixed_string as a static object, so string_views into it
 // stay valid for the whole program.
 template <auto Str>

@@ -89,7 +89,8 @@ class json_reader {
   explicit json_reader(std::string_view text) noexcept
       : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()) {}
 
-  // The first non-blank character, or '\0' at the end of input.
+  // The first non-blank character, or '\0' at the end of input (an embedded NUL is also '\0':
+  // at_end() tells them apart).
   char peek() {
     skip_ws();
     return p_ == end_ ? '\0' : *p_;
@@ -117,7 +118,7 @@ class json_reader {
       case 't': return rest.starts_with("true") ? "a boolean" : "invalid JSON";
       case 'f': return rest.starts_with("false") ? "a boolean" : "invalid JSON";
       case 'n': return rest.starts_with("null") ? "null" : "invalid JSON";
-      case '\0': return "end of input";
+      case '\0': return p_ == end_ ? "end of input" : "invalid JSON (a NUL byte)";
       default: return is_number_start(*p_) ? "a number" : "invalid JSON";
     }
   }
@@ -254,8 +255,15 @@ class json_reader {
     return {start, static_cast<std::size_t>(p_ - start)};
   }
 
+  bool at_end() {
+    skip_ws();
+    return p_ == end_;
+  }
+
+  // The whole text must be one value: anything after it but blanks, NUL bytes included, is an
+  // error rather than silently ignored.
   void expect_end(const path_node* path) {
-    if (peek() != '\0') fail_syntax(path, "unexpected characters after the document");
+    if (!at_end()) fail_syntax(path, "unexpected characters after the document");
   }
 
  private:

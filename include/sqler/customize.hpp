@@ -1,0 +1,35 @@
+// sqler/customize.hpp - the customisation points of a document type, in one place.
+// Each is a trait to specialise or a static member to declare; none needs a macro.
+#pragma once
+
+#include <concepts>
+#include <string_view>
+#include <type_traits>
+
+namespace sqler {
+
+// The table a document type is stored in. Either give the struct a
+// `static constexpr std::string_view sqler_table = "...";` member or specialise this trait with
+// a `static constexpr std::string_view value`. Default: the struct's unqualified name.
+template <class T>
+struct table_name_of;
+
+// Strict decoding: a member missing from a stored document is a decode_error instead of taking
+// its default member initializer. Declare `static constexpr bool sqler_strict = true;` in the
+// struct or specialise this trait as std::true_type.
+template <class T>
+struct strict : std::bool_constant<requires {
+  { T::sqler_strict } -> std::convertible_to<bool>;
+  requires static_cast<bool>(T::sqler_strict);
+}> {};
+
+// Several C++ types that deliberately share one table (e.g. two views of the same documents).
+// sqler records which type owns a table and refuses a different type on it unless that type
+// declares `static constexpr bool sqler_shared_table = true;` or specialises this trait.
+template <class T>
+struct shares_table : std::bool_constant<requires {
+  { T::sqler_shared_table } -> std::convertible_to<bool>;
+  requires static_cast<bool>(T::sqler_shared_table);
+}> {};
+
+}  // namespace sqler

@@ -1,0 +1,126 @@
+// sqler/detail/sqlite_functions.hpp - SQL functions sqler registers on each SQLite connection.
+// They guard writes that SQL alone would let through wrongly: a save that would drop members the
+// struct does not declare, and patch arithmetic whose result the member's type cannot hold.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+
+#include "sqler/detail/merge.hpp"
+
+namespace sqler::detail {
+
+// The pointer type name sqlite3_bind_pointer and sqlite3_value_pointer agree on.
+inline constexpr const char* merge_schema_pointer = "sqler_merge_schema";
+
+inline std::string_view value_text(sqlite3_value* v) {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(v));
+  return p == nullptr ? std::string_view{}
+                      : std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(v)));
+}
+
+// sqler_merge(stored, fresh, schema): the document a save stores (see merge.hpp).
+inline void sqlite_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto* schema =
+      static_cast<const merge_schema*>(sqlite3_value_pointer(argv[2], merge_schema_pointer));
+  if (schema == nullptr || sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+    sqlite3_result_value(ctx, argv[1]);
+    return;
+  }
+  try {
+    auto merged = merged_document(value_text(argv[0]), value_text(argv[1]), *schema);
+    if (!merged) {
+      sqlite3_result_value(ctx, argv[1]);  // nothing undeclared to keep: the fast path
+      return;
+    }
+    sqlite3_result_text64(ctx, merged->data(), merged->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(ctx);
+  }
+}
+
+// Fails the statement (and so undoes all of it) with a message naming the member.
+inline void refuse(sqlite3_context* ctx, sqlite3_value* path, const std::string& why) {
+  const std::string msg =
+      "sqler: out of range: member '" + std::string(value_text(path)).substr(2) + "' " + why;
+  sqlite3_result_error(ctx, msg.c_str(), static_cast<int>(msg.size()));
+  sqlite3_result_error_code(ctx, SQLITE_MISMATCH);
+}
+
+inline std::string describe(sqlite3_value* v) {
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_NULL: return "null";
+    case SQLITE_INTEGER: return std::to_string(sqlite3_value_int64(v));
+    case SQLITE_FLOAT: {
+      char buf[32];
+      auto r = std::to_chars(buf, buf + sizeof buf, sqlite3_value_double(v));
+      return std::string(buf, r.ptr);
+    }
+    default: return "'" + std::string(value_text(v)) + "'";
+  }
+}
+
+// sqler_int(x, lo, hi, path): x when it is an integer within [lo, hi] (NULL bounds: any int64).
+// SQLite turns an overflowing integer sum into a REAL and a uint64 above INT64_MAX is read as
+// one, so a REAL here means the exact value is already lost.
+inline void sqlite_checked_int(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) != SQLITE_INTEGER) {
+    refuse(ctx, argv[3], "would become " + describe(argv[0]) + ", not an exact integer");
+    return;
+  }
+  const std::int64_t x = sqlite3_value_int64(argv[0]);
+  const bool low_ok = sqlite3_value_type(argv[1]) == SQLITE_NULL || x >= sqlite3_value_int64(argv[1]);
+  const bool high_ok =
+      sqlite3_value_type(argv[2]) == SQLITE_NULL || x <= sqlite3_value_int64(argv[2]);
+  if (!low_ok || !high_ok) {
+    refuse(ctx, argv[3], "would become " + std::to_string(x) + ", outside [" +
+                             describe(argv[1]) + ", " + describe(argv[2]) + "] of its type");
+    return;
+  }
+  sqlite3_result_int64(ctx, x);
+}
+
+// sqler_real(x, is_float, path): x as JSON number text in its shortest exact form (SQLite's own
+// rendering keeps 15 digits, so 0.1 + 0.2 would be stored as 0.3), when finite and, for a
+// float member, within float's range.
+inline void sqlite_checked_real(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const int type = sqlite3_value_type(argv[0]);
+  if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) {
+    refuse(ctx, argv[2], "would become " + describe(argv[0]) + ", not a number");
+    return;
+  }
+  char buf[32];
+  std::to_chars_result r;
+  if (type == SQLITE_INTEGER) {
+    r = std::to_chars(buf, buf + sizeof buf, sqlite3_value_int64(argv[0]));
+  } else {
+    const double x = sqlite3_value_double(argv[0]);
+    const bool is_float = sqlite3_value_int(argv[1]) != 0;
+    if (!std::isfinite(x) ||
+        (is_float && std::fabs(x) > static_cast<double>(std::numeric_limits<float>::max()))) {
+      refuse(ctx, argv[2], "would become " + describe(argv[0]) + ", which its type cannot hold");
+      return;
+    }
+    r = is_float ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(x))
+                 : std::to_chars(buf, buf + sizeof buf, x);
+  }
+  sqlite3_result_text(ctx, buf, static_cast<int>(r.ptr - buf), SQLITE_TRANSIENT);
+}
+
+inline void register_functions(sqlite3* db) {
+  constexpr int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY;
+  sqlite3_create_function_v2(db, "sqler_merge", 3, flags, nullptr, sqlite_merge, nullptr, nullptr,
+                             nullptr);
+  sqlite3_create_function_v2(db, "sqler_int", 4, flags, nullptr, sqlite_checked_int, nullptr,
+                             nullptr, nullptr);
+  sqlite3_create_function_v2(db, "sqler_real", 3, flags, nullptr, sqlite_checked_real, nullptr,
+                             nullptr, nullptr);
+}
+
+}  // namespace sqler::detail
