@@ -1,13 +1,16 @@
 # Conan 2 recipe for sqler (header-only).
-#   conan create . --build=missing          # package + run test_package/
+#   conan create . --build=missing                      # package + run test_package/
+#   conan create . --build=missing -o "sqler/*:postgres=True"
 # The version is read from include/sqler/version.hpp, so it is never edited here.
 import os
 import re
 
 from conan import ConanFile
+from conan.errors import ConanInvalidConfiguration
 from conan.tools.build import check_min_cppstd
 from conan.tools.files import copy, load
 from conan.tools.layout import basic_layout
+from conan.tools.scm import Version
 
 required_conan_version = ">=2.0"
 
@@ -17,14 +20,38 @@ class SqlerConan(ConanFile):
     description = ("Plain aggregate structs stored as JSON documents in SQLite, queried with a "
                    "compile-time-checked DSL")
     license = "MIT"
+    homepage = "https://github.com/sqler/sqler"  # = HOMEPAGE in scripts/release.py
+    url = homepage
     topics = ("sqlite", "json", "orm", "document-store", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
+    options = {
+        # The PostgreSQL backend (target sqler::postgres) and its client library, libpq.
+        "postgres": [True, False],
+    }
+    default_options = {
+        "postgres": False,
+        # collection::ensure_fts() and match() need FTS5, which conan's sqlite3 leaves off.
+        "sqlite3/*:enable_fts5": True,
+        # JSON (json_extract, json_each) is built into SQLite >= 3.38 whatever this says: the
+        # recipe's enable_json1 only adds the no-op SQLITE_ENABLE_JSON1. Set for older recipes
+        # and to say what sqler uses.
+        "sqlite3/*:enable_json1": True,
+    }
     # package() copies headers rather than running sqler's CMake install: that would need
     # Boost and SQLite found at package time for a library that compiles nothing. The CMake
     # files still travel along so a source package is complete.
     exports_sources = "include/*", "CMakeLists.txt", "cmake/*", "LICENSE"
     no_copy_source = True
+
+    # The oldest compilers that build sqler's C++20 (concepts, consteval, class-type template
+    # parameters, <span>/<bit>). Unknown compilers are let through with a warning.
+    _compilers_minimum_version = {
+        "gcc": "12",
+        "clang": "14",
+        "apple-clang": "15",
+        "msvc": "193",
+    }
 
     def set_version(self):
         text = load(self, os.path.join(self.recipe_folder, "include", "sqler", "version.hpp"))
@@ -38,13 +65,29 @@ class SqlerConan(ConanFile):
         # Boost.JSON is a compiled library (Boost::json); SQLite >= 3.38 has JSON built in.
         self.requires("boost/[>=1.81.0 <2]", transitive_headers=True, transitive_libs=True)
         self.requires("sqlite3/[>=3.38.0 <4]", transitive_headers=True, transitive_libs=True)
+        if self.options.postgres:
+            self.requires("libpq/[>=14 <19]", transitive_headers=True, transitive_libs=True)
 
     def package_id(self):
         self.info.clear()
 
     def validate(self):
-        if self.settings.compiler.get_safe("cppstd"):
+        compiler = str(self.settings.compiler)
+        minimum = self._compilers_minimum_version.get(compiler)
+        if minimum is None:
+            self.output.warning(f"{self.name}/{self.version} needs C++20; compiler {compiler} is not known to this "
+                                "recipe, assuming it supports C++20")
+        elif Version(self.settings.compiler.version) < minimum:
+            raise ConanInvalidConfiguration(
+                f"{self.name}/{self.version} needs C++20 and {compiler} >= {minimum}; this profile has "
+                f"{compiler} {self.settings.compiler.version}")
+        # Only checked when the profile sets it: with cppstd unset, sqler's CMake target still
+        # asks for C++20 (target_compile_features), so e.g. gcc 12's default gnu17 is fine.
+        if self.settings.get_safe("compiler.cppstd"):
             check_min_cppstd(self, 20)
+        if not self.dependencies["sqlite3"].options.enable_fts5:
+            raise ConanInvalidConfiguration(
+                f"{self.name}/{self.version} needs SQLite's FTS5: use -o \"sqlite3/*:enable_fts5=True\"")
 
     def package(self):
         copy(self, "LICENSE", src=self.source_folder, dst=os.path.join(self.package_folder, "licenses"))
@@ -53,11 +96,24 @@ class SqlerConan(ConanFile):
 
     def package_info(self):
         # Same file and target names as sqler's own CMake package, so consumers' CMake code is
-        # identical whichever way they got sqler.
+        # identical whichever way they got sqler. The aggregate target of all components gets
+        # its own name so that sqler::sqler stays the core alone.
         self.cpp_info.set_property("cmake_file_name", "sqler")
-        self.cpp_info.set_property("cmake_target_name", "sqler::sqler")
+        self.cpp_info.set_property("cmake_target_name", "sqler::sqler_all")
         self.cpp_info.bindirs = []
         self.cpp_info.libdirs = []
-        self.cpp_info.requires = ["boost::headers", "boost::json", "sqlite3::sqlite3"]
+
+        core = self.cpp_info.components["core"]
+        core.set_property("cmake_target_name", "sqler::sqler")
+        core.bindirs = []
+        core.libdirs = []
+        core.requires = ["boost::headers", "boost::json", "sqlite3::sqlite3"]
         if self.settings.os in ("Linux", "FreeBSD"):
-            self.cpp_info.system_libs = ["pthread"]
+            core.system_libs = ["pthread"]
+
+        if self.options.postgres:
+            postgres = self.cpp_info.components["postgres"]
+            postgres.set_property("cmake_target_name", "sqler::postgres")
+            postgres.bindirs = []
+            postgres.libdirs = []
+            postgres.requires = ["core", "libpq::libpq"]

@@ -1,19 +1,40 @@
-# cmake -DWORK_DIR=<scratch dir> -DGENERATOR=<gen> -DCXX_COMPILER=<c++> -P vcpkg_port_dry_run.cmake
-# Runs packaging/vcpkg/ports/sqler/portfile.cmake without vcpkg (which cannot be fetched here):
-# the vcpkg_* helpers below are minimal stand-ins that do the real CMake configure/install the
-# port asks for, so the port's options, paths and file layout are checked against sqler's build.
+# cmake -DWORK_DIR=<scratch dir> -DGENERATOR=<gen> -DCXX_COMPILER=<c++>
+#       [-DPORT_DIR=<port dir>] [-DARCHIVE=<release tarball>] [-DFEATURES=<feature;...>]
+#       -P vcpkg_port_dry_run.cmake
+# Runs the real packaging/vcpkg/ports/sqler/portfile.cmake without vcpkg (which cannot be
+# fetched here). The vcpkg_* helpers below are minimal stand-ins that check their arguments
+# the way vcpkg would and do the real CMake configure/install the port asks for, so the port's
+# options, paths and file layout are checked against sqler's build.
+#
+# vcpkg_from_github is the one that cannot really run (no network). Its stand-in checks that
+# REPO/REF/SHA512/HEAD_REF are well-formed and agree with the port's vcpkg.json, then:
+#  - without ARCHIVE: hands the port this checkout as SOURCE_PATH (SHA512 may still be the
+#    placeholder 0 of an unreleased version);
+#  - with ARCHIVE (a tarball standing in for GitHub's download): checks its SHA512 against the
+#    port's as vcpkg's download does, and extracts it as SOURCE_PATH.
+cmake_minimum_required(VERSION 3.25)  # policies as in a real port run (IN_LIST, ...)
 foreach(var WORK_DIR GENERATOR CXX_COMPILER)
   if(NOT ${var})
     message(FATAL_ERROR "vcpkg_port_dry_run.cmake: pass -D${var}=...")
   endif()
 endforeach()
-get_filename_component(port_dir "${CMAKE_CURRENT_LIST_DIR}/../../packaging/vcpkg/ports/sqler" ABSOLUTE)
+get_filename_component(checkout "${CMAKE_CURRENT_LIST_DIR}/../.." ABSOLUTE)
+if(NOT PORT_DIR)
+  set(PORT_DIR "${checkout}/packaging/vcpkg/ports/sqler")
+endif()
 
 set(PORT sqler)
-file(READ "${port_dir}/vcpkg.json" manifest)
+file(READ "${PORT_DIR}/vcpkg.json" manifest)
 string(JSON VERSION GET "${manifest}" version)
+string(JSON homepage GET "${manifest}" homepage)
+if(NOT homepage MATCHES "^https://github.com/([^/]+/[^/]+)$")
+  message(FATAL_ERROR "vcpkg.json: homepage ${homepage} is not a GitHub repository")
+endif()
+set(expected_repo "${CMAKE_MATCH_1}")
 set(CURRENT_PACKAGES_DIR "${WORK_DIR}/packages/sqler")
-set(port_build_dir "${WORK_DIR}/buildtrees/sqler")
+set(CURRENT_BUILDTREES_DIR "${WORK_DIR}/buildtrees/sqler")
+set(CURRENT_PORT_DIR "${PORT_DIR}")
+set(port_build_dir "${CURRENT_BUILDTREES_DIR}/build")
 file(REMOVE_RECURSE "${WORK_DIR}")
 
 function(run)
@@ -21,15 +42,102 @@ function(run)
   if(NOT result EQUAL 0)
     message(FATAL_ERROR "failed (${result}): ${ARGN}\n${out}")
   endif()
+  set(run_output "${out}" PARENT_SCOPE)
 endfunction()
 
 function(vcpkg_from_github)
-  message(FATAL_ERROR "the port should use the checkout it lives in, not download a release")
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "OUT_SOURCE_PATH;REPO;REF;SHA512;HEAD_REF" "PATCHES")
+  set(problems "")
+  if(DEFINED arg_UNPARSED_ARGUMENTS)
+    list(APPEND problems "unexpected arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT arg_OUT_SOURCE_PATH)
+    list(APPEND problems "no OUT_SOURCE_PATH")
+  endif()
+  if(NOT arg_REPO STREQUAL expected_repo)
+    list(APPEND problems "REPO '${arg_REPO}' is not the homepage's repository '${expected_repo}'")
+  endif()
+  if(NOT arg_REF STREQUAL "v${VERSION}")
+    list(APPEND problems "REF '${arg_REF}' is not the release tag 'v${VERSION}' of the port version")
+  endif()
+  if(NOT arg_HEAD_REF STREQUAL "main")
+    list(APPEND problems "HEAD_REF '${arg_HEAD_REF}' should be main (for vcpkg install --head)")
+  endif()
+  string(REGEX MATCH "^[0-9a-f]+$" hex "${arg_SHA512}")
+  string(LENGTH "${arg_SHA512}" sha_length)
+  if(ARCHIVE OR NOT arg_SHA512 STREQUAL "0")  # 0: placeholder until the tag exists
+    if(NOT hex OR NOT sha_length EQUAL 128)
+      list(APPEND problems "SHA512 '${arg_SHA512}' is not 128 lowercase hex digits")
+    endif()
+  endif()
+  if(problems)
+    list(JOIN problems "\n  " problems)
+    message(FATAL_ERROR "vcpkg_from_github:\n  ${problems}")
+  endif()
+
+  if(NOT ARCHIVE)
+    message(STATUS "vcpkg_from_github: ${arg_REPO}@${arg_REF} (SHA512 ${arg_SHA512}) -> this checkout")
+    set(${arg_OUT_SOURCE_PATH} "${checkout}" PARENT_SCOPE)
+    return()
+  endif()
+  file(SHA512 "${ARCHIVE}" actual)
+  if(NOT actual STREQUAL arg_SHA512)
+    message(FATAL_ERROR "vcpkg_from_github: ${ARCHIVE} has SHA512\n  ${actual}\nthe port expects\n  ${arg_SHA512}")
+  endif()
+  set(extract_dir "${CURRENT_BUILDTREES_DIR}/src")
+  file(ARCHIVE_EXTRACT INPUT "${ARCHIVE}" DESTINATION "${extract_dir}")
+  file(GLOB top RELATIVE "${extract_dir}" "${extract_dir}/*")
+  # GitHub's archive of tag v<version> of <owner>/<repo> unpacks to <repo>-<version>/.
+  string(REGEX REPLACE "^.*/" "" repo_name "${arg_REPO}")
+  if(NOT top STREQUAL "${repo_name}-${VERSION}")
+    message(FATAL_ERROR "vcpkg_from_github: ${ARCHIVE} unpacks to '${top}', not ${repo_name}-${VERSION}/")
+  endif()
+  message(STATUS "vcpkg_from_github: ${arg_REPO}@${arg_REF} -> ${ARCHIVE} (SHA512 verified)")
+  set(${arg_OUT_SOURCE_PATH} "${extract_dir}/${top}" PARENT_SCOPE)
 endfunction()
+
+# FEATURES: the features this dry run installs (-DFEATURES=...; none by default).
+function(vcpkg_check_features)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "OUT_FEATURE_OPTIONS" "FEATURES;INVERTED_FEATURES")
+  set(options "")
+  foreach(kind FEATURES INVERTED_FEATURES)
+    set(pairs ${arg_${kind}})
+    while(pairs)
+      list(POP_FRONT pairs feature option)
+      string(JSON declared ERROR_VARIABLE missing GET "${manifest}" features "${feature}")
+      if(missing)
+        message(FATAL_ERROR "vcpkg_check_features: feature '${feature}' is not in vcpkg.json")
+      endif()
+      set(value OFF)
+      if(feature IN_LIST FEATURES)
+        set(value ON)
+      endif()
+      if(kind STREQUAL "INVERTED_FEATURES")
+        if(value)
+          set(value OFF)
+        else()
+          set(value ON)
+        endif()
+      endif()
+      list(APPEND options "-D${option}=${value}")
+    endwhile()
+  endforeach()
+  set(${arg_OUT_FEATURE_OPTIONS} "${options}" PARENT_SCOPE)
+endfunction()
+
 function(vcpkg_cmake_configure)
-  cmake_parse_arguments(arg "" "SOURCE_PATH" "OPTIONS" ${ARGN})
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "SOURCE_PATH"
+                        "OPTIONS;OPTIONS_RELEASE;OPTIONS_DEBUG;MAYBE_UNUSED_VARIABLES")
   run("${CMAKE_COMMAND}" -S "${arg_SOURCE_PATH}" -B "${port_build_dir}" -G "${GENERATOR}"
-      -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=Release ${arg_OPTIONS})
+      -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=Release ${arg_OPTIONS} ${arg_OPTIONS_RELEASE})
+  # vcpkg reports options the project never reads unless they are MAYBE_UNUSED_VARIABLES.
+  if(run_output MATCHES "Manually-specified variables were not used by the project:\n\n(( +[A-Za-z0-9_]+\n)+)")
+    string(REGEX MATCHALL "[A-Za-z0-9_]+" unused "${CMAKE_MATCH_1}")
+    list(REMOVE_ITEM unused ${arg_MAYBE_UNUSED_VARIABLES})
+    if(unused)
+      message(FATAL_ERROR "vcpkg_cmake_configure: options not used by sqler's CMake: ${unused}")
+    endif()
+  endif()
 endfunction()
 function(vcpkg_cmake_install)
   run("${CMAKE_COMMAND}" --build "${port_build_dir}")
@@ -49,7 +157,7 @@ function(vcpkg_install_copyright)
   file(WRITE "${CURRENT_PACKAGES_DIR}/share/${PORT}/copyright" "${text}")
 endfunction()
 
-include("${port_dir}/portfile.cmake")
+include("${PORT_DIR}/portfile.cmake")
 
 set(problems "")
 foreach(path include/sqler/sqler.hpp share/sqler/sqlerConfig.cmake share/sqler/sqlerConfigVersion.cmake

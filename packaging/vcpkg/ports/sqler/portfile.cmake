@@ -1,40 +1,51 @@
-# vcpkg port for sqler (header-only). Use it as an overlay port:
+# vcpkg port for sqler (header-only C++20). As an overlay port:
 #   vcpkg install sqler --overlay-ports=<sqler checkout>/packaging/vcpkg/ports
-# or, in a manifest project, list "sqler" as a dependency and set VCPKG_OVERLAY_PORTS.
-set(VCPKG_BUILD_TYPE release)  # nothing is compiled, so a debug configuration adds nothing
+# Like any registry port it builds the tagged release from GitHub, not the checkout around it.
+# The REF/SHA512 pair and the version in vcpkg.json are written by scripts/release.py.
+#
+# Dependency features (vcpkg.json):
+#  - sqlite3[fts5]: collection::ensure_fts() and match() use an FTS5 virtual table; vcpkg's
+#    sqlite3 builds without FTS5 unless asked.
+#  - sqlite3[json1]: sqler stores documents as JSON and queries them with json_extract and
+#    json_each. SQLite >= 3.38 builds JSON in unless SQLITE_OMIT_JSON is defined, and the vcpkg
+#    port defines SQLITE_OMIT_JSON exactly when its "json1" feature (a default feature) is off.
+#    Naming it keeps JSON on for a consumer that turns sqlite3's default features off.
+#  - boost-json: a plain dependency for now; the plan is to make Boost.JSON an opt-in adapter,
+#    which will turn it into a feature.
+#  - feature "postgres" -> libpq, and -DSQLER_WITH_POSTGRES=ON for the PostgreSQL backend
+#    (target sqler::postgres). MAYBE_UNUSED until sqler's CMake has the option.
+set(VCPKG_BUILD_TYPE release)  # header-only: a debug configuration would install the same files
 
-# Inside an sqler checkout the port builds that checkout, so an overlay port always matches
-# the sources next to it. Copied into another ports tree it falls back to the release tarball.
-# vcpkg's binary cache does not hash these local sources: after editing headers, reinstall with
-# --no-binarycaching (or bump the port version) to pick the edits up.
-get_filename_component(SQLER_CHECKOUT "${CMAKE_CURRENT_LIST_DIR}/../../../.." ABSOLUTE)
-if(EXISTS "${SQLER_CHECKOUT}/include/sqler/sqler.hpp" AND EXISTS "${SQLER_CHECKOUT}/cmake/sqlerConfig.cmake.in")
-  set(SOURCE_PATH "${SQLER_CHECKOUT}")
-else()
-  # PLACEHOLDER until sqler is published: replace OWNER with the real GitHub owner. With
-  # SHA512 0 vcpkg downloads the tag, fails, and prints the hash to paste here.
-  vcpkg_from_github(
+# release.py: v0.1.0 unreleased (v0.1.0 is not tagged yet: SHA512 0 makes vcpkg print the real one)
+vcpkg_from_github(
     OUT_SOURCE_PATH SOURCE_PATH
-    REPO OWNER/sqler
+    REPO sqler/sqler
     REF "v${VERSION}"
     SHA512 0
     HEAD_REF main
-  )
-endif()
+)
+
+vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
+    FEATURES
+        postgres    SQLER_WITH_POSTGRES
+)
 
 vcpkg_cmake_configure(
-  SOURCE_PATH "${SOURCE_PATH}"
-  OPTIONS
-    -DSQLER_BUILD_TESTS=OFF
-    -DSQLER_BUILD_BENCH=OFF
-    -DSQLER_BUILD_EXAMPLES=OFF
-    -DSQLER_INSTALL=ON
+    SOURCE_PATH "${SOURCE_PATH}"
+    OPTIONS
+        ${FEATURE_OPTIONS}
+        -DSQLER_BUILD_TESTS=OFF
+        -DSQLER_BUILD_BENCH=OFF
+        -DSQLER_BUILD_EXAMPLES=OFF
+        -DSQLER_INSTALL=ON
+    MAYBE_UNUSED_VARIABLES
+        SQLER_WITH_POSTGRES
 )
 vcpkg_cmake_install()
-# sqler installs its config to share/sqler already; fixup still rewrites absolute paths.
+# sqler installs its config to share/sqler already; the fixup still rewrites absolute paths.
 vcpkg_cmake_config_fixup(PACKAGE_NAME sqler CONFIG_PATH share/sqler)
 
-# Header-only: no libraries, and the doc copy of LICENSE is replaced by vcpkg's copyright file.
+# Header-only: no libraries, and the doc copy of LICENSE gives way to vcpkg's copyright file.
 file(REMOVE_RECURSE "${CURRENT_PACKAGES_DIR}/debug" "${CURRENT_PACKAGES_DIR}/lib" "${CURRENT_PACKAGES_DIR}/share/doc")
 vcpkg_install_copyright(FILE_LIST "${SOURCE_PATH}/LICENSE")
 file(INSTALL "${CMAKE_CURRENT_LIST_DIR}/usage" DESTINATION "${CURRENT_PACKAGES_DIR}/share/${PORT}")
