@@ -29,6 +29,11 @@ const sizes& config() {
     out.bulk_large = scaled(out.bulk_large, out.scale);
     out.docs = scaled(out.docs, out.scale);
     out.array_docs = scaled(out.array_docs, out.scale);
+    if (const char* env = std::getenv("SQLER_BENCH_DOCS"); env != nullptr && *env != '\0') {
+      const auto n = std::strtoull(env, nullptr, 10);
+      if (n < 20) throw std::runtime_error("SQLER_BENCH_DOCS must be at least 20");
+      out.bulk_small = out.docs = out.array_docs = static_cast<std::size_t>(n);
+    }
     // The same window as the full run: the middle twentieth of i, capped at `limit` rows.
     out.range_lo = static_cast<int>(out.docs / 2);
     out.range_hi = out.range_lo + static_cast<int>(std::max<std::size_t>(1, out.docs / 20));
@@ -81,6 +86,13 @@ std::vector<Doc> make_docs(std::size_t n) {
                              r.below(2) == 1}}};
   }
   return docs;
+}
+
+const std::vector<Doc>& docs_of_size(std::size_t n) {
+  static std::map<std::size_t, std::vector<Doc>> cache;
+  auto& v = cache[n];
+  if (v.empty()) v = make_docs(n);
+  return v;
 }
 
 std::vector<Shipment> make_shipments(std::size_t n) {
@@ -176,7 +188,7 @@ std::unique_ptr<SQLite::Database> open_sqlitecpp(const std::string& path) {
 
 namespace {
 
-// The DDL sqler runs for these types, spelled out by hand for the raw and SQLiteCpp twins.
+// The DDL sqler runs for these types, spelled out by hand for the overhead and SQLiteCpp twins.
 constexpr std::string_view doc_table_sql =
     "CREATE TABLE IF NOT EXISTS \"Doc\" (_id INTEGER PRIMARY KEY AUTOINCREMENT, _version INTEGER NOT NULL "
     "DEFAULT 1, data TEXT NOT NULL CHECK (json_valid(data)))";
@@ -192,13 +204,13 @@ constexpr std::string_view user_table_sql =
 constexpr std::string_view counter_table_sql =
     "CREATE TABLE IF NOT EXISTS \"Counter\" (_id INTEGER PRIMARY KEY AUTOINCREMENT, _version INTEGER NOT NULL "
     "DEFAULT 1, data TEXT NOT NULL CHECK (json_valid(data)))";
-static_assert(address_table_sql == sqler::detail::create_table_shape<Address>::sql);
-static_assert(user_table_sql == sqler::detail::create_table_shape<User>::sql);
-static_assert(counter_table_sql == sqler::detail::create_table_shape<Counter>::sql);
+static_assert(address_table_sql == sqler::detail::create_table_shape<sqler::detail::sqlite_dialect, Address>::sql);
+static_assert(user_table_sql == sqler::detail::create_table_shape<sqler::detail::sqlite_dialect, User>::sql);
+static_assert(counter_table_sql == sqler::detail::create_table_shape<sqler::detail::sqlite_dialect, Counter>::sql);
 constexpr std::string_view doc_index_sql =
     "CREATE INDEX IF NOT EXISTS \"sqler_ix_Doc__i\" ON \"Doc\" (json_extract(data,'$.i'))";
-static_assert(doc_table_sql == sqler::detail::create_table_shape<Doc>::sql);
-static_assert(shipment_table_sql == sqler::detail::create_table_shape<Shipment>::sql);
+static_assert(doc_table_sql == sqler::detail::create_table_shape<sqler::detail::sqlite_dialect, Doc>::sql);
+static_assert(shipment_table_sql == sqler::detail::create_table_shape<sqler::detail::sqlite_dialect, Shipment>::sql);
 static_assert(doc_index_sql == sqler::collection<Doc>::index_sql(sqler::field<&Doc::i>));
 
 template <class T>
@@ -343,15 +355,9 @@ void check_settings(sqlite3* db, storage s) {
 
 }  // namespace
 
-const std::vector<Doc>& docs_data() {
-  static const auto docs = make_docs(config().docs);
-  return docs;
-}
+const std::vector<Doc>& docs_data() { return docs_of_size(config().docs); }
 
-const std::vector<Doc>& array_docs_data() {
-  static const auto docs = make_docs(config().array_docs);
-  return docs;
-}
+const std::vector<Doc>& array_docs_data() { return docs_of_size(config().array_docs); }
 
 sqler_env& sqler_fixture(dataset d, storage s) {
   const auto key = key_of("sqler", d, s);
@@ -377,14 +383,26 @@ sqler_env& sqler_fixture(dataset d, storage s) {
   return *slot;
 }
 
-raw_env& raw_fixture(dataset d, storage s) {
-  const auto key = key_of("raw", d, s);
+raw_env& overhead_fixture(dataset d, storage s) {
+  const auto key = key_of("overhead", d, s);
   auto& slot = reg().raw[key];
   if (!slot) {
     auto db = std::make_unique<raw_db>(reg().path_for(key, s));
     check_settings(db->get(), s);
     create_tables([&](std::string_view sql) { db->exec(std::string(sql).c_str()); }, d);
     populate(db->get(), d);
+    slot = std::make_unique<raw_env>(raw_env{std::move(db)});
+  }
+  return *slot;
+}
+
+raw_env& handwritten_fixture(dataset d, storage s, const std::function<void(raw_db&)>& build) {
+  const auto key = key_of("handwritten", d, s);
+  auto& slot = reg().raw[key];
+  if (!slot) {
+    auto db = std::make_unique<raw_db>(reg().path_for(key, s));
+    check_settings(db->get(), s);
+    build(*db);
     slot = std::make_unique<raw_env>(raw_env{std::move(db)});
   }
   return *slot;
@@ -410,8 +428,10 @@ void release_fixtures() { reg().clear(); }
 void register_case(const std::string& name, twins t, bool process_cpu, storages where) {
   for (storage s : {storage::mem, storage::disk}) {
     if (where == storages::disk_only && s == storage::mem) continue;
-    const std::pair<const char*, bench_fn*> impls[] = {
-        {"sqler", &t.sqler}, {"raw", &t.raw}, {"sqlitecpp", &t.sqlitecpp}};
+    const std::pair<const char*, bench_fn*> impls[] = {{"sqler", &t.sqler},
+                                                       {"handwritten", &t.handwritten},
+                                                       {"overhead", &t.overhead},
+                                                       {"sqlitecpp", &t.sqlitecpp}};
     for (const auto& [twin, fn] : impls) {
       if (!*fn) continue;
       const std::string full = name + "/" + twin + "/" + storage_name(s);

@@ -3,11 +3,17 @@
 // and a cache of loaded databases so each data set is built once per twin and storage.
 //
 // Every case is registered as twins that do the same work on the same data:
-//   <case>/sqler/<storage>      the DSL / collection API
-//   <case>/raw/<storage>        sqlite3 C API, same SQL text, statement prepared once
-//   <case>/sqlitecpp/<storage>  SQLiteCpp, same SQL text, statement reused
-// All three encode with sqler::encode and decode with sqler::decode into the same structs, so
-// a sqler/raw ratio isolates the DSL and library overhead rather than JSON work.
+//   <case>/sqler/<storage>        the DSL / collection API
+//   <case>/handwritten/<storage>  what a user writes without sqler: sqlite3 C API with cached
+//                                 statements, a plain (id INTEGER PRIMARY KEY, data TEXT) table,
+//                                 Boost.JSON value_from/serialize and parse/value_to
+//                                 (bench_handwritten.cpp)
+//   <case>/overhead/<storage>     sqlite3 C API, sqler's SQL text and schema, statement prepared
+//                                 once, sqler's codec
+//   <case>/sqlitecpp/<storage>    SQLiteCpp, sqler's SQL text, statement reused, sqler's codec
+// The overhead and SQLiteCpp twins encode with sqler::encode and decode with sqler::decode into
+// the same structs, so a sqler/overhead ratio isolates the DSL and library overhead rather than
+// JSON work; sqler/handwritten is the comparison a user makes.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -102,11 +108,14 @@ struct sizes {
   int counter_threads = 8;
   int counter_increments = 10;  // per thread per iteration
 };
+// SQLER_BENCH_DOCS=N (the scaling table of report.py --scaling) sets bulk_small, docs and
+// array_docs to N, overriding SQLER_BENCH_SCALE for them.
 const sizes& config();
 
 // ---------------------------------------------------------------- data
 
 std::vector<Doc> make_docs(std::size_t n);            // i is a permutation of 0..n-1
+const std::vector<Doc>& docs_of_size(std::size_t n);  // make_docs(n), built once per n
 std::vector<Shipment> make_shipments(std::size_t n);  // 1 in 40 has an event with val > 8
 std::vector<Address> make_addresses(std::size_t n);
 std::vector<User> make_users(std::size_t n, std::size_t addresses);  // user k -> address k % addresses + 1
@@ -172,11 +181,12 @@ inline std::string_view cpp_text(const SQLite::Statement& st, int col) {
 // ---------------------------------------------------------------- loaded databases
 
 // One database per (data set, twin, storage), built on first use and kept until exit. The
-// loading itself is untimed and identical for all twins (a raw INSERT loop).
+// loading itself is untimed: a raw INSERT loop with sqler::encode for the sqler, overhead and
+// SQLiteCpp twins, the same loop with Boost.JSON for the hand-written twins.
 struct sqler_env {
   sqler::database db;
 };
-struct raw_env {
+struct raw_env {  // the overhead and handwritten twins
   std::unique_ptr<raw_db> db;
 };
 struct cpp_env {
@@ -195,8 +205,11 @@ enum class dataset {
 };
 
 sqler_env& sqler_fixture(dataset d, storage s);
-raw_env& raw_fixture(dataset d, storage s);
+raw_env& overhead_fixture(dataset d, storage s);  // sqler's DDL, loaded with sqler::encode
 cpp_env& cpp_fixture(dataset d, storage s);
+// The hand-written twins' databases: opened and checked like overhead_fixture, but `build`
+// creates their own plain tables and loads them with their own codec.
+raw_env& handwritten_fixture(dataset d, storage s, const std::function<void(raw_db&)>& build);
 
 const std::vector<Doc>& docs_data();        // what dataset::docs* hold, in _id order
 const std::vector<Doc>& array_docs_data();  // what dataset::array_docs holds
@@ -209,13 +222,14 @@ using bench_fn = std::function<void(benchmark::State&, storage)>;
 
 struct twins {
   bench_fn sqler;
-  bench_fn raw;
-  bench_fn sqlitecpp;  // may be empty when SQLiteCpp does not fit the case
+  bench_fn overhead;
+  bench_fn sqlitecpp;    // may be empty when SQLiteCpp does not fit the case
+  bench_fn handwritten;  // may be empty when no plain hand-written version fits the case
 };
 
 enum class storages { both, disk_only };
 
-// Registers <name>/{sqler,raw,sqlitecpp}/{mem,disk}, next to each other. Iteration counts
+// Registers <name>/{sqler,handwritten,overhead,sqlitecpp}/{mem,disk}, next to each other. Iteration counts
 // follow the benchmark thread's CPU time (on a small shared machine much steadier than wall
 // time, and where the library's own cost shows); `process_cpu` cases run their work on other
 // threads and count the whole process's CPU time instead. Wall time is reported as well.

@@ -1,8 +1,10 @@
 // bench/bench_read.cpp - read cases: get by id, range filter (with and without the expression
 // index), array membership, any() over an array of objects, count, first, and the per-call
-// overhead of a cached shape that returns no rows. Every twin decodes each row with
-// sqler::decode straight from the column text into a Doc, as sqler does.
+// overhead of a cached shape that returns no rows. The overhead and SQLiteCpp twins decode each
+// row with sqler::decode straight from the column text into a Doc, as sqler does; the
+// hand-written twins (bench_handwritten.cpp) use Boost.JSON.
 #include "bench_common.hpp"
+#include "bench_handwritten.hpp"
 
 namespace bench {
 namespace {
@@ -13,13 +15,13 @@ constexpr auto f_tags = field<&Doc::tags>;
 constexpr auto f_events = field<&Shipment::events>;
 constexpr auto f_val = field<&Event::val>;
 
-// The hand-written SQL of the raw and SQLiteCpp twins. The static_asserts prove it is the very
+// The hand-written SQL of the overhead and SQLiteCpp twins. The static_asserts prove it is the very
 // text sqler runs for the matching DSL expression, so all twins execute the same statement.
 template <class T>
 using coll_ref = sqler::collection<T>&;
 
 constexpr std::string_view get_sql = "SELECT _id, _version, data FROM \"Doc\" WHERE _id = ?1";
-static_assert(get_sql == sqler::detail::get_shape<Doc>::sql);
+static_assert(get_sql == sqler::detail::get_shape<sqler::detail::sqlite_dialect, Doc>::sql);
 
 using range_query = decltype(std::declval<coll_ref<Doc>>().find(f_i >= 0 && f_i < 0));
 using filter_query = decltype(std::declval<range_query>().order_by(f_i).limit(0));
@@ -77,8 +79,8 @@ void get_sqler(benchmark::State& state, storage s) {
   finish(state, 1, 1);
 }
 
-void get_raw(benchmark::State& state, storage s) {
-  auto& env = raw_fixture(dataset::docs, s);
+void get_overhead(benchmark::State& state, storage s) {
+  auto& env = overhead_fixture(dataset::docs, s);
   raw_stmt q(env.db->get(), get_sql);
   const auto ids = probe_ids(config().docs);
   std::size_t k = 0;
@@ -115,7 +117,7 @@ void get_cpp(benchmark::State& state, storage s) {
 
 // ---------------------------------------------------------------- queries returning documents
 
-// The raw and SQLiteCpp halves of every "SELECT _id, _version, data ... -> std::vector<T>"
+// The overhead and SQLiteCpp halves of every "SELECT _id, _version, data ... -> std::vector<T>"
 // case: bind, step every row decoding column 2 into a new element, reset.
 template <class T, class Bind>
 std::vector<T> raw_rows(sqlite3_stmt* st, Bind&& bind) {
@@ -157,8 +159,8 @@ void filter_sqler(benchmark::State& state, storage s) {
 }
 
 template <dataset D>
-void filter_raw(benchmark::State& state, storage s) {
-  raw_stmt q(raw_fixture(D, s).db->get(), filter_sql);
+void filter_overhead(benchmark::State& state, storage s) {
+  raw_stmt q(overhead_fixture(D, s).db->get(), filter_sql);
   const auto& c = config();
   loop_rows<Doc>(state, [&] {
     return raw_rows<Doc>(q.get(), [&](sqlite3_stmt* st) {
@@ -186,8 +188,8 @@ void contains_sqler(benchmark::State& state, storage s) {
   auto docs = sqler_fixture(dataset::array_docs, s).db.collection<Doc>();
   loop_rows<Doc>(state, [&] { return docs.find(f_tags.contains(42)).all(); });
 }
-void contains_raw(benchmark::State& state, storage s) {
-  raw_stmt q(raw_fixture(dataset::array_docs, s).db->get(), contains_sql);
+void contains_overhead(benchmark::State& state, storage s) {
+  raw_stmt q(overhead_fixture(dataset::array_docs, s).db->get(), contains_sql);
   loop_rows<Doc>(state, [&] {
     return raw_rows<Doc>(q.get(), [](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, 42); });
   });
@@ -199,15 +201,15 @@ void contains_cpp(benchmark::State& state, storage s) {
   });
 }
 
-// The hand-written twins bind the list as the JSON text a person would write for it.
+// The overhead and SQLiteCpp twins bind the list as the JSON text a person would write for it.
 constexpr const char* any_of_list = "[17,42]";
 
 void contains_any_sqler(benchmark::State& state, storage s) {
   auto docs = sqler_fixture(dataset::array_docs, s).db.collection<Doc>();
   loop_rows<Doc>(state, [&] { return docs.find(f_tags.contains_any({17, 42})).all(); });
 }
-void contains_any_raw(benchmark::State& state, storage s) {
-  raw_stmt q(raw_fixture(dataset::array_docs, s).db->get(), contains_any_sql);
+void contains_any_overhead(benchmark::State& state, storage s) {
+  raw_stmt q(overhead_fixture(dataset::array_docs, s).db->get(), contains_any_sql);
   loop_rows<Doc>(state, [&] {
     return raw_rows<Doc>(q.get(), [](sqlite3_stmt* st) {
       sqlite3_bind_text(st, 1, any_of_list, -1, SQLITE_STATIC);
@@ -225,8 +227,8 @@ void any_sqler(benchmark::State& state, storage s) {
   auto ships = sqler_fixture(dataset::shipments, s).db.collection<Shipment>();
   loop_rows<Shipment>(state, [&] { return ships.find(f_events.any(f_val > 8)).all(); });
 }
-void any_raw(benchmark::State& state, storage s) {
-  raw_stmt q(raw_fixture(dataset::shipments, s).db->get(), any_sql);
+void any_overhead(benchmark::State& state, storage s) {
+  raw_stmt q(overhead_fixture(dataset::shipments, s).db->get(), any_sql);
   loop_rows<Shipment>(state, [&] {
     return raw_rows<Shipment>(q.get(), [](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, 8); });
   });
@@ -251,8 +253,8 @@ void count_sqler(benchmark::State& state, storage s) {
   finish(state, n, 1);
 }
 
-void count_raw(benchmark::State& state, storage s) {
-  raw_stmt q(raw_fixture(dataset::docs_indexed, s).db->get(), count_sql);
+void count_overhead(benchmark::State& state, storage s) {
+  raw_stmt q(overhead_fixture(dataset::docs_indexed, s).db->get(), count_sql);
   const auto& c = config();
   std::int64_t n = 0;
   for (auto _ : state) {
@@ -300,8 +302,8 @@ void first_sqler(benchmark::State& state, storage s) {
   finish(state, 1, 1);
 }
 
-void first_raw(benchmark::State& state, storage s) {
-  raw_stmt q(raw_fixture(dataset::docs_indexed, s).db->get(), first_sql);
+void first_overhead(benchmark::State& state, storage s) {
+  raw_stmt q(overhead_fixture(dataset::docs_indexed, s).db->get(), first_sql);
   const auto bounds = first_bounds();
   std::size_t k = 0;
   for (auto _ : state) {
@@ -338,17 +340,17 @@ void first_cpp(benchmark::State& state, storage s) {
 // An indexed equality that matches nothing: SQLite does one index probe, so what remains is
 // the cost of building the query, finding the cached statement, binding, stepping, resetting.
 
-void overhead_sqler(benchmark::State& state, storage s) {
+void empty_sqler(benchmark::State& state, storage s) {
   auto docs = sqler_fixture(dataset::docs_indexed, s).db.collection<Doc>();
   loop_rows<Doc>(state, [&] { return docs.find(f_i == -1).all(); }, true);
 }
-void overhead_raw(benchmark::State& state, storage s) {
-  raw_stmt q(raw_fixture(dataset::docs_indexed, s).db->get(), probe_sql);
+void empty_overhead(benchmark::State& state, storage s) {
+  raw_stmt q(overhead_fixture(dataset::docs_indexed, s).db->get(), probe_sql);
   loop_rows<Doc>(state, [&] {
     return raw_rows<Doc>(q.get(), [](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, -1); });
   }, true);
 }
-void overhead_cpp(benchmark::State& state, storage s) {
+void empty_cpp(benchmark::State& state, storage s) {
   SQLite::Statement q(*cpp_fixture(dataset::docs_indexed, s).db, std::string(probe_sql));
   loop_rows<Doc>(state, [&] {
     return cpp_rows<Doc>(q, [](SQLite::Statement& st) { st.bind(1, -1); });
@@ -356,18 +358,20 @@ void overhead_cpp(benchmark::State& state, storage s) {
 }
 
 [[maybe_unused]] const bool registered = [] {
-  register_case("BM_get_by_id", {get_sqler, get_raw, get_cpp});
-  register_case("BM_filter_range", {filter_sqler<dataset::docs>, filter_raw<dataset::docs>,
-                                    filter_cpp<dataset::docs>});
+  namespace hw = handwritten;
+  register_case("BM_get_by_id", {get_sqler, get_overhead, get_cpp, hw::get_by_id});
+  register_case("BM_filter_range", {filter_sqler<dataset::docs>, filter_overhead<dataset::docs>,
+                                    filter_cpp<dataset::docs>, hw::filter_range});
   register_case("BM_filter_range_indexed",
-                {filter_sqler<dataset::docs_indexed>, filter_raw<dataset::docs_indexed>,
-                 filter_cpp<dataset::docs_indexed>});
-  register_case("BM_contains", {contains_sqler, contains_raw, contains_cpp});
-  register_case("BM_contains_any", {contains_any_sqler, contains_any_raw, contains_any_cpp});
-  register_case("BM_any_events", {any_sqler, any_raw, any_cpp});
-  register_case("BM_count", {count_sqler, count_raw, count_cpp});
-  register_case("BM_first", {first_sqler, first_raw, first_cpp});
-  register_case("BM_overhead_empty", {overhead_sqler, overhead_raw, overhead_cpp});
+                {filter_sqler<dataset::docs_indexed>, filter_overhead<dataset::docs_indexed>,
+                 filter_cpp<dataset::docs_indexed>, hw::filter_range_indexed});
+  register_case("BM_contains", {contains_sqler, contains_overhead, contains_cpp, hw::contains});
+  register_case("BM_contains_any",
+                {contains_any_sqler, contains_any_overhead, contains_any_cpp, hw::contains_any});
+  register_case("BM_any_events", {any_sqler, any_overhead, any_cpp, hw::any_events});
+  register_case("BM_count", {count_sqler, count_overhead, count_cpp, hw::count});
+  register_case("BM_first", {first_sqler, first_overhead, first_cpp, hw::first});
+  register_case("BM_overhead_empty", {empty_sqler, empty_overhead, empty_cpp, hw::overhead_empty});
   return true;
 }();
 

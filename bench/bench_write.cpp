@@ -1,6 +1,8 @@
 // bench/bench_write.cpp - write cases: bulk insert in one transaction, update one document by
-// id. Each twin encodes with sqler::encode into a reused buffer and binds it as static text.
+// id. The overhead and SQLiteCpp twins encode with sqler::encode into a reused buffer and bind it
+// as static text; the hand-written twins (bench_handwritten.cpp) use Boost.JSON.
 #include "bench_common.hpp"
+#include "bench_handwritten.hpp"
 
 namespace bench {
 namespace {
@@ -9,16 +11,11 @@ constexpr std::string_view insert_sql = "INSERT INTO \"Doc\" (data) VALUES (?1)"
 constexpr std::string_view update_sql =
     "UPDATE \"Doc\" SET data = ?1, _version = _version + 1 WHERE _id = ?2";
 constexpr const char* clear_sql = "DELETE FROM \"Doc\"";
-static_assert(insert_sql == sqler::detail::insert_shape<Doc>::sql);
+static_assert(insert_sql == sqler::detail::insert_shape<sqler::detail::sqlite_dialect, Doc>::sql);
 // sqler's own update also keeps members Doc does not declare (sqler_merge, data-safety issue);
 // this twin is the plain replace it used to be, so the ratio shows what that safety costs.
 
-const std::vector<Doc>& bulk_docs(std::size_t n) {
-  static std::map<std::size_t, std::vector<Doc>> cache;
-  auto& v = cache[n];
-  if (v.empty()) v = make_docs(n);
-  return v;
-}
+const std::vector<Doc>& bulk_docs(std::size_t n) { return docs_of_size(n); }
 
 // ---------------------------------------------------------------- bulk insert
 // Timed: the whole insert (BEGIN, n inserts, COMMIT) and collecting the new ids. Untimed
@@ -40,8 +37,8 @@ void bulk_sqler(benchmark::State& state, storage s, std::size_t n) {
   finish(state, rows, static_cast<std::int64_t>(n));
 }
 
-void bulk_raw(benchmark::State& state, storage s, std::size_t n) {
-  auto& env = raw_fixture(dataset::empty_docs, s);
+void bulk_overhead(benchmark::State& state, storage s, std::size_t n) {
+  auto& env = overhead_fixture(dataset::empty_docs, s);
   sqlite3* db = env.db->get();
   const auto& data = bulk_docs(n);
   raw_stmt ins(db, insert_sql);
@@ -110,13 +107,13 @@ void update_sqler(benchmark::State& state, storage s) {
   std::size_t k = 0;
   for (auto _ : state) {
     const std::int64_t id = ids[k++ & 4095];
-    docs.update(id, data[static_cast<std::size_t>(id - 1)]);
+    docs.replace(id, data[static_cast<std::size_t>(id - 1)]);
   }
   finish(state, 1, 1);
 }
 
-void update_raw(benchmark::State& state, storage s) {
-  auto& env = raw_fixture(dataset::docs_update, s);
+void update_overhead(benchmark::State& state, storage s) {
+  auto& env = overhead_fixture(dataset::docs_update, s);
   sqlite3* db = env.db->get();
   const auto& data = docs_data();
   const auto ids = probe_ids(data.size());
@@ -160,13 +157,16 @@ void update_cpp(benchmark::State& state, storage s) {
 [[maybe_unused]] const bool registered = [] {
   register_case("BM_bulk_insert_10k",
                 {[](auto& st, storage s) { bulk_sqler(st, s, config().bulk_small); },
-                 [](auto& st, storage s) { bulk_raw(st, s, config().bulk_small); },
-                 [](auto& st, storage s) { bulk_cpp(st, s, config().bulk_small); }});
+                 [](auto& st, storage s) { bulk_overhead(st, s, config().bulk_small); },
+                 [](auto& st, storage s) { bulk_cpp(st, s, config().bulk_small); },
+                 [](auto& st, storage s) { handwritten::bulk_insert(st, s, config().bulk_small); }});
   register_case("BM_bulk_insert_50k",
                 {[](auto& st, storage s) { bulk_sqler(st, s, config().bulk_large); },
-                 [](auto& st, storage s) { bulk_raw(st, s, config().bulk_large); },
-                 [](auto& st, storage s) { bulk_cpp(st, s, config().bulk_large); }});
-  register_case("BM_update_by_id", {update_sqler, update_raw, update_cpp});
+                 [](auto& st, storage s) { bulk_overhead(st, s, config().bulk_large); },
+                 [](auto& st, storage s) { bulk_cpp(st, s, config().bulk_large); },
+                 [](auto& st, storage s) { handwritten::bulk_insert(st, s, config().bulk_large); }});
+  register_case("BM_update_by_id",
+                {update_sqler, update_overhead, update_cpp, handwritten::update_by_id});
   return true;
 }();
 

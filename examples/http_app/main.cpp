@@ -222,12 +222,10 @@ class store {
 
 // Loads a user's address and orders: one query per referenced table.
 std::string load_user_json(store& s, std::int64_t id) {
-  auto user = s.users.get(id);
+  auto user =
+      s.users.find(sqler::doc_id == id).with<&User::address, &User::orders>().first();
   if (!user) throw http_error(404, "user " + std::to_string(id) + " not found");
-  std::vector<User> one;
-  one.push_back(std::move(*user));
-  sqler::hydrate<&User::address, &User::orders>(s.users.state(), one);
-  return user_json(id, one.front());
+  return user_json(id, *user);
 }
 
 // One page of users with their addresses: 1 query for the page + 1 for the addresses.
@@ -352,7 +350,7 @@ void add_routes(httplib::Server& svr, store& s) {
                                            " is already attached to user " +
                                            std::to_string(user_id));
              // One UPDATE appending to the stored array: no read-modify-write of the document.
-             s.users.patch(user_id, sqler::push(user_orders, order_id));
+             s.users.update(user_id, sqler::push(user_orders, order_id));
              tx.commit();
              reply(res, 200, load_user_json(s, user_id));
            }));

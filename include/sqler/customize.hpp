@@ -32,4 +32,13 @@ struct shares_table : std::bool_constant<requires {
   requires static_cast<bool>(T::sqler_shared_table);
 }> {};
 
+// Promoted members: scalar members that also live in a real, typed column of the table, so
+// filters, sorting and indexes on them use the column (see the README, "Promoted columns"):
+//   template <> struct sqler::promoted<User> : sqler::columns<&User::email, &User::age> {};
+template <auto... Ms>
+struct columns {};
+
+template <class T>
+struct promoted : columns<> {};
+
 }  // namespace sqler

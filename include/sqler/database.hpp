@@ -1,6 +1,6 @@
-// sqler/database.hpp - sqler::database: opening a database, collections, transactions and the
-// raw SQL escape hatch. Copies share one state; a file database gives every thread its own
-// connection (WAL lets them read while one writes), an in-memory one has a single connection.
+// sqler/database.hpp - sqler::database, a SQLite database: collections, transactions,
+// migrations and the raw SQL escape hatch. Copies share one state; every thread gets its own
+// connection (WAL lets readers run while one writes), in memory as on disk.
 #pragma once
 
 #include <sqlite3.h>
@@ -11,13 +11,19 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
+#include "sqler/backend.hpp"
 #include "sqler/collection.hpp"
-#include "sqler/detail/db_state.hpp"
+#include "sqler/detail/access.hpp"
+#include "sqler/detail/backend/sqlite/backend.hpp"
+#include "sqler/detail/bind.hpp"
+#include "sqler/detail/integrity.hpp"
+#include "sqler/detail/migrations.hpp"
 #include "sqler/integrity.hpp"
 #include "sqler/migrate.hpp"
-#include "sqler/sqlite.hpp"
+#include "sqler/query_event.hpp"
 #include "sqler/transaction.hpp"
 
 namespace sqler {
@@ -52,7 +58,7 @@ class database {
     }
     auto opts = to_conn_options(o, true);
     opts.read_only = read_only;
-    auto state = std::make_shared<detail::db_state>(target, flags, opts, false, path);
+    auto state = std::make_shared<state_type>(target, flags, opts, false, path);
     state->conn();  // a bad path fails here, not at first use
     return database(std::move(state));
   }
@@ -67,18 +73,20 @@ class database {
         "file:/sqler-memory-" + std::to_string(counter.fetch_add(1) + 1) + "?vfs=memdb";
     const int flags =
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
-    return database(std::make_shared<detail::db_state>(name, flags, to_conn_options(o, false),
-                                                       /*anchor=*/true, ":memory:"));
+    return database(std::make_shared<state_type>(name, flags, to_conn_options(o, false),
+                                                 /*anchor=*/true, ":memory:"));
   }
 
   // The collection of T documents, creating its table if missing.
   template <class T>
   sqler::collection<T> collection() const {
-    return sqler::collection<T>(state_);
+    return detail::access::make_collection<sqler::collection<T>>(state_);
   }
 
   // Begins a transaction on this thread's connection (a savepoint when one is open already).
-  sqler::transaction transaction() const { return sqler::transaction(state_->conn()); }
+  sqler::transaction transaction() const {
+    return detail::make_transaction<traits::transaction_scope>(state_->conn());
+  }
 
   // Runs SQL and returns the number of rows the last statement changed. With parameters
   // (bound to ?1, ?2, ...) the text is one statement, and more after it is a usage_error;
@@ -124,7 +132,7 @@ class database {
   // transaction (see sqler/migrate.hpp); returns how many ran. A step that throws is rolled
   // back and its error propagates; the steps before it stay applied.
   std::int64_t migrate(const std::vector<migration>& steps) {
-    return detail::run_migrations(state_->conn(), steps);
+    return detail::run_migrations<traits>(state_->conn(), steps);
   }
 
   // The highest migration version applied (0 before any).
@@ -132,7 +140,7 @@ class database {
 
   // Calls `hook` after every prepared statement sqler runs on any connection of this database
   // (not the parameterless DDL/transaction control that goes through sqlite3_exec), with
-  // its SQL, parameter count, rows and duration. Returns an id for remove_query_hook. Install
+  // its SQL, bound values, rows and duration. Returns an id for remove_query_hook. Install
   // hooks before sharing the database across threads; with none installed they cost nothing.
   std::uint64_t on_query(query_hook hook) { return state_->hooks().add(std::move(hook)); }
   void remove_query_hook(std::uint64_t id) { state_->hooks().remove(id); }
@@ -154,10 +162,11 @@ class database {
   // Open SQLite connections of this database (one per thread that used it).
   std::size_t connection_count() const { return state_->connection_count(); }
 
-  detail::db_state& state() const noexcept { return *state_; }
-
  private:
-  explicit database(std::shared_ptr<detail::db_state> s) : state_(std::move(s)) {}
+  using traits = detail::backend_traits<sqlite_backend>;
+  using state_type = traits::state;
+
+  explicit database(std::shared_ptr<state_type> s) : state_(std::move(s)) {}
 
   // A file name inside a file: URI: the characters a URI gives meaning to are %-escaped.
   static std::string uri_escape(std::string_view path) {
@@ -176,8 +185,8 @@ class database {
     return out;
   }
 
-  static detail::connection_options to_conn_options(const database_options& o, bool wal) {
-    detail::connection_options c;
+  static detail::sqlite::connection_options to_conn_options(const database_options& o, bool wal) {
+    detail::sqlite::connection_options c;
     c.busy_timeout_ms = o.busy_timeout_ms;
     c.foreign_keys = o.foreign_keys;
     c.read_only = o.read_only;
@@ -186,7 +195,7 @@ class database {
     return c;
   }
 
-  std::shared_ptr<detail::db_state> state_;
+  std::shared_ptr<state_type> state_;
 };
 
 }  // namespace sqler

@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "sqler/database.hpp"
 #include "sqler/query_event.hpp"
 
 namespace sqler {
@@ -35,9 +34,11 @@ class profiler {
 
   using warning_handler = std::function<void(const n_plus_one_warning&)>;
 
-  // Warns (once per shape) when a single-row shape runs more than `threshold` times.
-  explicit profiler(database& db, std::uint64_t threshold = 10, warning_handler on_warning = {})
-      : db_(db), threshold_(threshold), on_warning_(std::move(on_warning)) {
+  // Warns (once per shape) when a single-row shape runs more than `threshold` times. `db` is
+  // any sqler database (SQLite or PostgreSQL); the profiler observes it while in scope.
+  template <class Database>
+  explicit profiler(Database& db, std::uint64_t threshold = 10, warning_handler on_warning = {})
+      : threshold_(threshold), on_warning_(std::move(on_warning)) {
     if (!on_warning_)
       on_warning_ = [](const n_plus_one_warning& w) {
         std::fprintf(stderr,
@@ -45,11 +46,12 @@ class profiler {
                      "scope; load them in one query (query::with<...>) instead: %s\n",
                      static_cast<unsigned long long>(w.count), w.sql.c_str());
       };
-    hook_id_ = db_.on_query([this](const query_event& ev) { record(ev); });
+    const std::uint64_t id = db.on_query([this](const query_event& ev) { record(ev); });
+    remove_hook_ = [&db, id] { db.remove_query_hook(id); };
   }
   profiler(const profiler&) = delete;
   profiler& operator=(const profiler&) = delete;
-  ~profiler() { db_.remove_query_hook(hook_id_); }
+  ~profiler() { remove_hook_(); }
 
   std::uint64_t total_queries() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -91,10 +93,9 @@ class profiler {
     on_warning_(fire);
   }
 
-  database& db_;
   std::uint64_t threshold_;
   warning_handler on_warning_;
-  std::uint64_t hook_id_ = 0;
+  std::function<void()> remove_hook_;
   mutable std::mutex mu_;
   std::uint64_t total_ = 0;
   std::map<std::string, shape_stats> shapes_;

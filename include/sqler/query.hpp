@@ -13,15 +13,18 @@
 #include <tuple>
 #include <vector>
 
+#include "sqler/backend.hpp"
 #include "sqler/codec.hpp"
-#include "sqler/detail/db_state.hpp"
-#include "sqler/detail/fixed_string.hpp"
-#include "sqler/expr.hpp"
+#include "sqler/detail/access.hpp"
+#include "sqler/detail/bind.hpp"
+#include "sqler/detail/dsl/patch_ops.hpp"
+#include "sqler/detail/dsl/query_nodes.hpp"
+#include "sqler/detail/integrity.hpp"
+#include "sqler/detail/sql/query_text.hpp"
+#include "sqler/error.hpp"
+#include "sqler/field.hpp"
 #include "sqler/integrity.hpp"
-#include "sqler/patch.hpp"
-#include "sqler/render.hpp"
-#include "sqler/sqlite.hpp"
-#include "sqler/transaction.hpp"
+#include "sqler/query_event.hpp"
 
 namespace sqler {
 
@@ -63,339 +66,13 @@ class grouped_query;
 
 namespace detail {
 
-template <class... Keys>
-struct order_list {
-  static constexpr std::size_t size = sizeof...(Keys);
-};
+template <class B>
+struct backend_traits;
 
-template <class T, class D>
-consteval auto quoted_table() {
-  return D::template quote_identifier<to_fixed<table_name_holder<T>>()>();
-}
-
-// What a query returns; each kind is its own cached shape.
-struct select_kind {};
-struct first_kind {};
-struct count_kind {};
-struct exists_kind {};
-struct ids_kind {};
-struct remove_kind {};
-struct explain_kind {};
-template <class... Ops>
-struct patch_kind {};
-
-// UPDATE ... WHERE _id = (the first matching row) RETURNING the row: claims one document.
-template <class... Ops>
-struct update_one_kind {};
-
-// Aggregate functions: one value over the matching documents, or one per group.
-struct sum_fn { static constexpr fixed_string open{"SUM("}; };
-struct avg_fn { static constexpr fixed_string open{"AVG("}; };
-struct min_fn { static constexpr fixed_string open{"MIN("}; };
-struct max_fn { static constexpr fixed_string open{"MAX("}; };
-struct count_distinct_fn { static constexpr fixed_string open{"COUNT(DISTINCT "}; };
-struct count_rows_fn {};  // COUNT(*) per group
-
-template <class Fn, class F>
-struct aggregate_kind {};
-template <class Fn, class K, class F>
-struct group_kind {};
-
-// What a sum() returns: integers add up exactly as int64 (SQLite reports overflow), the rest
-// as double.
-template <class F>
-using sum_type = std::conditional_t<std::is_floating_point_v<typename F::value_type>, double,
-                                    std::int64_t>;
-
-// A group's key: std::optional when the member (or a member on its path) may be missing.
-template <class K>
-struct group_key {
-  using type = typename K::value_type;
-};
-template <class K>
-  requires requires { K::nullable; }
-struct group_key<K> {
-  using type = std::conditional_t<K::nullable, std::optional<typename K::value_type>,
-                                  typename K::value_type>;
-};
-
-template <class T, class F>
-consteval bool aggregate_operand_ok() {
-  if constexpr (!operand<F>)
-    return false;
-  else
-    return std::is_same_v<typename F::root, T> || std::is_same_v<typename F::root, no_root>;
-}
-
-// Full-text search through the FTS5 table collection::ensure_fts() keeps in sync.
-// The FTS5 table's name, "<table>__fts": collection::ensure_fts() creates it, match() reads it.
-template <class T>
-consteval auto fts_table_name() {
-  return concat(to_fixed<table_name_holder<T>>(), fixed_string{"__fts"});
-}
-
-template <class T, class D>
-consteval auto fts_table() {
-  return D::template quote_identifier<fts_table_name<T>()>();
-}
-
-template <class T>
-struct fts_match_node {
-  static constexpr bool is_predicate = true;
-  static constexpr std::size_t params = 1;
-  using root = T;
-  std::string text;
-  template <class D, std::size_t Depth, std::size_t P0>
-  static consteval auto render() {
-    return concat(fixed_string{"_id IN (SELECT rowid FROM "}, fts_table<T, D>(),
-                  fixed_string{" WHERE "}, fts_table<T, D>(), fixed_string{" MATCH "},
-                  D::template placeholder<P0>(), fixed_string{")"});
-  }
-  template <class S>
-  void bind(S& s, int base) const { s.bind_text(base, text); }
-};
-
-template <class D, class T, class Pred, class Order, bool Limit, bool Offset>
-struct sql_builder {
-  static constexpr std::size_t limit_param = Pred::params + 1;
-  static constexpr std::size_t offset_param = Pred::params + (Limit ? 2 : 1);
-
-  static consteval auto table() { return quoted_table<T, D>(); }
-
-  static consteval auto where() {
-    if constexpr (std::is_same_v<Pred, all_node<T>>)
-      return fixed_string{""};
-    else
-      return concat(fixed_string{" WHERE "}, Pred::template render<D, 0, 1>());
-  }
-
-  template <class First, class... Rest>
-  static consteval auto order_keys(order_list<First, Rest...>*) {
-    return concat(fixed_string{" ORDER BY "}, First::template render<D, 0>(),
-                  concat(fixed_string{", "}, Rest::template render<D, 0>())...);
-  }
-  static consteval auto order_keys(order_list<>*) { return fixed_string{""}; }
-  static consteval auto order() { return order_keys(static_cast<Order*>(nullptr)); }
-
-  // `first` asks for one row; an explicit limit is kept as the user wrote it.
-  template <bool ForceOne>
-  static consteval auto limit_offset() {
-    constexpr auto limit = [] {
-      if constexpr (Limit)
-        return concat(fixed_string{" LIMIT "}, D::template placeholder<limit_param>());
-      else if constexpr (ForceOne)
-        return fixed_string{" LIMIT 1"};
-      else if constexpr (Offset)
-        return fixed_string{" LIMIT -1"};
-      else
-        return fixed_string{""};
-    }();
-    if constexpr (Offset)
-      return concat(limit, fixed_string{" OFFSET "}, D::template placeholder<offset_param>());
-    else
-      return limit;
-  }
-
-  static constexpr bool windowed = Limit || Offset;
-  // Patch values and aggregate operands are bound after the predicate's values, the limit
-  // and the offset.
-  static constexpr std::size_t patch_param = Pred::params + (Limit ? 1 : 0) + (Offset ? 1 : 0) + 1;
-
-  // The rows an aggregate reads: the window itself when there is a limit or offset.
-  static consteval auto source() {
-    constexpr auto from = concat(fixed_string{" FROM "}, table(), where());
-    if constexpr (windowed)
-      return concat(fixed_string{" FROM (SELECT *"}, from, order(), limit_offset<false>(),
-                    fixed_string{")"});
-    else
-      return from;
-  }
-
-  template <class Fn, class F, std::size_t P0>
-  static consteval auto call() {
-    if constexpr (std::is_same_v<Fn, count_rows_fn>)
-      return fixed_string{"COUNT(*)"};
-    else if constexpr (std::is_same_v<Fn, sum_fn> && std::is_floating_point_v<sum_type<F>>)
-      // Whole-valued doubles are stored as JSON integers (2^62 as 4611686018427387904), and
-      // SQLite's integer SUM would report overflow where a double sum has none.
-      return concat(fixed_string{"SUM(CAST("}, F::template render<D, 0, P0>(),
-                    fixed_string{" AS REAL))"});
-    else
-      return concat(Fn::open, F::template render<D, 0, P0>(), fixed_string{")"});
-  }
-
-  template <class Fn, class F>
-  static consteval auto render_kind(aggregate_kind<Fn, F>*) {
-    return concat(fixed_string{"SELECT "}, call<Fn, F, patch_param>(), source());
-  }
-
-  template <class Fn, class K, class F>
-  static consteval auto render_kind(group_kind<Fn, K, F>*) {
-    constexpr auto key = K::template render<D, 0, patch_param>();
-    return concat(fixed_string{"SELECT "}, key, fixed_string{", "},
-                  call<Fn, F, patch_param + K::params>(), source(), fixed_string{" GROUP BY "},
-                  key, fixed_string{" ORDER BY "}, key);
-  }
-
-  template <class... Ops>
-  static consteval auto render_kind(update_one_kind<Ops...>*) {
-    return concat(fixed_string{"UPDATE "}, table(), fixed_string{" SET "},
-                  render_patch_set<D, patch_param, Ops...>(),
-                  fixed_string{" WHERE _id = (SELECT _id FROM "}, table(), where(), order(),
-                  limit_offset<true>(), fixed_string{") RETURNING _id, _version, data"});
-  }
-
-  template <class... Ops>
-  static consteval auto render_kind(patch_kind<Ops...>*) {
-    constexpr auto head = concat(fixed_string{"UPDATE "}, table(), fixed_string{" SET "},
-                                 render_patch_set<D, patch_param, Ops...>());
-    if constexpr (windowed)
-      return concat(head, fixed_string{" WHERE _id IN (SELECT _id FROM "}, table(), where(),
-                    order(), limit_offset<false>(), fixed_string{")"});
-    else
-      return concat(head, where());
-  }
-
-  template <class Kind>
-  static consteval auto render() {
-    constexpr auto from = concat(fixed_string{" FROM "}, table(), where());
-    if constexpr (std::is_same_v<Kind, select_kind>)
-      return concat(fixed_string{"SELECT _id, _version, data"}, from, order(), limit_offset<false>());
-    else if constexpr (std::is_same_v<Kind, first_kind>)
-      return concat(fixed_string{"SELECT _id, _version, data"}, from, order(), limit_offset<true>());
-    else if constexpr (std::is_same_v<Kind, explain_kind>)
-      return concat(fixed_string{"EXPLAIN QUERY PLAN "}, render<select_kind>());
-    else if constexpr (std::is_same_v<Kind, ids_kind>)
-      return concat(fixed_string{"SELECT _id"}, from, order(), limit_offset<false>());
-    else if constexpr (std::is_same_v<Kind, count_kind>) {
-      if constexpr (windowed)
-        return concat(fixed_string{"SELECT COUNT(*) FROM (SELECT 1"}, from, order(),
-                      limit_offset<false>(), fixed_string{")"});
-      else
-        return concat(fixed_string{"SELECT COUNT(*)"}, from);
-    } else if constexpr (std::is_same_v<Kind, exists_kind>)
-      return concat(fixed_string{"SELECT EXISTS (SELECT 1"}, from, order(), limit_offset<false>(),
-                    fixed_string{")"});
-    else if constexpr (std::is_same_v<Kind, remove_kind>) {
-      if constexpr (windowed)
-        return concat(fixed_string{"DELETE FROM "}, table(), fixed_string{" WHERE _id IN (SELECT _id"},
-                      from, order(), limit_offset<false>(), fixed_string{")"});
-      else
-        return concat(fixed_string{"DELETE"}, from);
-    } else {
-      return render_kind(static_cast<Kind*>(nullptr));
-    }
-  }
-};
-
-template <class K>
-struct order_key_traits {
-  static constexpr bool is_field_key = false;
-};
-template <class F, bool Desc>
-  requires requires { F::path; &F::get; }
-struct order_key_traits<order_key<F, Desc>> {
-  static constexpr bool is_field_key = true;
-  static constexpr bool desc = Desc;
-  using field = F;
-};
-
-// Rows strictly after a given one in (k1, ..., kn, _id) order: one row-value comparison,
-// which SQLite can answer from an index on the keys.
-template <class T, bool Desc, class... Fs>
-struct keyset_node {
-  static constexpr bool is_predicate = true;
-  static constexpr std::size_t params = sizeof...(Fs) + 1;
-  using root = T;
-  std::tuple<decltype(to_param<typename Fs::value_type>(
-      std::declval<const typename Fs::member_type&>()))...>
-      keys;
-  std::int64_t id;
-
-  template <class D, std::size_t Depth, std::size_t P0>
-  static consteval auto render() {
-    return render_impl<D, Depth, P0>(std::index_sequence_for<Fs...>{});
-  }
-  template <class D, std::size_t Depth, std::size_t P0, std::size_t... I>
-  static consteval auto render_impl(std::index_sequence<I...>) {
-    constexpr auto op = [] {
-      if constexpr (Desc)
-        return fixed_string{") < ("};
-      else
-        return fixed_string{") > ("};
-    }();
-    return concat(fixed_string{"("},
-                  concat(Fs::template render<D, Depth, P0>(), fixed_string{", "})...,
-                  fixed_string{"_id"}, op,
-                  concat(D::template placeholder<P0 + I>(), fixed_string{", "})...,
-                  D::template placeholder<P0 + sizeof...(Fs)>(), fixed_string{")"});
-  }
-  template <class S>
-  void bind(S& s, int base) const {
-    std::apply([&](const auto&... k) { (bind_value(s, base++, k), ...); }, keys);
-    bind_value(s, base, id);
-  }
-};
-
-// Splits order keys (f1, ..., fn, doc_id) for after(): the fields and the shared direction.
-template <class... Keys>
-struct keyset_traits {
-  static constexpr std::size_t n = sizeof...(Keys);
-  template <std::size_t I>
-  using key = order_key_traits<std::tuple_element_t<I, std::tuple<Keys...>>>;
-  template <std::size_t I>
-  using field_at = typename key<I>::field;
-  using last = std::tuple_element_t<n - 1, std::tuple<Keys...>>;
-  static constexpr bool ends_with_id = n > 0 && is_id_order_key<last>;
-  template <std::size_t... I>
-  static consteval bool check_fields(std::index_sequence<I...>) {
-    return (key<I>::is_field_key && ...);
-  }
-  static constexpr bool fields_only = check_fields(std::make_index_sequence<n - 1>{});
-  template <std::size_t... I>
-  static consteval bool check_direction(std::index_sequence<I...>) {
-    return ((key<I>::desc == id_order_desc<last>) && ...);
-  }
-  template <std::size_t N>  // a template, so clang evaluates it only once the class is complete
-  static consteval bool compute_direction() {
-    if constexpr (fields_only)  // non-field keys have no direction to compare
-      return check_direction(std::make_index_sequence<N - 1>{});
-    else
-      return false;
-  }
-  static constexpr bool one_direction = compute_direction<n>();
-
-  template <class T, std::size_t... I>
-  static auto node_type(std::index_sequence<I...>)
-      -> keyset_node<T, id_order_desc<last>, field_at<I>...>;
-  template <class T>
-  using node = decltype(node_type<T>(std::make_index_sequence<n - 1>{}));
-
-  template <class T>
-  static node<T> make(const T& doc, std::int64_t id) {
-    return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      return node<T>{{to_param<typename field_at<I>::value_type>(field_at<I>::get(doc))...}, id};
-    }(std::make_index_sequence<n - 1>{});
-  }
-};
-
-// No order_by at all: after() reports that, rather than failing inside the traits.
-template <>
-struct keyset_traits<> {
-  static constexpr bool ends_with_id = false;
-  static constexpr bool fields_only = false;
-  static constexpr bool one_direction = false;
-};
-
-template <class Builder, class Kind>
-struct query_shape {
-  static constexpr auto text = Builder::template render<Kind>();
-  static constexpr std::string_view sql = text.view();
-  static constexpr bool single_row = std::is_same_v<Kind, first_kind>;
-};
-
-template <class T>
-void decode_row(const statement& s, int column, T& out, std::string_view table) {
+// Decodes the document in `column` of the current row (column 0 holds its _id), naming the table
+// and id in any error.
+template <class S, class T>
+void decode_row(const S& s, int column, T& out, std::string_view table) {
   auto where = [&] {
     return " (document _id " + std::to_string(s.column_int64(0)) + " in \"" +
            std::string(table) + "\")";
@@ -411,21 +88,21 @@ void decode_row(const statement& s, int column, T& out, std::string_view table) 
 
 }  // namespace detail
 
-template <class T, class Pred, class Order = detail::order_list<>, bool Limit = false,
-          bool Offset = false>
+// A query shares ownership of its database: it stays usable after the database and
+// collection objects it came from are gone. Made by collection::find().
+template <class T, class Pred, class Order, bool Limit, bool Offset, class Backend>
 class query {
-  using builder = detail::sql_builder<default_dialect, T, Pred, Order, Limit, Offset>;
+  using traits = detail::backend_traits<Backend>;
+  using state = typename traits::state;
+  using lease = typename traits::lease;
+  using builder = detail::sql_builder<typename traits::dialect, T, Pred, Order, Limit, Offset>;
   template <class Kind>
   using shape = detail::query_shape<builder, Kind>;
+  template <class P, class O, bool L, bool F>
+  using query_as = query<T, P, O, L, F, Backend>;
 
  public:
   using value_type = T;
-
-  // A query shares ownership of its database: it stays usable after the database and
-  // collection objects it came from are gone.
-  query(std::shared_ptr<detail::db_state> db, Pred pred, std::int64_t limit = 0,
-        std::int64_t offset = 0)
-      : db_(std::move(db)), pred_(std::move(pred)), limit_(limit), offset_(offset) {}
 
   // The SELECT this query runs; the same text for every query of this shape.
   static constexpr std::string_view sql() noexcept { return shape<detail::select_kind>::sql; }
@@ -440,8 +117,8 @@ class query {
   template <class... Keys>
   auto order_by(const Keys&...) const {
     static_assert(sizeof...(Keys) > 0, "sqler: order_by() needs at least one key");
-    return query<T, Pred, detail::order_list<as_key<Keys>...>, Limit, Offset>(db_, pred_, limit_,
-                                                                              offset_);
+    return query_as<Pred, detail::order_list<as_key<Keys>...>, Limit, Offset>(db_, pred_, limit_,
+                                                                            offset_);
   }
 
   // Keyset pagination: the rows that come after `last` (a row of the previous page) in this
@@ -456,12 +133,12 @@ class query {
 
   auto limit(std::int64_t n) const {
     check_window("limit", n);
-    return query<T, Pred, Order, true, Offset>(db_, pred_, n, offset_);
+    return query_as<Pred, Order, true, Offset>(db_, pred_, n, offset_);
   }
 
   auto offset(std::int64_t n) const {
     check_window("offset", n);
-    return query<T, Pred, Order, Limit, true>(db_, pred_, limit_, n);
+    return query_as<Pred, Order, Limit, true>(db_, pred_, limit_, n);
   }
 
   // ---- running it
@@ -505,6 +182,19 @@ class query {
     return out;
   }
 
+  // The first match with its _id and _version (a claim-like read needs the version).
+  std::optional<versioned<T>> first_versioned() const {
+    std::optional<versioned<T>> out;
+    auto st = run<detail::first_kind>();
+    if (st->step()) {
+      auto& v = out.emplace();
+      v.id = st->column_int64(0);
+      v.version = st->column_int64(1);
+      detail::decode_row(*st, 2, v.value, table_name<T>);
+    }
+    return out;
+  }
+
   std::optional<T> first() const {
     std::optional<T> out;  // one named return value, so it is built in the caller (NRVO)
     auto st = run<detail::first_kind>();
@@ -538,15 +228,15 @@ class query {
   // referrers too. When nothing can refer to T this is one DELETE.
   std::int64_t remove(on_referenced policy = on_referenced::restrict) const {
     detail::check_policy(policy);
-    auto& c = db_->conn();
+    auto&& c = db_->conn();
     if (!detail::referring_tables(c, table_name<T>).empty()) {
-      transaction tx(c);
+      typename traits::transaction_scope tx(c);
       const std::int64_t n = detail::remove_with_policy(c, table_name<T>, ids(), policy);
       tx.commit();
       return n;
     }
-    detail::write_turn turn(c);
-    auto st = run<detail::remove_kind>();
+    typename traits::write_turn turn(c);
+    auto st = run<detail::remove_kind>(c);
     st->step();
     return c.changes();
   }
@@ -557,17 +247,12 @@ class query {
   template <class... Ops>
   std::int64_t update(const Ops&... ops) const {
     detail::check_patch_ops<T, Ops...>();
-    detail::write_turn turn(db_->conn());
-    auto st = run<detail::patch_kind<Ops...>>();
+    auto&& c = db_->conn();
+    typename traits::write_turn turn(c);
+    auto st = run<detail::patch_kind<Ops...>>(c);
     detail::bind_patch_ops(*st, static_cast<int>(builder::patch_param), ops...);
     st->step();
-    return db_->conn().changes();
-  }
-
-  // The same as update().
-  template <class... Ops>
-  std::int64_t patch(const Ops&... ops) const {
-    return update(ops...);
+    return c.changes();
   }
 
   // Claims one document: updates the first match in this query's order and returns it as it
@@ -577,8 +262,9 @@ class query {
   template <class... Ops>
   std::optional<versioned<T>> update_one(const Ops&... ops) const {
     detail::check_patch_ops<T, Ops...>();
-    detail::write_turn turn(db_->conn());
-    auto st = run<detail::update_one_kind<Ops...>>();
+    auto&& c = db_->conn();
+    typename traits::write_turn turn(c);
+    auto st = run<detail::update_one_kind<Ops...>>(c);
     detail::bind_patch_ops(*st, static_cast<int>(builder::patch_param), ops...);
     std::optional<versioned<T>> out;
     if (st->step()) {
@@ -594,8 +280,9 @@ class query {
 
   // ---- aggregates: typed results, nullopt over an empty set
 
+  // optional<int64_t> for integer operands (exact), optional<double> for the rest.
   template <class F>
-  std::optional<detail::sum_type<F>> sum(const F& f) const {
+  auto sum(const F& f) const {
     check_aggregate<F, true>();
     return aggregate<detail::sum_fn, detail::sum_type<F>>(f);
   }
@@ -641,18 +328,18 @@ class query {
     static_assert(!Limit && !Offset,
                   "sqler: page(): the query already has limit()/offset(); page() sets both");
     if (number < 1)
-      throw error(SQLITE_RANGE,
+      throw error(result_code::range,
                   "sqler: page(): pages are numbered from 1, got " + std::to_string(number));
     if (per_page < 1)
-      throw error(SQLITE_RANGE,
+      throw error(result_code::range,
                   "sqler: page(): per_page must be at least 1, got " + std::to_string(per_page));
     if (number - 1 > INT64_MAX / per_page)
-      throw error(SQLITE_RANGE, "sqler: page(): page " + std::to_string(number) +
+      throw error(result_code::range, "sqler: page(): page " + std::to_string(number) +
                                     " is out of range");
     sqler::page<T> p;
     p.number = number;
     p.per_page = per_page;
-    detail::read_snapshot snapshot(db_->conn());
+    typename traits::read_snapshot snapshot(db_->conn());
     p.total = count();
     p.total_pages = p.total / per_page + (p.total % per_page != 0 ? 1 : 0);
     if (number <= p.total_pages) p.items = offset((number - 1) * per_page).limit(per_page).all();
@@ -667,10 +354,10 @@ class query {
     using M = detail::fts_match_node<T>;
     M node{std::string(fts_query)};
     if constexpr (std::is_same_v<Pred, detail::all_node<T>>) {
-      return query<T, M, Order, Limit, Offset>(db_, std::move(node), limit_, offset_);
+      return query_as<M, Order, Limit, Offset>(db_, std::move(node), limit_, offset_);
     } else {
       using P = detail::logical_node<detail::and_op, Pred, M>;
-      return query<T, P, Order, Limit, Offset>(db_, P{pred_, std::move(node)}, limit_, offset_);
+      return query_as<P, Order, Limit, Offset>(db_, P{pred_, std::move(node)}, limit_, offset_);
     }
   }
 
@@ -683,7 +370,8 @@ class query {
 
   // SQLite's EXPLAIN QUERY PLAN for the SELECT, one line per plan step.
   std::string explain() const {
-    auto st = db_->conn().acquire_oneoff(shape<detail::explain_kind>::sql);
+    auto&& c = db_->conn();
+    auto st = c.acquire_oneoff(shape<detail::explain_kind>::sql);
     bind(*st);
     std::string out;
     while (st->step()) {
@@ -704,10 +392,10 @@ class query {
     iterator() = default;
     // The iterator owns what its statement uses (the database, the bound values), so it stays
     // valid after the query it came from is gone.
-    iterator(std::shared_ptr<detail::db_state> db, Pred pred, std::int64_t limit,
-             std::int64_t offset)
+    iterator(std::shared_ptr<state> db, Pred pred, std::int64_t limit, std::int64_t offset)
         : db_(std::move(db)), pred_(std::move(pred)) {
-      st_ = db_->conn().template acquire<shape<detail::select_kind>>();
+      auto&& c = db_->conn();
+      st_ = c.template acquire<shape<detail::select_kind>>();
       bind_values(*st_, pred_, limit, offset);
       advance();
     }
@@ -740,9 +428,9 @@ class query {
       }
     }
 
-    std::shared_ptr<detail::db_state> db_;  // declared first: the statement goes before it
-    Pred pred_;                              // its text values are bound without copies
-    detail::lease st_;
+    std::shared_ptr<state> db_;  // declared first: the statement goes before it
+    Pred pred_;                  // its text values are bound without copies
+    lease st_;
     mutable T value_{};
     std::int64_t id_ = 0;
     std::int64_t version_ = 0;
@@ -757,10 +445,6 @@ class query {
   // (defined in sqler/relations.hpp): users.find(...).with<&User::address>().all().
   template <auto... Ms>
   auto with() const;
-
-  // ---- for the library's own layers (hydration)
-  const Pred& predicate() const noexcept { return pred_; }
-  detail::db_state* database_state() const noexcept { return db_.get(); }
 
  private:
   template <class K>
@@ -780,10 +464,10 @@ class query {
       using K = typename traits::template node<T>;
       K keyset = traits::template make<T>(last, last_id);
       if constexpr (std::is_same_v<Pred, detail::all_node<T>>) {
-        return query<T, K, Order, Limit, Offset>(db_, std::move(keyset), limit_, offset_);
+        return query_as<K, Order, Limit, Offset>(db_, std::move(keyset), limit_, offset_);
       } else {
         using P = detail::logical_node<detail::and_op, Pred, K>;
-        return query<T, P, Order, Limit, Offset>(db_, P{pred_, std::move(keyset)}, limit_,
+        return query_as<P, Order, Limit, Offset>(db_, P{pred_, std::move(keyset)}, limit_,
                                                  offset_);
       }
     }
@@ -809,8 +493,9 @@ class query {
 
   // Runs a shape whose extra operands (aggregated fields, group keys) bind after the window.
   template <class Kind, class... Extra>
-  detail::lease run_with(const Extra&... extra) const {
-    auto st = run<Kind>();
+  lease run_with(const Extra&... extra) const {
+    auto&& c = db_->conn();
+    auto st = run<Kind>(c);
     int base = static_cast<int>(builder::patch_param);
     ((extra.bind(*st, base), base += static_cast<int>(Extra::params)), ...);
     return st;
@@ -829,8 +514,8 @@ class query {
 
   static void check_window(const char* what, std::int64_t n) {
     if (n < 0)
-      throw error(SQLITE_RANGE, std::string("sqler: ") + what + "() must not be negative, got " +
-                                    std::to_string(n));
+      throw error(result_code::range, std::string("sqler: ") + what +
+                                          "() must not be negative, got " + std::to_string(n));
   }
 
   template <class S>
@@ -846,17 +531,26 @@ class query {
     if constexpr (Offset) st.bind(static_cast<int>(builder::offset_param), offset);
   }
 
-  template <class Kind>
-  detail::lease run() const {
-    detail::lease st = db_->conn().template acquire<shape<Kind>>();
+  template <class Kind, class C>
+  lease run(C& c) const {
+    lease st = c.template acquire<shape<Kind>>();
     bind(*st);
     return st;
   }
+  template <class Kind>
+  lease run() const {
+    auto&& c = db_->conn();
+    return run<Kind>(c);
+  }
 
-  template <class, class, class, bool, bool>
+  friend struct detail::access;
+  template <class, class, class, bool, bool, class>
   friend class query;
 
-  std::shared_ptr<detail::db_state> db_;
+  query(std::shared_ptr<state> db, Pred pred, std::int64_t limit = 0, std::int64_t offset = 0)
+      : db_(std::move(db)), pred_(std::move(pred)), limit_(limit), offset_(offset) {}
+
+  std::shared_ptr<state> db_;
   Pred pred_;
   std::int64_t limit_;
   std::int64_t offset_;
@@ -875,7 +569,7 @@ class grouped_query {
   }
   // Per-group sum; a group whose values are all missing sums to 0.
   template <class F>
-  std::vector<std::pair<key_type, detail::sum_type<F>>> sum(const F& f) const {
+  auto sum(const F& f) const {
     Q::template check_aggregate<F, true>();
     return rows<detail::sum_fn, detail::sum_type<F>>(f);
   }

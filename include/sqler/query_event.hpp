@@ -18,6 +18,8 @@
 #include <variant>
 #include <vector>
 
+#include "sqler/detail/charconv.hpp"
+
 namespace sqler {
 
 // A value bound to one of a statement's parameters (?1 is the first), as query hooks and
@@ -49,14 +51,25 @@ struct statement_text {
               out += '\'';
             } else {
               char buf[32];
-              auto r = std::to_chars(buf, buf + sizeof buf, v);
-              out.append(buf, r.ptr);
+              if constexpr (std::is_floating_point_v<V>) {
+                auto r = detail::format_floating(buf, buf + sizeof buf, v);
+                out.append(buf, r.ptr);
+              } else {
+                auto r = std::to_chars(buf, buf + sizeof buf, v);
+                out.append(buf, r.ptr);
+              }
             }
           },
           values[i]);
     }
     return out;
   }
+};
+
+// Statement-cache counters of one connection (database::stats()).
+struct cache_stats {
+  std::uint64_t prepares = 0;  // statements compiled (cache misses and one-off statements)
+  std::uint64_t hits = 0;      // cached statements reused
 };
 
 struct query_event {

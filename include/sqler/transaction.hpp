@@ -1,118 +1,65 @@
-// sqler/transaction.hpp - RAII transactions: commit() or roll back on scope exit.
-// The outermost level is BEGIN IMMEDIATE (take the write lock up front, so writers queue on
-// busy_timeout instead of failing at upgrade); nested levels are savepoints.
+// sqler/transaction.hpp - an RAII transaction: commit() or roll back on scope exit.
+// database::transaction() returns one for any backend; nested ones are savepoints. The first
+// level takes the write lock up front (SQLite: BEGIN IMMEDIATE).
 #pragma once
 
-#include <string>
-
-#include "sqler/detail/fixed_string.hpp"
-#include "sqler/sqlite.hpp"
+#include <memory>
+#include <utility>
 
 namespace sqler {
 
+class transaction;
+
+namespace detail {
+template <class Scope, class... Args>
+transaction make_transaction(Args&&... args);
+}  // namespace detail
+
 class transaction {
  public:
-  explicit transaction(detail::connection& c) : conn_(&c) {
-    const int depth = c.transaction_depth();
-    if (depth == 0 && c.autocommit()) {
-      turn_ = c.begin_write();  // the outermost level holds this thread's turn to the end
-      try {
-        c.exec("BEGIN IMMEDIATE");
-      } catch (...) {
-        if (turn_) c.end_write();
-        throw;
-      }
-      savepoint_ = false;
-    } else {
-      name_ = "sqler_sp" + std::to_string(depth);
-      c.exec("SAVEPOINT " + name_);
-      savepoint_ = true;
-    }
-    ++c.transaction_depth();
-  }
-
-  transaction(const transaction&) = delete;
-  transaction& operator=(const transaction&) = delete;
-
-  ~transaction() {
-    if (active_) {
-      try {
-        rollback();
-      } catch (...) {  // a destructor must not throw; the connection reports the state anyway
-      }
-    }
-  }
+  transaction(transaction&&) noexcept = default;
+  transaction& operator=(transaction&&) noexcept = default;
+  // Rolls back unless committed.
+  ~transaction() = default;
 
   // Makes the changes permanent (or folds them into the enclosing transaction).
-  void commit() {
-    require_active("commit");
-    conn_->exec(savepoint_ ? "RELEASE " + name_ : std::string("COMMIT"));
-    finish();
-    end_turn();
-  }
-
+  void commit() { impl_->commit(); }
   // Undoes every change made since the transaction began.
-  void rollback() {
-    require_active("rollback");
-    finish();  // even if SQLite refuses below, this level is over
-    struct give_back {  // the turn is returned even if ROLLBACK itself fails
-      transaction* t;
-      ~give_back() { t->end_turn(); }
-    } guard{this};
-    if (savepoint_) {
-      conn_->exec("ROLLBACK TO " + name_ + "; RELEASE " + name_);
-    } else if (!conn_->autocommit()) {
-      conn_->exec("ROLLBACK");  // SQLite may already have rolled back (e.g. after SQLITE_FULL)
-    }
-  }
-
-  bool active() const noexcept { return active_; }
+  void rollback() { impl_->rollback(); }
+  bool active() const noexcept { return impl_ && impl_->active(); }
 
  private:
-  void require_active(const char* what) const {
-    if (!active_)
-      throw error(SQLITE_MISUSE, std::string("sqler: transaction::") + what +
-                                     "() on a transaction that already ended");
-  }
-  void finish() noexcept {
-    active_ = false;
-    --conn_->transaction_depth();
-  }
-  void end_turn() noexcept {
-    if (turn_) conn_->end_write();
-    turn_ = false;
-  }
+  // A transaction costs a round trip to the database; one allocation and a virtual call do not
+  // show next to that, and they let one type serve every backend.
+  struct impl {
+    virtual ~impl() = default;
+    virtual void commit() = 0;
+    virtual void rollback() = 0;
+    virtual bool active() const noexcept = 0;
+  };
+  template <class Scope>
+  struct holder final : impl {
+    template <class... Args>
+    explicit holder(Args&&... args) : scope(std::forward<Args>(args)...) {}
+    void commit() override { scope.commit(); }
+    void rollback() override { scope.rollback(); }
+    bool active() const noexcept override { return scope.active(); }
+    Scope scope;
+  };
 
-  detail::connection* conn_;
-  std::string name_;
-  bool savepoint_ = false;
-  bool active_ = true;
-  bool turn_ = false;  // holds the database's writer turn (outermost level only)
+  explicit transaction(std::unique_ptr<impl> i) noexcept : impl_(std::move(i)) {}
+
+  template <class Scope, class... Args>
+  friend transaction detail::make_transaction(Args&&... args);
+
+  std::unique_ptr<impl> impl_;
 };
 
 namespace detail {
-
-// Reads that must agree with each other (a page and its total) share one snapshot: a deferred
-// read transaction, unless the caller already has a transaction open.
-class read_snapshot {
- public:
-  explicit read_snapshot(connection& c)
-      : conn_(c.autocommit() && c.transaction_depth() == 0 ? &c : nullptr) {
-    if (conn_ != nullptr) conn_->exec("BEGIN");
-  }
-  read_snapshot(const read_snapshot&) = delete;
-  read_snapshot& operator=(const read_snapshot&) = delete;
-  ~read_snapshot() {
-    if (conn_ == nullptr || conn_->autocommit()) return;
-    try {
-      conn_->exec("COMMIT");  // nothing was written: ending a read transaction cannot lose data
-    } catch (...) {
-    }
-  }
-
- private:
-  connection* conn_;
-};
-
+template <class Scope, class... Args>
+transaction make_transaction(Args&&... args) {
+  return transaction(std::make_unique<transaction::holder<Scope>>(std::forward<Args>(args)...));
+}
 }  // namespace detail
+
 }  // namespace sqler

@@ -53,7 +53,7 @@ int main() {
   check(loaded && loaded->title == "Dune" && loaded->year == 1965 && loaded->tags.size() == 1,
         "get() round-trips a document");
 
-  books.update(dune, {"Dune", 1966, {"scifi", "desert"}});
+  books.replace(dune, {"Dune", 1966, {"scifi", "desert"}});
   check(books.find(year == 1966).count() == 1, "update() is visible to queries");
 
   {

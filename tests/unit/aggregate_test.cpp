@@ -403,7 +403,7 @@ TEST_F(UpdateByQuery, ArithmeticUpdatesChangeEveryRowAndBumpTheVersionOnce) {
   EXPECT_EQ(counters.find().update(sqler::set(c, c * 2)), 3);
   expect_applied([](int x) { return x * 2; }, every_row);
 
-  EXPECT_EQ(counters.find().patch(sqler::set(c, c * 2 + 5)), 3);
+  EXPECT_EQ(counters.find().update(sqler::set(c, c * 2 + 5)), 3);
   expect_applied([](int x) { return x * 2 + 5; }, every_row);
 
   // Integer division, as in C++.
@@ -448,7 +448,7 @@ TEST_F(UpdateByQuery, DoubleFieldDividedByAnInteger) {
   // Whole numbers included: a double like 5.0 must still divide as a double.
   const std::vector<double> start = {3.0, 5.0, 0.5};
   for (std::size_t i = 0; i < ids.size(); ++i)
-    counters.patch(ids[i], sqler::set(d, start[i]));
+    counters.update(ids[i], sqler::set(d, start[i]));
   EXPECT_EQ(counters.find().update(sqler::set(d, d / 2)), 3);
   for (std::size_t i = 0; i < ids.size(); ++i) {
     auto v = counters.get_versioned(ids[i]);

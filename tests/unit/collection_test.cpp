@@ -152,7 +152,7 @@ TEST_P(CollectionTest, UpdateReplacesTheDocument) {
   changed.name = "renamed";
   changed.tags.clear();
   changed.nickname.reset();
-  users.update(id, changed);
+  users.replace(id, changed);
   EXPECT_EQ(users.get_or_throw(id), changed);
   EXPECT_EQ(users.get_or_throw(other), make_user(2));  // only that row changed
   EXPECT_EQ(users.size(), 2);
@@ -162,7 +162,7 @@ TEST_P(CollectionTest, UpdateOfMissingIdThrowsNotFound) {
   auto users = db().collection<User>();
   users.insert(make_user(1));
   try {
-    users.update(4242, make_user(2));
+    users.replace(4242, make_user(2));
     FAIL() << "update of a missing id did not throw";
   } catch (const sqler::not_found& e) {
     EXPECT_EQ(e.id(), 4242);
@@ -187,7 +187,7 @@ TEST_P(CollectionTest, UpsertInsertsThenReplacesAndBumpsVersion) {
   EXPECT_EQ(v->value, (Item{"second", 2}));
   EXPECT_EQ(items.size(), 1);
 
-  items.update(77, {"third", 3});
+  items.replace(77, {"third", 3});
   EXPECT_EQ(items.get_versioned(77)->version, 3);
 
   // A plain insert after an upsert with an explicit id continues after it.
@@ -201,11 +201,11 @@ TEST_P(CollectionTest, OptimisticUpdateDetectsAStaleVersion) {
   auto mine = *items.get_versioned(id);
   auto theirs = *items.get_versioned(id);
   theirs.value.weight = 2;
-  items.update(theirs);
+  items.replace(theirs);
   EXPECT_EQ(theirs.version, 2);
   mine.value.weight = 3;
   try {
-    items.update(mine);
+    items.replace(mine);
     FAIL() << "stale update did not throw";
   } catch (const sqler::stale_version& e) {
     EXPECT_EQ(e.id(), id);
@@ -213,7 +213,7 @@ TEST_P(CollectionTest, OptimisticUpdateDetectsAStaleVersion) {
   }
   EXPECT_EQ(items.get_or_throw(id).weight, 2);
   items.remove(id);
-  EXPECT_THROW(items.update(theirs), sqler::not_found);
+  EXPECT_THROW(items.replace(theirs), sqler::not_found);
 }
 
 TEST_P(CollectionTest, RemoveSizeAndContains) {
@@ -289,7 +289,7 @@ TEST_P(CollectionTest, SqlInjectionIsJustData) {
   evil.tags = {"\"); DROP TABLE \"User\"; --", "' OR '1'='1"};
   const auto id = users.insert(evil);
   EXPECT_EQ(users.get_or_throw(id), evil);
-  users.update(id, evil);
+  users.replace(id, evil);
   users.upsert(id + 1, evil);
   EXPECT_EQ(users.size(), 2);
   const auto tables =
@@ -470,7 +470,7 @@ TEST(CollectionFile, ReopenedDatabaseSeesTheData) {
     auto users = db.collection<User>();
     for (int i = 0; i < 100; ++i) ids.push_back(users.insert(make_user(i)));
     users.remove(ids[50]);
-    users.update(ids[10], make_user(1000));
+    users.replace(ids[10], make_user(1000));
   }  // closed here
   ASSERT_TRUE(std::filesystem::exists(file.path()));
   {

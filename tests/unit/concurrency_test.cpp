@@ -104,7 +104,7 @@ stress_result counter_stress() {
             return;
           }
           ++v->value.n;
-          mine.update(*v);
+          mine.replace(*v);
           break;
         } catch (const sqler::stale_version&) {
           stale.fetch_add(1, std::memory_order_relaxed);
@@ -157,7 +157,7 @@ std::int64_t patch_increments(const sqler::database_options& options, int per_th
     for (int i = 0; i < per_thread; ++i) {
       const auto t0 = std::chrono::steady_clock::now();
       try {
-        mine.patch(id, sqler::inc(n, 1));
+        mine.update(id, sqler::inc(n, 1));
       } catch (const std::exception& e) {
         failures.fetch_add(1);
         std::fprintf(stderr, "patch failed: %s\n", e.what());
@@ -224,7 +224,7 @@ TEST(Concurrency, ReadersNeverSeeAHalfWrittenDocument) {
             ++v.value.a;
             ++v.value.b;
             v.value.padding.assign(4096, static_cast<char>('a' + v.value.a % 26));
-            mine.update(v);
+            mine.replace(v);
             writes.fetch_add(1);
             break;
           } catch (const sqler::stale_version&) {
@@ -333,8 +333,8 @@ TEST(Concurrency, TransactionsFromManyThreadsAreAllOrNothing) {
     for (int i = 0; i < 50; ++i) {
       try {
         auto tx = db.transaction();  // BEGIN IMMEDIATE: writers queue instead of deadlocking
-        mine.patch(from, sqler::inc(n, -1));
-        mine.patch(to, sqler::inc(n, 1));
+        mine.update(from, sqler::inc(n, -1));
+        mine.update(to, sqler::inc(n, 1));
         tx.commit();
       } catch (const std::exception& e) {
         failures.fetch_add(1);

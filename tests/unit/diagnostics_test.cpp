@@ -162,7 +162,7 @@ TEST(BadDocuments, StrictByDefaultAndSalvageableOnRequest) {
   EXPECT_EQ(r.failed[0].id, bad);
   EXPECT_EQ(r.failed[0].error.path(), "qty");
   // Repair it, and everything reads again.
-  items.update(bad, Item{"fixed", 2, 2, {}});
+  items.replace(bad, Item{"fixed", 2, 2, {}});
   EXPECT_EQ(items.find().all().size(), 3u);
 }
 

@@ -66,7 +66,7 @@ TEST_F(DslExtras, EscapeRendersAsABoundParameter) {
 
 TEST_F(DslExtras, HydratedVersionedResultsKeepIdsAndVersions) {
   auto ids = shops_.find().order_by(title.asc(), sqler::doc_id.asc()).ids();
-  shops_.patch(ids[0], sqler::set(title, std::string("0 first")));  // version 2
+  shops_.update(ids[0], sqler::set(title, std::string("0 first")));  // version 2
   auto page = shops_.find().order_by(title.asc(), sqler::doc_id.asc()).with<&Shop::city>().all_versioned();
   ASSERT_EQ(page.size(), 6u);
   EXPECT_EQ(page[0].id, ids[0]);

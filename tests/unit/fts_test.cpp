@@ -122,7 +122,7 @@ TEST_F(Fts, IndexFollowsInsertUpdateUpsertAndDelete) {
   EXPECT_EQ(match("kyoto"), (ids_t{ids_[0], ids_[1], id}));
 
   // update: the old words stop matching, the new ones start.
-  articles_.update(ids_[0], {"Kamakura buddha", "The great buddha by the sea", "Ito", 2019});
+  articles_.replace(ids_[0], {"Kamakura buddha", "The great buddha by the sea", "Ito", 2019});
   EXPECT_TRUE(match("title:temple").empty());
   EXPECT_EQ(match("kyoto"), (ids_t{ids_[1], id}));
   EXPECT_EQ(match("buddha"), pick({0}));
@@ -131,7 +131,7 @@ TEST_F(Fts, IndexFollowsInsertUpdateUpsertAndDelete) {
   auto v = articles_.get_versioned(ids_[2]);
   ASSERT_TRUE(v);
   v->value.body = "Quiet shrine at midnight";
-  articles_.update(*v);
+  articles_.replace(*v);
   EXPECT_EQ(match("temple"), ids_t{});
   EXPECT_EQ(match("shrine"), pick({2}));
 
@@ -152,12 +152,12 @@ TEST_F(Fts, IndexFollowsInsertUpdateUpsertAndDelete) {
 }
 
 TEST_F(Fts, IndexFollowsPatchesAndBulkQueries) {
-  articles_.patch(ids_[4], sqler::set(body, std::string("Castle and kushikatsu")));
+  articles_.update(ids_[4], sqler::set(body, std::string("Castle and kushikatsu")));
   EXPECT_TRUE(match("okonomiyaki").empty());
   EXPECT_EQ(match("kushikatsu"), pick({4}));
 
   // A patch of an unindexed member leaves the index answering the same.
-  articles_.patch(ids_[4], sqler::set(author, std::string("Kyoto Times")), sqler::inc(year, 1));
+  articles_.update(ids_[4], sqler::set(author, std::string("Kyoto Times")), sqler::inc(year, 1));
   EXPECT_EQ(match("kyoto"), pick({0, 1}));
   EXPECT_EQ(match("kushikatsu"), pick({4}));
 
@@ -191,7 +191,7 @@ TEST_F(Fts, RolledBackWritesLeaveTheIndexAsItWas) {
   {
     auto tx = db_.transaction();
     articles_.insert({"Sapporo snow", "Snow festival", "Sato", 2020});
-    articles_.patch(ids_[1], sqler::set(body, std::string("nothing left")));
+    articles_.update(ids_[1], sqler::set(body, std::string("nothing left")));
     EXPECT_EQ(match("snow").size(), 1u);
   }  // no commit: rolled back
   EXPECT_TRUE(match("snow").empty());

@@ -125,7 +125,7 @@ TEST_F(IndexTest, UniqueIndexRejectsDuplicates) {
   auto doc = members.get_or_throw(id);
   doc.email = "m8@example.com";
   try {
-    members.update(id, doc);
+    members.replace(id, doc);
     ADD_FAILURE() << "update to a duplicate email did not throw";
   } catch (const sqler::constraint_error& e) {
     EXPECT_EQ(e.primary_code(), SQLITE_CONSTRAINT);
@@ -136,7 +136,7 @@ TEST_F(IndexTest, UniqueIndexRejectsDuplicates) {
 
   // Another email is fine, and insert_many rolls back as a whole on a duplicate.
   doc.email = "other@example.com";
-  EXPECT_NO_THROW(members.update(id, doc));
+  EXPECT_NO_THROW(members.replace(id, doc));
   const std::vector<Member> batch{{"b1@example.com", 1, "red", {"x", "y"}},
                                   {"m9@example.com", 1, "red", {"x", "y"}}};
   EXPECT_THROW(members.insert_many(batch), sqler::constraint_error);

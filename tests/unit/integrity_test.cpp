@@ -271,7 +271,7 @@ TEST_F(IntegrityTest, RestrictExplicitPolicyReportsTheSameReferrers) {
 TEST_F(IntegrityTest, RestrictReportsOptionalRefsUnderSnakeCaseMembers) {
   auto p = people_.get_or_throw(p3_);
   p.profile.work_place = a2_;
-  people_.update(p3_, p);
+  people_.replace(p3_, p);
   const auto refs = referrers_of(addresses_, a2_);
   ASSERT_EQ(refs.size(), 4u);
   EXPECT_EQ(refs.back(), (sqler::referrer{"Person", p3_, "profile.work_place"}));
@@ -282,7 +282,7 @@ TEST_F(IntegrityTest, RestrictAllowsRemovalOnceTheReferrersAreGone) {
   auto p1 = people_.get_or_throw(p1_);
   p1.address = a2_;
   p1.friends = {a2_};
-  people_.update(p1_, p1);
+  people_.replace(p1_, p1);
   EXPECT_EQ(referrers_of(addresses_, a1_),
             (std::vector<sqler::referrer>{{"Person", p2_, "profile.home"}}));
   ASSERT_TRUE(people_.remove(p2_));  // nobody refers to people
@@ -299,7 +299,7 @@ TEST_F(IntegrityTest, RestrictMatchesOnlyTheExactTableAndId) {
   ASSERT_TRUE(addresses_.contains(a12));
   auto p3 = people_.get_or_throw(p3_);
   p3.friends = {a12};
-  people_.update(p3_, p3);
+  people_.replace(p3_, p3);
 
   // Address 1 is referenced (by p1, p2) and Address 12 by p3; Address 11 and 13 by nobody.
   EXPECT_TRUE(addresses_.remove(11));
@@ -311,7 +311,7 @@ TEST_F(IntegrityTest, RestrictMatchesOnlyTheExactTableAndId) {
   ASSERT_EQ(c1_, a1_);
   auto p1 = people_.get_or_throw(p1_);
   p1.employer = {};
-  people_.update(p1_, p1);
+  people_.replace(p1_, p1);
   EXPECT_TRUE(companies_.remove(c1_));
   EXPECT_THROW(addresses_.remove(a1_), sqler::referential_error);
 }
@@ -480,10 +480,10 @@ TEST(IntegrityCascade, CycleBetweenTwoTypesDeletesAllAndTerminates) {
   // a1 <-> b1, and an unrelated a2 <-> b2.
   const auto a1 = as.insert({"a1", {}});
   const auto b1 = bs.insert({"b1", a1});
-  as.update(a1, {"a1", b1});
+  as.replace(a1, {"a1", b1});
   const auto a2 = as.insert({"a2", {}});
   const auto b2 = bs.insert({"b2", a2});
-  as.update(a2, {"a2", b2});
+  as.replace(a2, {"a2", b2});
   EXPECT_THROW(as.remove(a1), sqler::referential_error);
 
   EXPECT_TRUE(as.remove(a1, on_referenced::cascade));
@@ -504,9 +504,9 @@ TEST(IntegrityCascade, RingOfOneTypeDeletesAllAndTerminates) {
   const auto n1 = nodes.insert({"n1", {}});
   const auto n2 = nodes.insert({"n2", n1});
   const auto n3 = nodes.insert({"n3", n2});
-  nodes.update(n1, {"n1", n3});  // n1 -> n3 -> n2 -> n1
+  nodes.replace(n1, {"n1", n3});  // n1 -> n3 -> n2 -> n1
   const auto loner = nodes.insert({"loner", {}});
-  nodes.update(loner, {"loner", loner});  // refers to itself, to nothing else
+  nodes.replace(loner, {"loner", loner});  // refers to itself, to nothing else
 
   EXPECT_TRUE(nodes.remove(n2, on_referenced::cascade));
 
@@ -668,7 +668,7 @@ TEST(IntegritySelfReference, ADocumentReferringToItselfCanBeRemovedWithRestrict)
   auto db = sqler::database::in_memory();
   auto nodes = db.collection<cyclic::Node>();
   const auto self = nodes.insert({"self", {}});
-  nodes.update(self, {"self", self});
+  nodes.replace(self, {"self", self});
   const auto other = nodes.insert({"other", {}});
 
   EXPECT_TRUE(nodes.remove(self));
@@ -680,7 +680,7 @@ TEST(IntegritySelfReference, OthersReferringStillRestrictButTheSelfRefIsNotListe
   auto db = sqler::database::in_memory();
   auto nodes = db.collection<cyclic::Node>();
   const auto self = nodes.insert({"self", {}});
-  nodes.update(self, {"self", self});
+  nodes.replace(self, {"self", self});
   const auto fan = nodes.insert({"fan", self});
 
   EXPECT_EQ(referrers_of(nodes, self), (std::vector<sqler::referrer>{{"Node", fan, "next"}}));

@@ -66,7 +66,7 @@ class PatchTest : public ::testing::Test {
 
 TEST_F(PatchTest, SetNestedMemberLeavesItsSiblings) {
   const auto id = profiles.insert(sample("ann"));
-  profiles.patch(id, sqler::set(inner_x, 42));
+  profiles.update(id, sqler::set(inner_x, 42));
   auto p = profiles.get_or_throw(id);
   EXPECT_EQ(p.address_field.x, 42);
   EXPECT_EQ(p.address_field.label, "home");
@@ -74,7 +74,7 @@ TEST_F(PatchTest, SetNestedMemberLeavesItsSiblings) {
   EXPECT_EQ(p.nums, (std::vector<int>{1, 2}));
   EXPECT_EQ(stored(id, "$.address_field.x"), (std::tuple<std::string, std::string>{"integer", "42"}));
 
-  profiles.patch(id, sqler::set(inner_label, "work"));
+  profiles.update(id, sqler::set(inner_label, "work"));
   p = profiles.get_or_throw(id);
   EXPECT_EQ(p.address_field.label, "work");
   EXPECT_EQ(p.address_field.x, 42);
@@ -83,10 +83,10 @@ TEST_F(PatchTest, SetNestedMemberLeavesItsSiblings) {
 TEST_F(PatchTest, SetKeepsJsonTypes) {
   const auto id = profiles.insert(sample("ann"));
   const std::string tricky = R"(it's "quoted", with \ and ' and ', 1); DROP TABLE x; --)";
-  profiles.patch(id, sqler::set(name, tricky));
-  profiles.patch(id, sqler::set(active, false));
-  profiles.patch(id, sqler::set(note, std::nullopt));
-  profiles.patch(id, sqler::set(inner, Inner{-3, "moved"}));
+  profiles.update(id, sqler::set(name, tricky));
+  profiles.update(id, sqler::set(active, false));
+  profiles.update(id, sqler::set(note, std::nullopt));
+  profiles.update(id, sqler::set(inner, Inner{-3, "moved"}));
 
   auto p = profiles.get_or_throw(id);
   EXPECT_EQ(p.name, tricky);
@@ -105,8 +105,8 @@ TEST_F(PatchTest, SetKeepsJsonTypes) {
   EXPECT_EQ(profiles.find(inner_x < 0).ids(), std::vector<std::int64_t>{id});
 
   // And back: an optional set to a value, a bool to true.
-  profiles.patch(id, sqler::set(note, std::optional<std::string>("back")));
-  profiles.patch(id, sqler::set(active, true));
+  profiles.update(id, sqler::set(note, std::optional<std::string>("back")));
+  profiles.update(id, sqler::set(active, true));
   p = profiles.get_or_throw(id);
   EXPECT_EQ(p.note, "back");
   EXPECT_TRUE(p.active);
@@ -115,10 +115,10 @@ TEST_F(PatchTest, SetKeepsJsonTypes) {
 
 TEST_F(PatchTest, IncIntegersAndDoubles) {
   const auto id = profiles.insert(sample("ann", 10));
-  profiles.patch(id, sqler::inc(count, 5));
-  profiles.patch(id, sqler::inc(count, -2));
-  profiles.patch(id, sqler::inc(score, 0.25));
-  profiles.patch(id, sqler::inc(inner_x, 3));
+  profiles.update(id, sqler::inc(count, 5));
+  profiles.update(id, sqler::inc(count, -2));
+  profiles.update(id, sqler::inc(score, 0.25));
+  profiles.update(id, sqler::inc(inner_x, 3));
   auto p = profiles.get_or_throw(id);
   EXPECT_EQ(p.count, 13);
   EXPECT_DOUBLE_EQ(p.score, 1.75);
@@ -134,26 +134,26 @@ TEST_F(PatchTest, IncOnAMissingOrNullMemberCountsFromZero) {
                          R"("count":0,"score":0,"nums":[],"items":[]})"));
   EXPECT_EQ(std::get<0>(stored(77, "$.bonus")), "missing");
   ASSERT_FALSE(profiles.get_or_throw(77).bonus.has_value());
-  profiles.patch(77, sqler::inc(bonus, 3), sqler::inc(ratio, 0.5));
+  profiles.update(77, sqler::inc(bonus, 3), sqler::inc(ratio, 0.5));
   auto p = profiles.get_or_throw(77);
   EXPECT_EQ(p.bonus, 3);
   ASSERT_TRUE(p.ratio.has_value());
   EXPECT_DOUBLE_EQ(*p.ratio, 0.5);
-  profiles.patch(77, sqler::inc(bonus, 3));
+  profiles.update(77, sqler::inc(bonus, 3));
   EXPECT_EQ(profiles.get_or_throw(77).bonus, 6);
 
   // Present but null (how sqler writes an empty optional) counts from 0 as well.
   const auto id = profiles.insert(sample("ann"));
   EXPECT_EQ(std::get<0>(stored(id, "$.bonus")), "null");
-  profiles.patch(id, sqler::inc(bonus, 4));
+  profiles.update(id, sqler::inc(bonus, 4));
   EXPECT_EQ(profiles.get_or_throw(id).bonus, 4);
 }
 
 TEST_F(PatchTest, PushAppendsToArrays) {
   const auto id = profiles.insert(sample("ann"));
-  profiles.patch(id, sqler::push(nums, 3));
-  profiles.patch(id, sqler::push(nums, -4));
-  profiles.patch(id, sqler::push(items, Inner{2, "b"}));
+  profiles.update(id, sqler::push(nums, 3));
+  profiles.update(id, sqler::push(nums, -4));
+  profiles.update(id, sqler::push(items, Inner{2, "b"}));
   auto p = profiles.get_or_throw(id);
   EXPECT_EQ(p.nums, (std::vector<int>{1, 2, 3, -4}));
   ASSERT_EQ(p.items.size(), 2u);
@@ -168,7 +168,7 @@ TEST_F(PatchTest, PushAppendsToArrays) {
   auto empty = sample("ben");
   empty.nums.clear();
   const auto id2 = profiles.insert(empty);
-  profiles.patch(id2, sqler::push(nums, 9));
+  profiles.update(id2, sqler::push(nums, 9));
   EXPECT_EQ(profiles.get_or_throw(id2).nums, std::vector<int>{9});
 }
 
@@ -177,7 +177,7 @@ TEST_F(PatchTest, SeveralOpsInOnePatchAreOneWrite) {
   ASSERT_EQ(version(id), 1);
   int statements = 0;
   const auto hook = db.on_query([&](const sqler::query_event&) { ++statements; });
-  profiles.patch(id, sqler::set(name, "anna"), sqler::inc(count, 2), sqler::push(nums, 3),
+  profiles.update(id, sqler::set(name, "anna"), sqler::inc(count, 2), sqler::push(nums, 3),
                  sqler::set(inner_label, "there"), sqler::inc(score, 1.0));
   db.remove_query_hook(hook);
   EXPECT_EQ(statements, 1);
@@ -193,7 +193,7 @@ TEST_F(PatchTest, SeveralOpsInOnePatchAreOneWrite) {
 
   // Each op reads the document as it was before the patch (documented): two incs of the same
   // member in one patch do not add up.
-  profiles.patch(id, sqler::inc(count, 1), sqler::inc(count, 1));
+  profiles.update(id, sqler::inc(count, 1), sqler::inc(count, 1));
   EXPECT_EQ(profiles.get_or_throw(id).count, 4);
   EXPECT_EQ(version(id), 3);
 }
@@ -201,7 +201,7 @@ TEST_F(PatchTest, SeveralOpsInOnePatchAreOneWrite) {
 TEST_F(PatchTest, MissingIdThrowsNotFound) {
   const auto id = profiles.insert(sample("ann"));
   try {
-    profiles.patch(id + 1, sqler::inc(count, 1));
+    profiles.update(id + 1, sqler::inc(count, 1));
     ADD_FAILURE() << "patching a missing id must throw";
   } catch (const sqler::not_found& e) {
     EXPECT_EQ(e.id(), id + 1);
@@ -216,7 +216,7 @@ TEST_F(PatchTest, QueryPatchUpdatesEveryMatch) {
   for (int i = 0; i < 10; ++i) ids.push_back(profiles.insert(sample("p" + std::to_string(i), i)));
 
   // count >= 4: six documents.
-  EXPECT_EQ(profiles.find(count >= 4).patch(sqler::inc(score, 10.0), sqler::set(active, false)), 6);
+  EXPECT_EQ(profiles.find(count >= 4).update(sqler::inc(score, 10.0), sqler::set(active, false)), 6);
   for (int i = 0; i < 10; ++i) {
     auto v = *profiles.get_versioned(ids[static_cast<std::size_t>(i)]);
     EXPECT_EQ(v.value.active, i < 4) << i;
@@ -224,9 +224,9 @@ TEST_F(PatchTest, QueryPatchUpdatesEveryMatch) {
     EXPECT_EQ(v.version, i >= 4 ? 2 : 1) << i;
   }
   // No match: nothing changes, 0 returned.
-  EXPECT_EQ(profiles.find(count > 100).patch(sqler::inc(count, 1)), 0);
+  EXPECT_EQ(profiles.find(count > 100).update(sqler::inc(count, 1)), 0);
   // Everything.
-  EXPECT_EQ(profiles.find().patch(sqler::push(nums, 99)), 10);
+  EXPECT_EQ(profiles.find().update(sqler::push(nums, 99)), 10);
   EXPECT_EQ(profiles.find(nums.contains(99)).count(), 10);
 }
 
@@ -235,7 +235,7 @@ TEST_F(PatchTest, QueryPatchWithLimitOnlyTouchesThatMany) {
   for (int i = 0; i < 10; ++i) ids.push_back(profiles.insert(sample("p" + std::to_string(i), i)));
 
   // The three highest counts among the active ones.
-  EXPECT_EQ(profiles.find(active == true).order_by(count.desc()).limit(3).patch(
+  EXPECT_EQ(profiles.find(active == true).order_by(count.desc()).limit(3).update(
                 sqler::set(note, "top"), sqler::inc(bonus, 1)),
             3);
   std::vector<std::int64_t> tops = profiles.find(note == "top").order_by(count).ids();
@@ -244,13 +244,13 @@ TEST_F(PatchTest, QueryPatchWithLimitOnlyTouchesThatMany) {
   EXPECT_EQ(profiles.find(note == "hello").count(), 7);
 
   // limit + offset: the window, and values are bound after the predicate/limit/offset ones.
-  EXPECT_EQ(profiles.find(count >= 2).order_by(count).limit(2).offset(1).patch(
+  EXPECT_EQ(profiles.find(count >= 2).order_by(count).limit(2).offset(1).update(
                 sqler::set(inner_label, "window")),
             2);
   EXPECT_EQ(profiles.find(inner_label == "window").order_by(count).ids(),
             (std::vector<std::int64_t>{ids[3], ids[4]}));
   // A limit larger than the matches touches just the matches.
-  EXPECT_EQ(profiles.find(count < 2).limit(50).patch(sqler::inc(count, 100)), 2);
+  EXPECT_EQ(profiles.find(count < 2).limit(50).update(sqler::inc(count, 100)), 2);
   EXPECT_EQ(profiles.find(count >= 100).count(), 2);
 }
 

@@ -485,8 +485,8 @@ TEST_F(Promoted, UniqueIndexOnAPromotedMemberRejectsDuplicates) {
   EXPECT_THROW(accounts_.insert(dup), sqler::constraint_error);
   EXPECT_EQ(accounts_.size(), static_cast<std::int64_t>(docs_.size()));
 
-  EXPECT_THROW(accounts_.update(ids_[1], dup), sqler::constraint_error);
-  EXPECT_THROW(accounts_.patch(ids_[1], sqler::set(F::email, docs_[0].email)),
+  EXPECT_THROW(accounts_.replace(ids_[1], dup), sqler::constraint_error);
+  EXPECT_THROW(accounts_.update(ids_[1], sqler::set(F::email, docs_[0].email)),
                sqler::constraint_error);
   EXPECT_EQ(accounts_.get(ids_[1])->email, docs_[1].email);
 
@@ -505,13 +505,13 @@ TEST_F(Promoted, ColumnsFollowUpdatesPatchesAndUpserts) {
   changed.email = "david@mail.net";
   changed.age = 28;
   changed.score = std::nullopt;
-  accounts_.update(id, changed);
+  accounts_.replace(id, changed);
   EXPECT_TRUE(accounts_.find(F::email == "dave@mail.net").ids().empty());
   EXPECT_EQ(accounts_.find(F::email == "david@mail.net").ids(), std::vector<std::int64_t>{id});
   EXPECT_EQ(accounts_.find(F::age == 28).ids(), std::vector<std::int64_t>{id});
   EXPECT_EQ(accounts_.find(F::score.is_null()).count(), 3);
 
-  accounts_.patch(id, sqler::set(F::age, 99), sqler::set(F::tier, Tier::gold));
+  accounts_.update(id, sqler::set(F::age, 99), sqler::set(F::tier, Tier::gold));
   EXPECT_EQ(accounts_.find(F::age == 99 && F::tier == Tier::gold).ids(),
             std::vector<std::int64_t>{id});
   EXPECT_EQ(accounts_.find().max(F::age), std::optional<int>(99));

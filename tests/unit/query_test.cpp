@@ -157,7 +157,7 @@ TEST_F(QueryTest, NegativeLimitOrOffsetThrows) {
 TEST_F(QueryTest, IterationStreamsRowsWithIdAndVersion) {
   auto gus = *users.find(name == "gus").first();
   gus.age = 35;
-  users.update(ids_by_name.at("gus"), gus);
+  users.replace(ids_by_name.at("gus"), gus);
 
   auto q = users.find(city == "Osaka").order_by(age);
   names seen;
@@ -248,8 +248,8 @@ TEST_F(QueryTest, AllVersioned) {
   auto v = users.get_versioned(ids_by_name.at("cat"));
   ASSERT_TRUE(v);
   v->value.age = 42;
-  users.update(*v);
-  users.update(*v);
+  users.replace(*v);
+  users.replace(*v);
   auto rows = users.find(city == "Kyoto").order_by(name).all_versioned();
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].id, ids_by_name.at("ann"));
@@ -344,6 +344,38 @@ TEST_F(QueryTest, ValuesDoNotChangeTheShape) {
   EXPECT_EQ(l2.count(), 7);
   EXPECT_EQ(c1.count(), 3);
   EXPECT_EQ(c2.count(), 5);
+}
+
+}  // namespace
+
+namespace {
+
+// The row id as a predicate, alone and combined with others.
+TEST_F(QueryTest, DocIdIsAPredicate) {
+  const auto ann = ids_by_name["ann"], cat = ids_by_name["cat"], gus = ids_by_name["gus"];
+  EXPECT_EQ(names_of(users.find(sqler::doc_id == cat)), names{"cat"});
+  EXPECT_EQ(names_of(users.find(sqler::doc_id > cat && age < 30).order_by(name)),
+            (names{"dan", "eve"}));
+  EXPECT_EQ(names_of(users.find(sqler::doc_id.in({ann, gus, 999})).order_by(name)),
+            (names{"ann", "gus"}));
+  EXPECT_EQ(names_of(users.find(sqler::doc_id.in({}))), names{});
+  EXPECT_EQ(names_of(users.find(city == "Kyoto" || sqler::doc_id == gus).order_by(name)),
+            (names{"ann", "cat", "gus"}));
+  static_assert(decltype(users.find(sqler::doc_id == 1))::sql() ==
+                R"(SELECT _id, _version, data FROM "User" WHERE _id = ?1)");
+  // The twin written by hand agrees.
+  EXPECT_EQ(names_of(users.find(sqler::doc_id >= cat).order_by(name)),
+            twin("WHERE _id >= ?1 ORDER BY json_extract(data,'$.name')", cat));
+}
+
+TEST_F(QueryTest, FirstVersionedGivesTheIdAndVersion) {
+  users.update(ids_by_name["eve"], sqler::inc(age, 1));
+  const auto v = users.find(age < 21).first_versioned();
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->id, ids_by_name["eve"]);
+  EXPECT_EQ(v->version, 2);
+  EXPECT_EQ(v->value.age, 20);
+  EXPECT_FALSE(users.find(age > 100).first_versioned());
 }
 
 }  // namespace

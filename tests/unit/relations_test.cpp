@@ -283,20 +283,23 @@ TEST(Hydration, DanglingRefsAreReportedNotThrown) {
   }
   EXPECT_EQ(dangling_address_users, (std::set<std::string>{"user-0", "user-10"}));
 
-  // dangling() lists each missing ref: member path, table and id.
+  // dangling() lists each missing ref like validate_references() does: the document holding
+  // it (collection, _id), its path, and the table and id it names.
   const auto& d = q.dangling();
   ASSERT_EQ(d.size(), 3u);
   int address_entries = 0, order_entries = 0;
   for (const auto& r : d) {
-    if (r.table == "Address") {
+    EXPECT_EQ(r.collection, "User");
+    EXPECT_NE(r.id, 0);
+    if (r.target_collection == "Address") {
       ++address_entries;
-      EXPECT_EQ(r.member, "$.address");
-      EXPECT_EQ(r.id, gone_address);
+      EXPECT_EQ(r.path, "address");
+      EXPECT_EQ(r.target_id, gone_address);
     } else {
       ++order_entries;
-      EXPECT_EQ(r.table, "Order");
-      EXPECT_EQ(r.member, "$.orders");
-      EXPECT_EQ(r.id, gone_order);
+      EXPECT_EQ(r.target_collection, "Order");
+      EXPECT_TRUE(r.path.starts_with("orders[")) << r.path;
+      EXPECT_EQ(r.target_id, gone_order);
     }
   }
   EXPECT_EQ(address_entries, 2);
@@ -309,7 +312,7 @@ TEST(Hydration, DanglingRefsAreReportedNotThrown) {
   ASSERT_TRUE(ghost);
   EXPECT_TRUE(ghost->address.dangling());
   ASSERT_EQ(ghost_q.dangling().size(), 1u);
-  EXPECT_EQ(ghost_q.dangling()[0].id, 987654);
+  EXPECT_EQ(ghost_q.dangling()[0].target_id, 987654);
 }
 
 TEST(Hydration, RefsIntoADroppedTableAllDangle) {
@@ -329,7 +332,7 @@ TEST(Hydration, RefsIntoADroppedTableAllDangle) {
     for (const auto& o : u.orders) EXPECT_TRUE(o.loaded()) << u.name;  // other table unaffected
   }
   ASSERT_EQ(q.dangling().size(), 10u);
-  for (const auto& r : q.dangling()) EXPECT_EQ(r.table, "Address");
+  for (const auto& r : q.dangling()) EXPECT_EQ(r.target_collection, "Address");
 
   // Same through first().
   auto one_q = f.users.find(user_name == "user-4").with<&User::address>();

@@ -57,7 +57,7 @@ TEST(SafetyIds, DeletingTheNewestDocumentDoesNotFreeItsId) {
 
   // The client still holding B must not overwrite C.
   v->value.age = 20;
-  EXPECT_THROW(c.update(*v), sqler::not_found);
+  EXPECT_THROW(c.replace(*v), sqler::not_found);
   auto stored = c.get(cid);
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->name, "C");
@@ -198,7 +198,7 @@ class SafetyUnknown : public ::testing::Test {
 
 TEST_F(SafetyUnknown, UpdateByIdKeepsUndeclaredMembers) {
   const auto id = seed();
-  c.update(id, modified(*c.get(id)));
+  c.replace(id, modified(*c.get(id)));
   expect_json(id, expected_keeper);
 }
 
@@ -206,7 +206,7 @@ TEST_F(SafetyUnknown, VersionedUpdateKeepsUndeclaredMembers) {
   const auto id = seed();
   auto v = *c.get_versioned(id);
   v.value = modified(v.value);
-  c.update(v);
+  c.replace(v);
   expect_json(id, expected_keeper);
 }
 
@@ -225,7 +225,7 @@ TEST_F(SafetyUnknown, ANullOrMissingNestedObjectIsReplacedWhole) {
   const auto id = std::get<0>(db.query<std::int64_t>("SELECT max(_id) FROM \"Keeper\"").front());
   auto k = *c.get(id);
   k.maybe.reset();  // the optional sub-document goes away, unknown keys and all
-  c.update(id, k);
+  c.replace(id, k);
   expect_json(id, R"({"n":1,"inner":{"a":1,"x":9},"maybe":null,"m":{},"arr":[],"u":1})");
 }
 
@@ -415,41 +415,41 @@ class SafetyRange : public ::testing::Test {
 
 TEST_F(SafetyRange, IncOverflowingAnIntIsRefused) {
   const auto id = c.insert({INT_MAX, 0, 0, 0, 0, 0});
-  expect_refused(id, [&] { c.patch(id, sqler::inc(small, 1)); });
+  expect_refused(id, [&] { c.update(id, sqler::inc(small, 1)); });
   const auto low = c.insert({INT_MIN, 0, 0, 0, 0, 0});
-  expect_refused(low, [&] { c.patch(low, sqler::inc(small, -1)); });
+  expect_refused(low, [&] { c.update(low, sqler::inc(small, -1)); });
   const auto b = c.insert({0, 0, 0, 0, 0, 255});
-  expect_refused(b, [&] { c.patch(b, sqler::inc(byte, 1)); });
-  expect_refused(b, [&] { c.patch(b, sqler::set(byte, byte + 1)); });
-  c.patch(b, sqler::inc(byte, -5));  // in range: fine
+  expect_refused(b, [&] { c.update(b, sqler::inc(byte, 1)); });
+  expect_refused(b, [&] { c.update(b, sqler::set(byte, byte + 1)); });
+  c.update(b, sqler::inc(byte, -5));  // in range: fine
   EXPECT_EQ(c.get(b)->byte, 250);
 }
 
 TEST_F(SafetyRange, Int64OverflowIsRefusedNotTurnedIntoAReal) {
   const auto id = c.insert({0, INT64_MAX, 0, 0, 0, 0});
-  expect_refused(id, [&] { c.patch(id, sqler::inc(big, 1)); });
-  expect_refused(id, [&] { c.patch(id, sqler::set(big, big * 2)); });
+  expect_refused(id, [&] { c.update(id, sqler::inc(big, 1)); });
+  expect_refused(id, [&] { c.update(id, sqler::set(big, big * 2)); });
 }
 
 TEST_F(SafetyRange, ArithmeticOnAUint64AboveInt64MaxIsRefused) {
   const auto id = c.insert({0, 0, std::uint64_t(INT64_MAX) + 10, 0, 0, 0});
-  expect_refused(id, [&] { c.patch(id, sqler::inc(huge, 1)); });
+  expect_refused(id, [&] { c.update(id, sqler::inc(huge, 1)); });
   const auto low = c.insert({0, 0, 0, 0, 0, 0});
-  expect_refused(low, [&] { c.patch(low, sqler::inc(huge, -1)); });
-  c.patch(low, sqler::inc(huge, 5));
+  expect_refused(low, [&] { c.update(low, sqler::inc(huge, -1)); });
+  c.update(low, sqler::inc(huge, 5));
   EXPECT_EQ(c.get(low)->huge, 5u);
 }
 
 TEST_F(SafetyRange, NanIsRefusedBeforeBinding) {
   const auto id = c.insert({0, 0, 0, 1.5, 0, 0});
-  expect_refused(id, [&] { c.patch(id, sqler::inc(real, std::nan(""))); });
+  expect_refused(id, [&] { c.update(id, sqler::inc(real, std::nan(""))); });
   expect_refused(id, [&] {
-    c.patch(id, sqler::inc(real, std::numeric_limits<double>::infinity()));
+    c.update(id, sqler::inc(real, std::numeric_limits<double>::infinity()));
   });
   const auto m = c.insert({0, 0, 0, 1e308, 0, 0});
-  expect_refused(m, [&] { c.patch(m, sqler::set(real, real * 10)); });
+  expect_refused(m, [&] { c.update(m, sqler::set(real, real * 10)); });
   const auto f = c.insert({0, 0, 0, 0, 3e38f, 0});
-  expect_refused(f, [&] { c.patch(f, sqler::inc(single, 1e38)); });
+  expect_refused(f, [&] { c.update(f, sqler::inc(single, 1e38)); });
 }
 
 TEST_F(SafetyRange, UpdateByQueryIsAllOrNothing) {
@@ -467,9 +467,9 @@ TEST_F(SafetyRange, UpdateByQueryIsAllOrNothing) {
 
 TEST_F(SafetyRange, DoubleArithmeticIsExact) {
   const auto id = c.insert({0, 0, 0, 0.2, 0, 0});
-  c.patch(id, sqler::inc(real, 0.1));
+  c.update(id, sqler::inc(real, 0.1));
   EXPECT_EQ(c.get(id)->real, 0.2 + 0.1);  // 0.30000000000000004, not 0.3
-  c.patch(id, sqler::set(real, real * 3));
+  c.update(id, sqler::set(real, real * 3));
   EXPECT_EQ(c.get(id)->real, (0.2 + 0.1) * 3);
   // Stored operands go through SQLite's number parser and back: bit for bit, random doubles.
   std::mt19937_64 rng(7);
@@ -481,7 +481,7 @@ TEST_F(SafetyRange, DoubleArithmeticIsExact) {
       std::memcpy(&d, &bits, sizeof d);
     } while (!std::isfinite(d));
     const auto r = c.insert({0, 0, 0, d, 0, 0});
-    c.patch(r, sqler::inc(real, 0.0));
+    c.update(r, sqler::inc(real, 0.0));
     const double back = c.get(r)->real;
     ASSERT_EQ(std::memcmp(&back, &d, sizeof d) == 0 || (d == 0 && back == 0), true)
         << d << " came back as " << back;

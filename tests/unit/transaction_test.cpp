@@ -79,7 +79,7 @@ TEST_P(TransactionTest, CommitMakesChangesPermanent) {
     EXPECT_TRUE(in_transaction());
     a = accounts.insert(account("ann", 100));
     accounts.insert(account("bob", 50));
-    accounts.update(a, account("ann", 90));
+    accounts.replace(a, account("ann", 90));
     tx.commit();
     EXPECT_FALSE(tx.active());
     EXPECT_FALSE(in_transaction());
@@ -94,7 +94,7 @@ TEST_P(TransactionTest, DestructionWithoutCommitRollsBack) {
   {
     auto tx = db().transaction();
     accounts.insert(account("ann", 100));
-    accounts.update(kept, account("kept", 999));
+    accounts.replace(kept, account("kept", 999));
     accounts.upsert(500, account("up", 5));
     EXPECT_EQ(accounts.size(), 3);  // visible inside the transaction
   }
@@ -458,7 +458,7 @@ TEST(TransactionTwoHandles, OtherHandlesWritesGetBusyErrorWhileATransactionIsOpe
   // While A's transaction is open, each of B's writes waits out its busy timeout, then fails.
   // (B fails fast enough to try from this thread: B's connection is its own.)
   const std::pair<const char*, std::function<void()>> writes[] = {
-      {"update", [&] { b_accounts.update(id, account("bob", 1)); }},
+      {"update", [&] { b_accounts.replace(id, account("bob", 1)); }},
       {"insert", [&] { b_accounts.insert(account("bob", 2)); }},
       {"transaction", [&] { auto t = b.transaction(); }},
   };
@@ -473,7 +473,7 @@ TEST(TransactionTwoHandles, OtherHandlesWritesGetBusyErrorWhileATransactionIsOpe
 
   // A's update of what it read, and its commit, meet no lock: A has held it since BEGIN.
   try {
-    a_accounts.update(id, Account{seen.owner, seen.balance + 10});
+    a_accounts.replace(id, Account{seen.owner, seen.balance + 10});
     tx.commit();
   } catch (const std::exception& e) {
     ADD_FAILURE() << "A's update and commit after reading failed: " << e.what();
@@ -514,7 +514,7 @@ TEST(TransactionTwoHandles, OtherHandleWithALongTimeoutWaitsForTheCommitThenBuil
       auto t = b.transaction();
       Account current = b_accounts.get_or_throw(id);
       current.balance += 1;
-      b_accounts.update(id, current);
+      b_accounts.replace(id, current);
       t.commit();
       note("B committed");
       return "ok";
@@ -528,7 +528,7 @@ TEST(TransactionTwoHandles, OtherHandleWithALongTimeoutWaitsForTheCommitThenBuil
 
   note("A committing");
   try {
-    a_accounts.update(id, Account{seen.owner, seen.balance + 10});
+    a_accounts.replace(id, Account{seen.owner, seen.balance + 10});
     tx.commit();
   } catch (const std::exception& e) {
     ADD_FAILURE() << "A's update and commit after reading failed: " << e.what();

@@ -57,7 +57,7 @@ TEST_F(VersioningTest, VersionedUpdateBumpsByExactlyOne) {
   for (std::int64_t round = 1; round <= 5; ++round) {
     v.value.balance += 10;
     v.value.notes.push_back("deposit " + std::to_string(round));
-    accounts.update(v);
+    accounts.replace(v);
     EXPECT_EQ(v.version, 1 + round);  // the passed object follows the stored version
     auto stored = *accounts.get_versioned(id);
     EXPECT_EQ(stored.version, 1 + round);
@@ -73,14 +73,14 @@ TEST_F(VersioningTest, StaleVersionThrowsAndChangesNothing) {
   auto bob = *accounts.get_versioned(id);
 
   alice.value.balance = 150;
-  accounts.update(alice);  // alice wins: version 2
+  accounts.replace(alice);  // alice wins: version 2
   const auto [version_before, data_before] = raw(id);
   ASSERT_EQ(version_before, 2);
 
   bob.value.balance = 0;
   bob.value.owner = "mallory";
   try {
-    accounts.update(bob);
+    accounts.replace(bob);
     ADD_FAILURE() << "a stale update must throw";
   } catch (const sqler::stale_version& e) {
     EXPECT_EQ(e.id(), id);
@@ -88,7 +88,7 @@ TEST_F(VersioningTest, StaleVersionThrowsAndChangesNothing) {
     EXPECT_NE(std::string(e.what()).find("stale version 1"), std::string::npos) << e.what();
   }
   // It is a sqler::error like every other failure.
-  EXPECT_THROW(accounts.update(bob), sqler::error);
+  EXPECT_THROW(accounts.replace(bob), sqler::error);
   EXPECT_EQ(bob.version, 1);  // the caller's version is not advanced on failure
 
   const auto [version_after, data_after] = raw(id);
@@ -100,7 +100,7 @@ TEST_F(VersioningTest, StaleVersionThrowsAndChangesNothing) {
   // Reloading gives the current version, and then the update goes through.
   bob = *accounts.get_versioned(id);
   bob.value.balance = 175;
-  accounts.update(bob);
+  accounts.replace(bob);
   EXPECT_EQ(bob.version, 3);
   EXPECT_EQ(accounts.get_or_throw(id).balance, 175);
 }
@@ -109,7 +109,7 @@ TEST_F(VersioningTest, AVersionFromTheFutureIsStaleToo) {
   const auto id = accounts.insert({"ann", 100, {}});
   auto v = *accounts.get_versioned(id);
   v.version = 7;
-  EXPECT_THROW(accounts.update(v), sqler::stale_version);
+  EXPECT_THROW(accounts.replace(v), sqler::stale_version);
   EXPECT_EQ(std::get<0>(raw(id)), 1);
 }
 
@@ -119,7 +119,7 @@ TEST_F(VersioningTest, RemovedDocumentIsNotFoundNotStale) {
   ASSERT_TRUE(accounts.remove(id));
   v.value.balance = 1;
   try {
-    accounts.update(v);
+    accounts.replace(v);
     ADD_FAILURE() << "updating a removed document must throw";
   } catch (const sqler::stale_version&) {
     ADD_FAILURE() << "a removed document is not_found, not stale_version";
@@ -132,34 +132,34 @@ TEST_F(VersioningTest, RemovedDocumentIsNotFoundNotStale) {
 
 TEST_F(VersioningTest, EveryWriteBumpsTheVersion) {
   const auto id = accounts.insert({"ann", 100, {}});
-  accounts.update(id, {"ann", 200, {}});  // plain update: no version check, still bumps
+  accounts.replace(id, {"ann", 200, {}});  // plain update: no version check, still bumps
   EXPECT_EQ(accounts.get_versioned(id)->version, 2);
   accounts.upsert(id, {"ann", 300, {}});  // upsert over an existing document
   EXPECT_EQ(accounts.get_versioned(id)->version, 3);
-  accounts.patch(id, sqler::inc(balance, 5));
+  accounts.update(id, sqler::inc(balance, 5));
   EXPECT_EQ(accounts.get_versioned(id)->version, 4);
-  EXPECT_EQ(accounts.find(owner == "ann").patch(sqler::inc(balance, 5)), 1);
+  EXPECT_EQ(accounts.find(owner == "ann").update(sqler::inc(balance, 5)), 1);
   auto v = *accounts.get_versioned(id);
   EXPECT_EQ(v.version, 5);
   EXPECT_EQ(v.value.balance, 310);
 
   // A plain update in between makes an earlier versioned copy stale.
   auto copy = *accounts.get_versioned(id);
-  accounts.update(id, {"ann", 1, {}});
+  accounts.replace(id, {"ann", 1, {}});
   copy.value.balance = 2;
-  EXPECT_THROW(accounts.update(copy), sqler::stale_version);
+  EXPECT_THROW(accounts.replace(copy), sqler::stale_version);
   EXPECT_EQ(accounts.get_or_throw(id).balance, 1);
 
   // upsert of a new id starts at 1; plain update of a missing id is not_found.
   accounts.upsert(9000, {"zed", 0, {}});
   EXPECT_EQ(accounts.get_versioned(9000)->version, 1);
-  EXPECT_THROW(accounts.update(9001, {"nobody", 0, {}}), sqler::not_found);
+  EXPECT_THROW(accounts.replace(9001, {"nobody", 0, {}}), sqler::not_found);
 }
 
 TEST_F(VersioningTest, QueriesReportVersions) {
   const auto a = accounts.insert({"ann", 1, {}});
   const auto b = accounts.insert({"ben", 2, {}});
-  accounts.update(b, {"ben", 3, {}});
+  accounts.replace(b, {"ben", 3, {}});
   auto rows = accounts.find().order_by(owner).all_versioned();
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].id, a);
@@ -168,7 +168,7 @@ TEST_F(VersioningTest, QueriesReportVersions) {
   EXPECT_EQ(rows[1].version, 2);
   // A versioned row from a query can be updated like one from get_versioned.
   rows[1].value.balance = 4;
-  accounts.update(rows[1]);
+  accounts.replace(rows[1]);
   EXPECT_EQ(rows[1].version, 3);
   EXPECT_EQ(accounts.get_or_throw(b).balance, 4);
 }
@@ -176,12 +176,12 @@ TEST_F(VersioningTest, QueriesReportVersions) {
 TEST_F(VersioningTest, FailedWriteInsideATransactionRollsBackCleanly) {
   const auto id = accounts.insert({"ann", 100, {}});
   auto stale = *accounts.get_versioned(id);
-  accounts.update(id, {"ann", 120, {}});
+  accounts.replace(id, {"ann", 120, {}});
   {
     auto tx = db.transaction();
-    accounts.update(id, {"ann", 500, {}});
+    accounts.replace(id, {"ann", 500, {}});
     stale.value.balance = 0;
-    EXPECT_THROW(accounts.update(stale), sqler::stale_version);
+    EXPECT_THROW(accounts.replace(stale), sqler::stale_version);
     // no commit: the transaction rolls back on scope exit
   }
   auto now = *accounts.get_versioned(id);

@@ -1,7 +1,7 @@
 // sqler/detail/json_io.hpp - the low-level JSON reader and writer under the codec.
 // The writer appends straight into a caller's buffer; the reader is a pull parser over the
 // stored text that decodes into the destination without building a DOM, and parses numbers
-// with std::from_chars so doubles round-trip exactly.
+// exactly (charconv.hpp), so doubles round-trip bit for bit.
 #pragma once
 
 #include <charconv>
@@ -10,7 +10,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 
+#include "sqler/detail/charconv.hpp"
 #include "sqler/error.hpp"
 
 namespace sqler::detail {
@@ -48,8 +50,14 @@ inline void write_escaped(std::string& out, std::string_view s) {
 template <class N>
 void write_number(std::string& out, N value) {
   char buf[32];
-  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, value);  // shortest round-trip form
-  out.append(buf, ptr);
+  // The shortest text that reads back as the same value.
+  if constexpr (std::is_floating_point_v<N>) {
+    auto [ptr, ec] = format_floating(buf, buf + sizeof buf, value);
+    out.append(buf, ptr);
+  } else {
+    auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    out.append(buf, ptr);
+  }
 }
 
 // ---------------------------------------------------------------- reading

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "sqler/codec.hpp"
+#include "sqler/detail/codec.hpp"
 #include "sqler/detail/json_io.hpp"
 #include "sqler/detail/reflect.hpp"
 

@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "sqler/customize.hpp"
 #include "sqler/detail/fixed_string.hpp"
 
 #if BOOST_VERSION >= 108400
@@ -25,12 +26,6 @@
 #endif
 
 namespace sqler {
-
-// Customisation point for the table a document type is stored in. Either give the struct a
-// `static constexpr std::string_view sqler_table = "...";` member or specialise this trait.
-template <class T>
-struct table_name_of;
-
 namespace detail {
 
 template <class T>
@@ -359,13 +354,18 @@ constexpr small_text<N> canonical_type_text(std::string_view printed) {
 // `(anonymous namespace)` counting as one. Template arguments are spelled differently by each
 // compiler (`std::__cxx11::basic_string<char>` vs `std::basic_string<char>`), and local types,
 // lambdas and cv-qualified types have no portable spelling at all.
+// (Index loops, not string_view::find: g++ 12 with -fsanitize=undefined cannot evaluate
+// find's null-pointer test on a static constexpr buffer at compile time.)
 constexpr bool is_portable_type_name(std::string_view s) {
-  while (true) {
-    const std::size_t sep = s.find("::");
-    const std::string_view part = s.substr(0, sep);
+  std::size_t start = 0;
+  for (std::size_t i = 0;; ++i) {
+    const bool end = i == s.size();
+    if (!end && !(s[i] == ':' && i + 1 < s.size() && s[i + 1] == ':')) continue;
+    const std::string_view part = s.substr(start, i - start);
     if (part != "(anonymous namespace)" && !is_utf8_identifier(part)) return false;
-    if (sep == std::string_view::npos) return true;
-    s.remove_prefix(sep + 2);
+    if (end) return true;
+    start = i + 2;
+    ++i;
   }
 }
 

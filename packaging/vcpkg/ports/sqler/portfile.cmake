@@ -16,7 +16,7 @@
 #    (target sqler::postgres). MAYBE_UNUSED until sqler's CMake has the option.
 set(VCPKG_BUILD_TYPE release)  # header-only: a debug configuration would install the same files
 
-# release.py: v0.1.0 unreleased (v0.1.0 is not tagged yet: SHA512 0 makes vcpkg print the real one)
+# release.py: v0.2.0 unreleased (v0.2.0 is not tagged yet: SHA512 0 makes vcpkg print the real one)
 vcpkg_from_github(
     OUT_SOURCE_PATH SOURCE_PATH
     REPO sqler/sqler

@@ -1,4 +1,4 @@
-// sqler/detail/sqlite_functions.hpp - SQL functions sqler registers on each SQLite connection.
+// sqler/detail/backend/sqlite/functions.hpp - SQL functions sqler registers on each SQLite connection.
 // They guard writes that SQL alone would let through wrongly: a save that would drop members the
 // struct does not declare, and patch arithmetic whose result the member's type cannot hold.
 #pragma once
@@ -12,9 +12,10 @@
 #include <string>
 #include <string_view>
 
+#include "sqler/detail/charconv.hpp"
 #include "sqler/detail/merge.hpp"
 
-namespace sqler::detail {
+namespace sqler::detail::sqlite {
 
 // The pointer type name sqlite3_bind_pointer and sqlite3_value_pointer agree on.
 inline constexpr const char* merge_schema_pointer = "sqler_merge_schema";
@@ -59,7 +60,7 @@ inline std::string describe(sqlite3_value* v) {
     case SQLITE_INTEGER: return std::to_string(sqlite3_value_int64(v));
     case SQLITE_FLOAT: {
       char buf[32];
-      auto r = std::to_chars(buf, buf + sizeof buf, sqlite3_value_double(v));
+      auto r = format_floating(buf, buf + sizeof buf, sqlite3_value_double(v));
       return std::string(buf, r.ptr);
     }
     default: return "'" + std::string(value_text(v)) + "'";
@@ -107,8 +108,8 @@ inline void sqlite_checked_real(sqlite3_context* ctx, int, sqlite3_value** argv)
       refuse(ctx, argv[2], "would become " + describe(argv[0]) + ", which its type cannot hold");
       return;
     }
-    r = is_float ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(x))
-                 : std::to_chars(buf, buf + sizeof buf, x);
+    r = is_float ? format_floating(buf, buf + sizeof buf, static_cast<float>(x))
+                 : format_floating(buf, buf + sizeof buf, x);
   }
   sqlite3_result_text(ctx, buf, static_cast<int>(r.ptr - buf), SQLITE_TRANSIENT);
 }
@@ -123,4 +124,4 @@ inline void register_functions(sqlite3* db) {
                              nullptr, nullptr);
 }
 
-}  // namespace sqler::detail
+}  // namespace sqler::detail::sqlite

@@ -1,5 +1,5 @@
-// sqler/detail/db_state.hpp - what a sqler::database handle shares: how to open connections,
-// and the connections themselves (one per thread for a file, one in all for :memory:).
+// sqler/detail/backend/sqlite/state.hpp - what a sqler::database shares with its collections,
+// queries and iterators: how to open connections, and one connection per thread.
 #pragma once
 
 #include <array>
@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "sqler/sqlite.hpp"
+#include "sqler/detail/backend/sqlite/connection.hpp"
 
-namespace sqler::detail {
+namespace sqler::detail::sqlite {
 
 class db_state : public std::enable_shared_from_this<db_state> {
  public:
@@ -139,4 +139,4 @@ class db_state : public std::enable_shared_from_this<db_state> {
   std::vector<std::pair<std::thread::id, std::unique_ptr<connection>>> conns_;
 };
 
-}  // namespace sqler::detail
+}  // namespace sqler::detail::sqlite

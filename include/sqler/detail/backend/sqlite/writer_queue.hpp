@@ -1,4 +1,4 @@
-// sqler/detail/writer_queue.hpp - first come, first served among one database's writers.
+// sqler/detail/backend/sqlite/writer_queue.hpp - first come, first served among one database's writers.
 // SQLite's busy handler retries by sleeping, so the thread that just committed usually takes
 // the write lock straight back while the others sleep: under load one writer can wait for
 // seconds. Threads of one process that write through the same sqler::database queue here in
@@ -12,7 +12,7 @@
 #include <deque>
 #include <mutex>
 
-namespace sqler::detail {
+namespace sqler::detail::sqlite {
 
 class writer_queue {
  public:
@@ -49,4 +49,4 @@ class writer_queue {
   bool held_ = false;
 };
 
-}  // namespace sqler::detail
+}  // namespace sqler::detail::sqlite

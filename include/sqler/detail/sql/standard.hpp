@@ -1,0 +1,197 @@
+// sqler/detail/sql/standard.hpp - the SQL both dialects spell the same way.
+// The DSL's nodes ask their dialect D to render them; D inherits these standard spellings
+// (comparisons, AND/OR/NOT, IN, BETWEEN, EXISTS over array elements, ORDER BY keys) and
+// replaces what its database spells differently. Every piece calls back into D for paths,
+// placeholders and values, so a dialect that overrides those changes them everywhere.
+#pragma once
+
+#include <cstddef>
+#include <type_traits>
+
+#include "sqler/detail/fixed_string.hpp"
+
+namespace sqler::detail {
+
+// Operator tags the nodes carry; their spelling lives here.
+struct eq_op {};
+struct ne_op {};
+struct lt_op {};
+struct le_op {};
+struct gt_op {};
+struct ge_op {};
+struct like_op {};
+struct and_op {};
+struct or_op {};
+struct add_op {};
+struct sub_op {};
+struct mul_op {};
+struct div_op {};
+
+template <class D>
+struct standard_sql {
+  template <class Op>
+  static consteval auto op() {
+    if constexpr (std::is_same_v<Op, eq_op>) return fixed_string{" = "};
+    else if constexpr (std::is_same_v<Op, ne_op>) return fixed_string{" <> "};
+    else if constexpr (std::is_same_v<Op, lt_op>) return fixed_string{" < "};
+    else if constexpr (std::is_same_v<Op, le_op>) return fixed_string{" <= "};
+    else if constexpr (std::is_same_v<Op, gt_op>) return fixed_string{" > "};
+    else if constexpr (std::is_same_v<Op, ge_op>) return fixed_string{" >= "};
+    else if constexpr (std::is_same_v<Op, like_op>) return fixed_string{" LIKE "};
+    else if constexpr (std::is_same_v<Op, and_op>) return fixed_string{" AND "};
+    else if constexpr (std::is_same_v<Op, or_op>) return fixed_string{" OR "};
+    else if constexpr (std::is_same_v<Op, add_op>) return fixed_string{" + "};
+    else if constexpr (std::is_same_v<Op, sub_op>) return fixed_string{" - "};
+    else if constexpr (std::is_same_v<Op, mul_op>) return fixed_string{" * "};
+    else return fixed_string{" / "};
+  }
+
+  // ---- predicates
+
+  template <class Op, class L, class R, std::size_t Depth, std::size_t P0>
+  static consteval auto compare() {
+    return concat(L::template render<D, Depth, P0>(), D::template op<Op>(),
+                  R::template render<D, Depth, P0 + L::params>());
+  }
+
+  template <class Op, class A, class B, std::size_t Depth, std::size_t P0>
+  static consteval auto logical() {
+    return concat(fixed_string{"("}, A::template render<D, Depth, P0>(), D::template op<Op>(),
+                  B::template render<D, Depth, P0 + A::params>(), fixed_string{")"});
+  }
+
+  template <class A, std::size_t Depth, std::size_t P0>
+  static consteval auto negate() {
+    return concat(fixed_string{"NOT ("}, A::template render<D, Depth, P0>(), fixed_string{")"});
+  }
+
+  static consteval auto always() { return fixed_string{"1"}; }
+
+  template <class F, bool IsNull, std::size_t Depth, std::size_t P0>
+  static consteval auto null_test() {
+    if constexpr (IsNull)
+      return concat(F::template render<D, Depth, P0>(), fixed_string{" IS NULL"});
+    else
+      return concat(F::template render<D, Depth, P0>(), fixed_string{" IS NOT NULL"});
+  }
+
+  template <class F, std::size_t Depth, std::size_t P0>
+  static consteval auto like_escape() {
+    return concat(F::template render<D, Depth, P0>(), fixed_string{" LIKE "},
+                  D::template placeholder<P0>(), fixed_string{" ESCAPE "},
+                  D::template placeholder<P0 + 1>());
+  }
+
+  // f IN (the elements of the JSON array bound as ?P0)
+  template <class F, std::size_t Depth, std::size_t P0>
+  static consteval auto in_list() {
+    return concat(F::template render<D, Depth, P0>(), fixed_string{" IN ("},
+                  D::template param_elements<P0>(), fixed_string{")"});
+  }
+
+  template <class F, class P, std::size_t Depth, std::size_t P0>
+  static consteval auto between() {
+    return concat(F::template render<D, Depth, P0>(), fixed_string{" BETWEEN "},
+                  D::template value<P, P0>(), fixed_string{" AND "},
+                  D::template value<P, P0 + 1>());
+  }
+
+  // [prefix, prefix + "\xFF"): text compares bytewise and 0xFF never occurs in UTF-8, so exactly
+  // the strings with that prefix fall inside, and an index on the member can answer the range.
+  template <class F, std::size_t Depth, std::size_t P0>
+  static consteval auto starts_with() {
+    constexpr auto f = F::template render<D, Depth, P0>();
+    return concat(fixed_string{"("}, f, fixed_string{" >= "}, D::template placeholder<P0>(),
+                  fixed_string{" AND "}, f, fixed_string{" < "},
+                  D::template placeholder<P0 + 1>(), fixed_string{")"});
+  }
+
+  // Some element of the array at F satisfies Where (rendered against the element).
+  template <class F, class Where, std::size_t Depth, std::size_t P0>
+  static consteval auto array_any() {
+    return concat(fixed_string{"EXISTS (SELECT 1 FROM "},
+                  D::template each<Depth, F::path, Depth + 1>(), fixed_string{" WHERE "},
+                  Where::template render_element<D, Depth + 1, P0>(), fixed_string{")"});
+  }
+
+  template <class P, std::size_t Alias, std::size_t P0>
+  static consteval auto element_equals() {
+    return concat(D::template element<Alias>(), fixed_string{" = "},
+                  D::template placeholder<P0>());
+  }
+
+  template <std::size_t Alias, std::size_t P0>
+  static consteval auto element_in() {
+    return concat(D::template element<Alias>(), fixed_string{" IN ("},
+                  D::template param_elements<P0>(), fixed_string{")"});
+  }
+
+  // Every element of the JSON array bound as ?P0 occurs in the array at F.
+  template <class F, std::size_t Depth, std::size_t P0>
+  static consteval auto contains_all() {
+    constexpr std::size_t alias = Depth + 1;
+    return concat(fixed_string{"NOT EXISTS (SELECT 1 FROM "}, D::template each_param<P0, alias>(),
+                  fixed_string{" WHERE "}, D::template param_element<alias>(),
+                  fixed_string{" NOT IN (SELECT "}, D::template element<alias>(),
+                  fixed_string{" FROM "}, D::template each<Depth, F::path, alias>(),
+                  fixed_string{"))"});
+  }
+
+  // A ref member at Path (Many: an array of refs) pointing at a document of X for which Pred
+  // holds: its _id IN (an uncorrelated sub-select on X's table, run once).
+  template <auto Path, bool Many, class X, class Pred, std::size_t Depth, std::size_t P0>
+  static consteval auto through_ref() {
+    constexpr auto where = [] {
+      if constexpr (requires { Pred::always_true; })
+        return fixed_string{""};
+      else
+        return concat(fixed_string{" WHERE "}, Pred::template render<D, 0, P0>());
+    }();
+    constexpr auto targets = D::template ids_of<X, where>();
+    if constexpr (Many) {
+      constexpr std::size_t alias = Depth + 1;
+      return concat(fixed_string{"EXISTS (SELECT 1 FROM "}, D::template each<Depth, Path, alias>(),
+                    fixed_string{" WHERE "}, D::template extract<alias, fixed_string{"$._id"}>(),
+                    targets, fixed_string{")"});
+    } else {
+      return concat(D::template extract<Depth, concat(Path, fixed_string{"._id"})>(), targets);
+    }
+  }
+
+  // ---- operands
+
+  // (l op r); a floating-point division starts from a REAL (see D::as_real).
+  template <class Op, class L, class R, bool RealDivision, std::size_t Depth, std::size_t P0>
+  static consteval auto arithmetic() {
+    constexpr auto l = [] {
+      if constexpr (RealDivision)
+        return D::template as_real<L::template render<D, Depth, P0>()>();
+      else
+        return L::template render<D, Depth, P0>();
+    }();
+    return concat(fixed_string{"("}, l, D::template op<Op>(),
+                  R::template render<D, Depth, P0 + L::params>(), fixed_string{")"});
+  }
+
+  static consteval auto id_column() { return fixed_string{"_id"}; }
+
+  // ---- ordering
+
+  template <class Field, bool Desc, std::size_t Depth>
+  static consteval auto order_key() {
+    if constexpr (Desc)
+      return concat(Field::template render<D, Depth, 1>(), fixed_string{" DESC"});
+    else
+      return concat(Field::template render<D, Depth, 1>(), fixed_string{" ASC"});
+  }
+
+  template <bool Desc>
+  static consteval auto order_by_id() {
+    if constexpr (Desc)
+      return concat(D::id_column(), fixed_string{" DESC"});
+    else
+      return concat(D::id_column(), fixed_string{" ASC"});
+  }
+};
+
+}  // namespace sqler::detail
