@@ -72,8 +72,6 @@ class query;
 // into a reusable buffer and decoding pulls from the text directly into the destination, with
 // no DOM in between. Members a document lacks take their default member initializers.
 
-#include <boost/json.hpp>
-
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -114,6 +112,15 @@ struct shares_table : std::bool_constant<requires {
   { T::sqler_shared_table } -> std::convertible_to<bool>;
   requires static_cast<bool>(T::sqler_shared_table);
 }> {};
+
+// A type stored through its own JSON conversion instead of member-by-member reflection (a
+// class with private members, a third-party type). Specialise with
+//   static void to_json(const T& value, std::string& out);       // append one JSON value
+//   static void from_json(std::string_view json, T& value);      // throw on bad input
+// sqler::decode_error names the member when from_json throws. sqler/boost_json.hpp does this
+// for every type with Boost.JSON tag_invoke overloads.
+template <class T>
+struct json_conversion;
 
 // Promoted members: scalar members that also live in a real, typed column of the table, so
 // filters, sorting and indexes on them use the column (see the README, "Promoted columns"):
@@ -1848,11 +1855,11 @@ consteval value_kind kind_of() {
 namespace sqler::detail {
 
 
-// A type with its own Boost.JSON conversion (tag_invoke overloads found by ADL).
+// A type with its own JSON conversion (sqler::json_conversion<T>, customize.hpp).
 template <class T>
-concept json_convertible = requires(boost::json::value& jv, const T& t) {
-  tag_invoke(boost::json::value_from_tag{}, jv, t);
-  { tag_invoke(boost::json::value_to_tag<T>{}, std::as_const(jv)) } -> std::same_as<T>;
+concept json_convertible = requires(const T& t, T& v, std::string& out, std::string_view in) {
+  json_conversion<T>::to_json(t, out);
+  json_conversion<T>::from_json(in, v);
 };
 
 // Instantiated only for a type the codec cannot store; the type appears in the compiler's
@@ -1862,8 +1869,8 @@ struct unsupported_member_type {
   static_assert(always_false<T>,
                 "sqler: unsupported member type. Supported: arithmetic, bool, std::string, "
                 "std::optional, std::vector, std::array, std::map<std::string,T>, enums, nested "
-                "aggregates, sqler::ref<T>, or a type with Boost.JSON tag_invoke "
-                "(value_from_tag / value_to_tag) overloads");
+                "aggregates, sqler::ref<T>, or a type with a sqler::json_conversion<T> "
+                "(sqler/boost_json.hpp provides one for Boost.JSON tag_invoke types)");
   static constexpr bool value = false;
 };
 
@@ -1877,7 +1884,8 @@ struct unsupported_member {
                 "arguments of sqler::detail::unsupported_member shown with this error). "
                 "Supported: arithmetic, bool, std::string, std::optional, std::vector, "
                 "std::array, std::map<std::string,T>, enums, nested aggregates, sqler::ref<T>, "
-                "or a type with Boost.JSON tag_invoke (value_from_tag / value_to_tag) overloads");
+                "or a type with a sqler::json_conversion<T> (sqler/boost_json.hpp provides one "
+                "for types with Boost.JSON tag_invoke overloads)");
   static constexpr bool value = false;
 };
 
@@ -2004,7 +2012,7 @@ void encode_value(std::string& out, const T& v) {
     }
     out.push_back('}');
   } else if constexpr (json_convertible<T>) {
-    out += boost::json::serialize(boost::json::value_from(v));
+    json_conversion<T>::to_json(v, out);
   } else if constexpr (reflectable<T>) {
     encode_members(out, v);
   } else {
@@ -2214,13 +2222,12 @@ void decode_value(json_reader& r, T& out, const path_node* path) {
     r.expect('}', path);
   } else if constexpr (json_convertible<T>) {
     const std::string_view text = r.value_text(path);
-    boost::system::error_code ec;
-    boost::json::value jv = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec);
-    if (ec) fail_at(path, "invalid JSON: " + ec.message());
     try {
-      out = boost::json::value_to<T>(jv);
+      json_conversion<T>::from_json(text, out);
+    } catch (const decode_error& e) {
+      fail_at(path, e.reason());  // the member's path, not the conversion's own
     } catch (const std::exception& e) {
-      fail_at(path, std::string("tag_invoke(value_to_tag) threw: ") + e.what());
+      fail_at(path, std::string("the type's json_conversion::from_json threw: ") + e.what());
     }
   } else if constexpr (reflectable<T>) {
     decode_members(r, out, path);

@@ -32,6 +32,15 @@ struct shares_table : std::bool_constant<requires {
   requires static_cast<bool>(T::sqler_shared_table);
 }> {};
 
+// A type stored through its own JSON conversion instead of member-by-member reflection (a
+// class with private members, a third-party type). Specialise with
+//   static void to_json(const T& value, std::string& out);       // append one JSON value
+//   static void from_json(std::string_view json, T& value);      // throw on bad input
+// sqler::decode_error names the member when from_json throws. sqler/boost_json.hpp does this
+// for every type with Boost.JSON tag_invoke overloads.
+template <class T>
+struct json_conversion;
+
 // Promoted members: scalar members that also live in a real, typed column of the table, so
 // filters, sorting and indexes on them use the column (see the README, "Promoted columns"):
 //   template <> struct sqler::promoted<User> : sqler::columns<&User::email, &User::age> {};

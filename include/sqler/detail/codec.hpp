@@ -4,8 +4,6 @@
 // no DOM in between. Members a document lacks take their default member initializers.
 #pragma once
 
-#include <boost/json.hpp>
-
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -28,11 +26,11 @@
 namespace sqler::detail {
 
 
-// A type with its own Boost.JSON conversion (tag_invoke overloads found by ADL).
+// A type with its own JSON conversion (sqler::json_conversion<T>, customize.hpp).
 template <class T>
-concept json_convertible = requires(boost::json::value& jv, const T& t) {
-  tag_invoke(boost::json::value_from_tag{}, jv, t);
-  { tag_invoke(boost::json::value_to_tag<T>{}, std::as_const(jv)) } -> std::same_as<T>;
+concept json_convertible = requires(const T& t, T& v, std::string& out, std::string_view in) {
+  json_conversion<T>::to_json(t, out);
+  json_conversion<T>::from_json(in, v);
 };
 
 // Instantiated only for a type the codec cannot store; the type appears in the compiler's
@@ -42,8 +40,8 @@ struct unsupported_member_type {
   static_assert(always_false<T>,
                 "sqler: unsupported member type. Supported: arithmetic, bool, std::string, "
                 "std::optional, std::vector, std::array, std::map<std::string,T>, enums, nested "
-                "aggregates, sqler::ref<T>, or a type with Boost.JSON tag_invoke "
-                "(value_from_tag / value_to_tag) overloads");
+                "aggregates, sqler::ref<T>, or a type with a sqler::json_conversion<T> "
+                "(sqler/boost_json.hpp provides one for Boost.JSON tag_invoke types)");
   static constexpr bool value = false;
 };
 
@@ -57,7 +55,8 @@ struct unsupported_member {
                 "arguments of sqler::detail::unsupported_member shown with this error). "
                 "Supported: arithmetic, bool, std::string, std::optional, std::vector, "
                 "std::array, std::map<std::string,T>, enums, nested aggregates, sqler::ref<T>, "
-                "or a type with Boost.JSON tag_invoke (value_from_tag / value_to_tag) overloads");
+                "or a type with a sqler::json_conversion<T> (sqler/boost_json.hpp provides one "
+                "for types with Boost.JSON tag_invoke overloads)");
   static constexpr bool value = false;
 };
 
@@ -184,7 +183,7 @@ void encode_value(std::string& out, const T& v) {
     }
     out.push_back('}');
   } else if constexpr (json_convertible<T>) {
-    out += boost::json::serialize(boost::json::value_from(v));
+    json_conversion<T>::to_json(v, out);
   } else if constexpr (reflectable<T>) {
     encode_members(out, v);
   } else {
@@ -394,13 +393,12 @@ void decode_value(json_reader& r, T& out, const path_node* path) {
     r.expect('}', path);
   } else if constexpr (json_convertible<T>) {
     const std::string_view text = r.value_text(path);
-    boost::system::error_code ec;
-    boost::json::value jv = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec);
-    if (ec) fail_at(path, "invalid JSON: " + ec.message());
     try {
-      out = boost::json::value_to<T>(jv);
+      json_conversion<T>::from_json(text, out);
+    } catch (const decode_error& e) {
+      fail_at(path, e.reason());  // the member's path, not the conversion's own
     } catch (const std::exception& e) {
-      fail_at(path, std::string("tag_invoke(value_to_tag) threw: ") + e.what());
+      fail_at(path, std::string("the type's json_conversion::from_json threw: ") + e.what());
     }
   } else if constexpr (reflectable<T>) {
     decode_members(r, out, path);
