@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole test suite with CTest in every build directory scripts/setup.sh made
-# (build = g++, build-clang = clang++). Fails if any test fails or no build exists.
+# (build = g++, build-clang = clang++, build-libcxx = clang++ with libc++). Fails if any test
+# fails or no build exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ran=0
-for dir in build build-clang; do
+for dir in build build-clang build-libcxx; do
   [[ -f "$dir/CTestTestfile.cmake" ]] || continue
   echo "== ctest --test-dir $dir"
   ctest --test-dir "$dir" --output-on-failure -j "${SQLER_JOBS:-2}"
