@@ -113,6 +113,23 @@ struct shares_table : std::bool_constant<requires {
   requires static_cast<bool>(T::sqler_shared_table);
 }> {};
 
+// Multikey indexes: an array member indexed one entry per element, kept exact by the database
+// (a side table maintained by triggers), so contains(), contains_any(), contains_all() and
+// any(element == v) / any(element.in(...)) search the index instead of scanning every document:
+//   template <> struct sqler::multikey<User>
+//       : sqler::multikey_list<sqler::elements<&User::tags>,                   // scalars
+//                              sqler::elements<&User::items, &Item::sku>> {};  // a member
+// The declaration changes the SQL of those predicates at compile time; the side tables are
+// created (and filled from the existing documents) when the collection is opened.
+template <auto Array, auto... Member>
+struct elements {};
+
+template <class... Elements>
+struct multikey_list {};
+
+template <class T>
+struct multikey : multikey_list<> {};
+
 // A type stored through its own JSON conversion instead of member-by-member reflection (a
 // class with private members, a third-party type). Specialise with
 //   static void to_json(const T& value, std::string& out);       // append one JSON value
@@ -2280,6 +2297,7 @@ T from_json(std::string_view json) {
 // every backend; a collection shares ownership of its database.
 
 #include <ranges>
+#include <tuple>
 
 // ---- begin sqler/detail/access.hpp ----
 // sqler/detail/access.hpp - how sqler's own layers reach what users cannot.
@@ -2494,20 +2512,13 @@ T read_column(const S& s, int c) {
 // place that knows a database's spelling of paths, placeholders and array expansion); the
 // values travel alongside as members and are bound as parameters through any statement type.
 
-#include <tuple>
 
-// ---- begin sqler/detail/sql/standard.hpp ----
-// sqler/detail/sql/standard.hpp - the SQL both dialects spell the same way.
-// The DSL's nodes ask their dialect D to render them; D inherits these standard spellings
-// (comparisons, AND/OR/NOT, IN, BETWEEN, EXISTS over array elements, ORDER BY keys) and
-// replaces what its database spells differently. Every piece calls back into D for paths,
-// placeholders and values, so a dialect that overrides those changes them everywhere.
-
-
+// ---- begin sqler/detail/dsl/ops.hpp ----
+// sqler/detail/dsl/ops.hpp - the operators an expression node can carry, as tags.
+// Their spelling lives in the dialects (detail/sql/standard.hpp).
 
 namespace sqler::detail {
 
-// Operator tags the nodes carry; their spelling lives here.
 struct eq_op {};
 struct ne_op {};
 struct lt_op {};
@@ -2522,175 +2533,8 @@ struct sub_op {};
 struct mul_op {};
 struct div_op {};
 
-template <class D>
-struct standard_sql {
-  template <class Op>
-  static consteval auto op() {
-    if constexpr (std::is_same_v<Op, eq_op>) return fixed_string{" = "};
-    else if constexpr (std::is_same_v<Op, ne_op>) return fixed_string{" <> "};
-    else if constexpr (std::is_same_v<Op, lt_op>) return fixed_string{" < "};
-    else if constexpr (std::is_same_v<Op, le_op>) return fixed_string{" <= "};
-    else if constexpr (std::is_same_v<Op, gt_op>) return fixed_string{" > "};
-    else if constexpr (std::is_same_v<Op, ge_op>) return fixed_string{" >= "};
-    else if constexpr (std::is_same_v<Op, like_op>) return fixed_string{" LIKE "};
-    else if constexpr (std::is_same_v<Op, and_op>) return fixed_string{" AND "};
-    else if constexpr (std::is_same_v<Op, or_op>) return fixed_string{" OR "};
-    else if constexpr (std::is_same_v<Op, add_op>) return fixed_string{" + "};
-    else if constexpr (std::is_same_v<Op, sub_op>) return fixed_string{" - "};
-    else if constexpr (std::is_same_v<Op, mul_op>) return fixed_string{" * "};
-    else return fixed_string{" / "};
-  }
-
-  // ---- predicates
-
-  template <class Op, class L, class R, std::size_t Depth, std::size_t P0>
-  static consteval auto compare() {
-    return concat(L::template render<D, Depth, P0>(), D::template op<Op>(),
-                  R::template render<D, Depth, P0 + L::params>());
-  }
-
-  template <class Op, class A, class B, std::size_t Depth, std::size_t P0>
-  static consteval auto logical() {
-    return concat(fixed_string{"("}, A::template render<D, Depth, P0>(), D::template op<Op>(),
-                  B::template render<D, Depth, P0 + A::params>(), fixed_string{")"});
-  }
-
-  template <class A, std::size_t Depth, std::size_t P0>
-  static consteval auto negate() {
-    return concat(fixed_string{"NOT ("}, A::template render<D, Depth, P0>(), fixed_string{")"});
-  }
-
-  static consteval auto always() { return fixed_string{"1"}; }
-
-  template <class F, bool IsNull, std::size_t Depth, std::size_t P0>
-  static consteval auto null_test() {
-    if constexpr (IsNull)
-      return concat(F::template render<D, Depth, P0>(), fixed_string{" IS NULL"});
-    else
-      return concat(F::template render<D, Depth, P0>(), fixed_string{" IS NOT NULL"});
-  }
-
-  template <class F, std::size_t Depth, std::size_t P0>
-  static consteval auto like_escape() {
-    return concat(F::template render<D, Depth, P0>(), fixed_string{" LIKE "},
-                  D::template placeholder<P0>(), fixed_string{" ESCAPE "},
-                  D::template placeholder<P0 + 1>());
-  }
-
-  // f IN (the elements of the JSON array bound as ?P0)
-  template <class F, std::size_t Depth, std::size_t P0>
-  static consteval auto in_list() {
-    return concat(F::template render<D, Depth, P0>(), fixed_string{" IN ("},
-                  D::template param_elements<P0>(), fixed_string{")"});
-  }
-
-  template <class F, class P, std::size_t Depth, std::size_t P0>
-  static consteval auto between() {
-    return concat(F::template render<D, Depth, P0>(), fixed_string{" BETWEEN "},
-                  D::template value<P, P0>(), fixed_string{" AND "},
-                  D::template value<P, P0 + 1>());
-  }
-
-  // [prefix, prefix + "\xFF"): text compares bytewise and 0xFF never occurs in UTF-8, so exactly
-  // the strings with that prefix fall inside, and an index on the member can answer the range.
-  template <class F, std::size_t Depth, std::size_t P0>
-  static consteval auto starts_with() {
-    constexpr auto f = F::template render<D, Depth, P0>();
-    return concat(fixed_string{"("}, f, fixed_string{" >= "}, D::template placeholder<P0>(),
-                  fixed_string{" AND "}, f, fixed_string{" < "},
-                  D::template placeholder<P0 + 1>(), fixed_string{")"});
-  }
-
-  // Some element of the array at F satisfies Where (rendered against the element).
-  template <class F, class Where, std::size_t Depth, std::size_t P0>
-  static consteval auto array_any() {
-    return concat(fixed_string{"EXISTS (SELECT 1 FROM "},
-                  D::template each<Depth, F::path, Depth + 1>(), fixed_string{" WHERE "},
-                  Where::template render_element<D, Depth + 1, P0>(), fixed_string{")"});
-  }
-
-  template <class P, std::size_t Alias, std::size_t P0>
-  static consteval auto element_equals() {
-    return concat(D::template element<Alias>(), fixed_string{" = "},
-                  D::template placeholder<P0>());
-  }
-
-  template <std::size_t Alias, std::size_t P0>
-  static consteval auto element_in() {
-    return concat(D::template element<Alias>(), fixed_string{" IN ("},
-                  D::template param_elements<P0>(), fixed_string{")"});
-  }
-
-  // Every element of the JSON array bound as ?P0 occurs in the array at F.
-  template <class F, std::size_t Depth, std::size_t P0>
-  static consteval auto contains_all() {
-    constexpr std::size_t alias = Depth + 1;
-    return concat(fixed_string{"NOT EXISTS (SELECT 1 FROM "}, D::template each_param<P0, alias>(),
-                  fixed_string{" WHERE "}, D::template param_element<alias>(),
-                  fixed_string{" NOT IN (SELECT "}, D::template element<alias>(),
-                  fixed_string{" FROM "}, D::template each<Depth, F::path, alias>(),
-                  fixed_string{"))"});
-  }
-
-  // A ref member at Path (Many: an array of refs) pointing at a document of X for which Pred
-  // holds: its _id IN (an uncorrelated sub-select on X's table, run once).
-  template <auto Path, bool Many, class X, class Pred, std::size_t Depth, std::size_t P0>
-  static consteval auto through_ref() {
-    constexpr auto where = [] {
-      if constexpr (requires { Pred::always_true; })
-        return fixed_string{""};
-      else
-        return concat(fixed_string{" WHERE "}, Pred::template render<D, 0, P0>());
-    }();
-    constexpr auto targets = D::template ids_of<X, where>();
-    if constexpr (Many) {
-      constexpr std::size_t alias = Depth + 1;
-      return concat(fixed_string{"EXISTS (SELECT 1 FROM "}, D::template each<Depth, Path, alias>(),
-                    fixed_string{" WHERE "}, D::template extract<alias, fixed_string{"$._id"}>(),
-                    targets, fixed_string{")"});
-    } else {
-      return concat(D::template extract<Depth, concat(Path, fixed_string{"._id"})>(), targets);
-    }
-  }
-
-  // ---- operands
-
-  // (l op r); a floating-point division starts from a REAL (see D::as_real).
-  template <class Op, class L, class R, bool RealDivision, std::size_t Depth, std::size_t P0>
-  static consteval auto arithmetic() {
-    constexpr auto l = [] {
-      if constexpr (RealDivision)
-        return D::template as_real<L::template render<D, Depth, P0>()>();
-      else
-        return L::template render<D, Depth, P0>();
-    }();
-    return concat(fixed_string{"("}, l, D::template op<Op>(),
-                  R::template render<D, Depth, P0 + L::params>(), fixed_string{")"});
-  }
-
-  static consteval auto id_column() { return fixed_string{"_id"}; }
-
-  // ---- ordering
-
-  template <class Field, bool Desc, std::size_t Depth>
-  static consteval auto order_key() {
-    if constexpr (Desc)
-      return concat(Field::template render<D, Depth, 1>(), fixed_string{" DESC"});
-    else
-      return concat(Field::template render<D, Depth, 1>(), fixed_string{" ASC"});
-  }
-
-  template <bool Desc>
-  static consteval auto order_by_id() {
-    if constexpr (Desc)
-      return concat(D::id_column(), fixed_string{" DESC"});
-    else
-      return concat(D::id_column(), fixed_string{" ASC"});
-  }
-};
-
 }  // namespace sqler::detail
-// ---- end sqler/detail/sql/standard.hpp ----
+// ---- end sqler/detail/dsl/ops.hpp ----
 
 
 namespace sqler::detail {
@@ -3785,6 +3629,157 @@ inline std::optional<std::string> merged_document(std::string_view old, std::str
 }  // namespace sqler::detail
 // ---- end sqler/detail/merge.hpp ----
 
+// ---- begin sqler/detail/multikey.hpp ----
+// sqler/detail/multikey.hpp - which array paths of a document type have a multikey index.
+// sqler::multikey<T> (customize.hpp) lists them; the DSL asks here, at compile time, whether a
+// contains()/any() on an array can search the index, and the backend creates the side tables.
+
+
+
+namespace sqler::detail {
+
+// "" for the elements themselves, "$.sku" for a member of each object element.
+template <auto... Member>
+consteval auto element_member_path() {
+  if constexpr (sizeof...(Member) == 0)
+    return fixed_string{""};
+  else
+    return json_path<Member...>();
+}
+
+template <class E>
+struct element_index;
+
+// elements<&T::tags> (scalar elements) or elements<&T::items, &Item::sku> (a member of each
+// object element).
+template <auto Array, auto... Member>
+struct element_index<elements<Array, Member...>> {
+  static_assert(sizeof...(Member) <= 1,
+                "sqler: elements<&T::array, &Element::member>: at most one member of the element");
+  using root = class_of<Array>;
+  using array_type = unwrap_optional_t<value_of<Array>>;
+  static_assert(is_vector<array_type> || is_std_array<array_type>,
+                "sqler: multikey<T>: elements<&T::m...> needs an array member (std::vector or "
+                "std::array); index other members with ensure_index()");
+  using element_type = typename array_type::value_type;
+  static constexpr auto array_path = json_path<Array>();
+
+  static_assert(((std::is_same_v<class_of<Member>, element_type>) && ...),
+                "sqler: elements<&T::array, &Element::member>: the member must belong to the "
+                "array's element type");
+  static constexpr auto member = element_member_path<Member...>();
+};
+
+template <auto A, auto B>
+consteval bool same_text() {
+  return A.view() == B.view();
+}
+
+template <auto ArrayPath, auto MemberPath, class... Es>
+consteval bool listed(const multikey_list<Es...>*) {
+  return ((same_text<element_index<Es>::array_path, ArrayPath>() &&
+           same_text<element_index<Es>::member, MemberPath>()) ||
+          ...);
+}
+
+// Is the array at ArrayPath of T (its elements' MemberPath, "" for the elements themselves)
+// declared in sqler::multikey<T>?
+template <class T, auto ArrayPath, auto MemberPath>
+inline constexpr bool has_multikey =
+    listed<ArrayPath, MemberPath>(static_cast<const multikey<T>*>(nullptr));
+
+template <class... Es>
+consteval std::size_t multikey_count_of(const multikey_list<Es...>*) {
+  return sizeof...(Es);
+}
+
+template <class T>
+inline constexpr std::size_t multikey_count =
+    multikey_count_of(static_cast<const multikey<T>*>(nullptr));
+
+// ---- naming a multikey index in ensure_index()/drop_index()
+
+template <class F>
+inline constexpr bool is_array_field = requires {
+  F::path;
+  requires kind_of<typename F::member_type>() == value_kind::array;
+};
+
+// The elements<...> an argument of ensure_index() names: field<&T::tags> or elements<...>{}.
+template <class F>
+struct elements_of_arg {
+  using type = void;
+};
+template <auto A, auto... M>
+struct elements_of_arg<elements<A, M...>> {
+  using type = elements<A, M...>;
+};
+template <template <auto...> class Field, auto M>
+  requires is_array_field<Field<M>> && requires { Field<M>::promoted_column; }
+struct elements_of_arg<Field<M>> {
+  using type = elements<M>;
+};
+template <class F>
+using elements_of = typename elements_of_arg<F>::type;
+
+template <class T, class E>
+consteval bool declared_multikey() {
+  return has_multikey<T, element_index<E>::array_path, element_index<E>::member>;
+}
+
+// Does the single argument F of ensure_index() name a multikey index of T? It must then be
+// declared in sqler::multikey<T>, which the static_assert says.
+template <class T, class F>
+consteval bool names_elements_check() {
+  if constexpr (std::is_void_v<elements_of<F>>) {
+    return false;
+  } else {
+    static_assert(declared_multikey<T, elements_of<F>>(),
+                  "sqler: ensure_index()/drop_index() on an array member: declare it in "
+                  "sqler::multikey<T> (template <> struct sqler::multikey<T> : "
+                  "sqler::multikey_list<sqler::elements<&T::m>> {};)");
+    return true;
+  }
+}
+template <class T, class F>
+inline constexpr bool names_elements = names_elements_check<T, F>();
+
+// What an array predicate asks of one element, when a multikey index can answer it: equal to
+// one bound value, or in a bound list. Anything else is answered by scanning.
+enum class element_test { none, equals, in_list };
+
+template <class Where>
+struct element_query {
+  static constexpr element_test test = element_test::none;
+  static constexpr auto member = fixed_string{""};
+};
+template <class P>
+struct element_query<element_equals<P>> {
+  static constexpr element_test test = element_test::equals;
+  static constexpr auto member = fixed_string{""};
+};
+template <>
+struct element_query<element_in_list> {
+  static constexpr element_test test = element_test::in_list;
+  static constexpr auto member = fixed_string{""};
+};
+// any(field<&Item::sku> == v) and any(field<&Item::sku>.in(...)) on a plain member of the element.
+template <class F, class P>
+  requires requires { F::path; F::promoted_column; }
+struct element_query<element_matches<compare_node<eq_op, F, bound<P>>>> {
+  static constexpr element_test test = element_test::equals;
+  static constexpr auto member = F::path;
+};
+template <class F>
+  requires requires { F::path; F::promoted_column; }
+struct element_query<element_matches<in_node<F>>> {
+  static constexpr element_test test = element_test::in_list;
+  static constexpr auto member = F::path;
+};
+
+}  // namespace sqler::detail
+// ---- end sqler/detail/multikey.hpp ----
+
 // ---- begin sqler/detail/ref_graph.hpp ----
 // sqler/detail/ref_graph.hpp - the document types a type can refer to, found at compile time.
 // Used to create and register the tables refs point into (so filters through refs, hydration
@@ -3885,6 +3880,12 @@ struct update_by_id_shape {
 template <class D, class T, bool Unique, class... Fs>
 struct index_shape {
   static constexpr auto text = D::template create_index<T, Unique, Fs...>();
+  static constexpr std::string_view sql = text.view();
+};
+
+template <class D, class T, bool Unique, class... Fs>
+struct drop_index_shape {
+  static constexpr auto text = D::template drop_index<T, Unique, Fs...>();
   static constexpr std::string_view sql = text.view();
 };
 
@@ -5542,16 +5543,43 @@ class collection {
 
   // ---- indexes
 
+  // An index on the fields' expressions (a promoted member's column). An array member, alone,
+  // is indexed one entry per element: a multikey index, which the type declares in
+  // sqler::multikey<T> (its queries use it) and which opening the collection already creates;
+  // ensure_index(tags) or ensure_index(sqler::elements<&T::items, &Item::sku>{}) then only makes
+  // sure it exists (after a drop_index).
   template <class... Fs>
   void ensure_index(const Fs&...) {
-    check_index_fields<Fs...>();
-    db_->conn().exec(detail::index_shape<D, T, false, Fs...>::sql);
+    auto&& c = db_->conn();
+    if constexpr (sizeof...(Fs) == 1 && (detail::names_elements<T, Fs> && ...)) {
+      using F = std::tuple_element_t<0, std::tuple<Fs...>>;
+      traits::template ensure_multikey<T, detail::element_index<detail::elements_of<F>>>(c);
+    } else {
+      check_index_fields<Fs...>();
+      c.exec(detail::index_shape<D, T, false, Fs...>::sql);
+    }
   }
 
   template <class... Fs>
   void ensure_unique_index(const Fs&...) {
     check_index_fields<Fs...>();
     db_->conn().exec(detail::index_shape<D, T, true, Fs...>::sql);
+  }
+
+  // Drops the index ensure_index(fs...) (or ensure_unique_index) made; nothing when there is
+  // none. A multikey index comes back when the collection is next opened while its type still
+  // declares it: remove the declaration to drop it for good.
+  template <class... Fs>
+  void drop_index(const Fs&...) {
+    auto&& c = db_->conn();
+    if constexpr (sizeof...(Fs) == 1 && (detail::names_elements<T, Fs> && ...)) {
+      using F = std::tuple_element_t<0, std::tuple<Fs...>>;
+      traits::template drop_multikey<T, detail::element_index<detail::elements_of<F>>>(c);
+    } else {
+      check_index_fields<Fs...>();
+      c.exec(detail::drop_index_shape<D, T, false, Fs...>::sql);
+      c.exec(detail::drop_index_shape<D, T, true, Fs...>::sql);
+    }
   }
 
   template <class... Fs>
@@ -5624,8 +5652,15 @@ class collection {
   template <class... Fs>
   static constexpr void check_index_fields() {
     static_assert(sizeof...(Fs) > 0, "sqler: ensure_index() needs at least one field");
-    static_assert((std::is_same_v<typename Fs::root, T> && ...),
-                  "sqler: ensure_index(): every field must belong to this collection's type");
+    static_assert((detail::operand<Fs> && ...),
+                  "sqler: ensure_index() takes fields (or sqler::elements<...>{} alone)");
+    if constexpr ((detail::operand<Fs> && ...)) {
+      static_assert((std::is_same_v<typename Fs::root, T> && ...),
+                    "sqler: ensure_index(): every field must belong to this collection's type");
+      static_assert(!(detail::is_array_field<Fs> || ...),
+                    "sqler: ensure_index(): an array member is indexed one entry per element: "
+                    "declare it in sqler::multikey<T> (sqler::elements<&T::m>) and pass it alone");
+    }
   }
 
   static std::string& encoded(connection& c, const T& doc) {
@@ -5987,6 +6022,201 @@ class writer_queue {
 // a statement is built) std::strings. SQLite 3.38+ with JSON1.
 
 
+// ---- begin sqler/detail/sql/standard.hpp ----
+// sqler/detail/sql/standard.hpp - the SQL both dialects spell the same way.
+// The DSL's nodes ask their dialect D to render them; D inherits these standard spellings
+// (comparisons, AND/OR/NOT, IN, BETWEEN, EXISTS over array elements, ORDER BY keys) and
+// replaces what its database spells differently. Every piece calls back into D for paths,
+// placeholders and values, so a dialect that overrides those changes them everywhere.
+
+
+
+namespace sqler::detail {
+
+template <class D>
+struct standard_sql {
+  template <class Op>
+  static consteval auto op() {
+    if constexpr (std::is_same_v<Op, eq_op>) return fixed_string{" = "};
+    else if constexpr (std::is_same_v<Op, ne_op>) return fixed_string{" <> "};
+    else if constexpr (std::is_same_v<Op, lt_op>) return fixed_string{" < "};
+    else if constexpr (std::is_same_v<Op, le_op>) return fixed_string{" <= "};
+    else if constexpr (std::is_same_v<Op, gt_op>) return fixed_string{" > "};
+    else if constexpr (std::is_same_v<Op, ge_op>) return fixed_string{" >= "};
+    else if constexpr (std::is_same_v<Op, like_op>) return fixed_string{" LIKE "};
+    else if constexpr (std::is_same_v<Op, and_op>) return fixed_string{" AND "};
+    else if constexpr (std::is_same_v<Op, or_op>) return fixed_string{" OR "};
+    else if constexpr (std::is_same_v<Op, add_op>) return fixed_string{" + "};
+    else if constexpr (std::is_same_v<Op, sub_op>) return fixed_string{" - "};
+    else if constexpr (std::is_same_v<Op, mul_op>) return fixed_string{" * "};
+    else return fixed_string{" / "};
+  }
+
+  // ---- predicates
+
+  template <class Op, class L, class R, std::size_t Depth, std::size_t P0>
+  static consteval auto compare() {
+    return concat(L::template render<D, Depth, P0>(), D::template op<Op>(),
+                  R::template render<D, Depth, P0 + L::params>());
+  }
+
+  template <class Op, class A, class B, std::size_t Depth, std::size_t P0>
+  static consteval auto logical() {
+    return concat(fixed_string{"("}, A::template render<D, Depth, P0>(), D::template op<Op>(),
+                  B::template render<D, Depth, P0 + A::params>(), fixed_string{")"});
+  }
+
+  template <class A, std::size_t Depth, std::size_t P0>
+  static consteval auto negate() {
+    return concat(fixed_string{"NOT ("}, A::template render<D, Depth, P0>(), fixed_string{")"});
+  }
+
+  static consteval auto always() { return fixed_string{"1"}; }
+
+  template <class F, bool IsNull, std::size_t Depth, std::size_t P0>
+  static consteval auto null_test() {
+    if constexpr (IsNull)
+      return concat(F::template render<D, Depth, P0>(), fixed_string{" IS NULL"});
+    else
+      return concat(F::template render<D, Depth, P0>(), fixed_string{" IS NOT NULL"});
+  }
+
+  template <class F, std::size_t Depth, std::size_t P0>
+  static consteval auto like_escape() {
+    return concat(F::template render<D, Depth, P0>(), fixed_string{" LIKE "},
+                  D::template placeholder<P0>(), fixed_string{" ESCAPE "},
+                  D::template placeholder<P0 + 1>());
+  }
+
+  // f IN (the elements of the JSON array bound as ?P0)
+  template <class F, std::size_t Depth, std::size_t P0>
+  static consteval auto in_list() {
+    return concat(F::template render<D, Depth, P0>(), fixed_string{" IN ("},
+                  D::template param_elements<P0>(), fixed_string{")"});
+  }
+
+  template <class F, class P, std::size_t Depth, std::size_t P0>
+  static consteval auto between() {
+    return concat(F::template render<D, Depth, P0>(), fixed_string{" BETWEEN "},
+                  D::template value<P, P0>(), fixed_string{" AND "},
+                  D::template value<P, P0 + 1>());
+  }
+
+  // [prefix, prefix + "\xFF"): text compares bytewise and 0xFF never occurs in UTF-8, so exactly
+  // the strings with that prefix fall inside, and an index on the member can answer the range.
+  template <class F, std::size_t Depth, std::size_t P0>
+  static consteval auto starts_with() {
+    constexpr auto f = F::template render<D, Depth, P0>();
+    return concat(fixed_string{"("}, f, fixed_string{" >= "}, D::template placeholder<P0>(),
+                  fixed_string{" AND "}, f, fixed_string{" < "},
+                  D::template placeholder<P0 + 1>(), fixed_string{")"});
+  }
+
+  // Some element of the array at F satisfies Where (rendered against the element): through
+  // the array's multikey index when its type declares one that answers Where, else by
+  // expanding every document's array.
+  template <class F, class Where, std::size_t Depth, std::size_t P0>
+  static consteval auto array_any() {
+    using q = element_query<Where>;
+    if constexpr (Depth == 0 && q::test != element_test::none &&
+                  has_multikey<typename F::root, F::path, q::member>)
+      return D::template multikey_any<typename F::root, F::path, q::member, q::test, P0>();
+    else
+      return concat(fixed_string{"EXISTS (SELECT 1 FROM "},
+                    D::template each<Depth, F::path, Depth + 1>(), fixed_string{" WHERE "},
+                    Where::template render_element<D, Depth + 1, P0>(), fixed_string{")"});
+  }
+
+  template <class P, std::size_t Alias, std::size_t P0>
+  static consteval auto element_equals() {
+    return concat(D::template element<Alias>(), fixed_string{" = "},
+                  D::template placeholder<P0>());
+  }
+
+  template <std::size_t Alias, std::size_t P0>
+  static consteval auto element_in() {
+    return concat(D::template element<Alias>(), fixed_string{" IN ("},
+                  D::template param_elements<P0>(), fixed_string{")"});
+  }
+
+  // Every element of the JSON array bound as ?P0 occurs in the array at F.
+  template <class F, std::size_t Depth, std::size_t P0>
+  static consteval auto contains_all() {
+    if constexpr (Depth == 0 && has_multikey<typename F::root, F::path, fixed_string{""}>)
+      return D::template multikey_all<typename F::root, F::path, P0>();
+    else
+      return contains_all_by_scan<F, Depth, P0>();
+  }
+  template <class F, std::size_t Depth, std::size_t P0>
+  static consteval auto contains_all_by_scan() {
+    constexpr std::size_t alias = Depth + 1;
+    return concat(fixed_string{"NOT EXISTS (SELECT 1 FROM "}, D::template each_param<P0, alias>(),
+                  fixed_string{" WHERE "}, D::template param_element<alias>(),
+                  fixed_string{" NOT IN (SELECT "}, D::template element<alias>(),
+                  fixed_string{" FROM "}, D::template each<Depth, F::path, alias>(),
+                  fixed_string{"))"});
+  }
+
+  // A ref member at Path (Many: an array of refs) pointing at a document of X for which Pred
+  // holds: its _id IN (an uncorrelated sub-select on X's table, run once).
+  template <auto Path, bool Many, class X, class Pred, std::size_t Depth, std::size_t P0>
+  static consteval auto through_ref() {
+    constexpr auto where = [] {
+      if constexpr (requires { Pred::always_true; })
+        return fixed_string{""};
+      else
+        return concat(fixed_string{" WHERE "}, Pred::template render<D, 0, P0>());
+    }();
+    constexpr auto targets = D::template ids_of<X, where>();
+    if constexpr (Many) {
+      constexpr std::size_t alias = Depth + 1;
+      return concat(fixed_string{"EXISTS (SELECT 1 FROM "}, D::template each<Depth, Path, alias>(),
+                    fixed_string{" WHERE "}, D::template extract<alias, fixed_string{"$._id"}>(),
+                    targets, fixed_string{")"});
+    } else {
+      return concat(D::template extract<Depth, concat(Path, fixed_string{"._id"})>(), targets);
+    }
+  }
+
+  // ---- operands
+
+  // (l op r); a floating-point division starts from a REAL (see D::as_real).
+  template <class Op, class L, class R, bool RealDivision, std::size_t Depth, std::size_t P0>
+  static consteval auto arithmetic() {
+    constexpr auto l = [] {
+      if constexpr (RealDivision)
+        return D::template as_real<L::template render<D, Depth, P0>()>();
+      else
+        return L::template render<D, Depth, P0>();
+    }();
+    return concat(fixed_string{"("}, l, D::template op<Op>(),
+                  R::template render<D, Depth, P0 + L::params>(), fixed_string{")"});
+  }
+
+  static consteval auto id_column() { return fixed_string{"_id"}; }
+
+  // ---- ordering
+
+  template <class Field, bool Desc, std::size_t Depth>
+  static consteval auto order_key() {
+    if constexpr (Desc)
+      return concat(Field::template render<D, Depth, 1>(), fixed_string{" DESC"});
+    else
+      return concat(Field::template render<D, Depth, 1>(), fixed_string{" ASC"});
+  }
+
+  template <bool Desc>
+  static consteval auto order_by_id() {
+    if constexpr (Desc)
+      return concat(D::id_column(), fixed_string{" DESC"});
+    else
+      return concat(D::id_column(), fixed_string{" ASC"});
+  }
+};
+
+}  // namespace sqler::detail
+// ---- end sqler/detail/sql/standard.hpp ----
+
 
 namespace sqler::detail {
 
@@ -6117,6 +6347,103 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   template <class X, auto Where>
   static consteval auto ids_of() {
     return concat(fixed_string{" IN (SELECT +_id FROM "}, table<X>(), Where, fixed_string{")"});
+  }
+
+  // ================================================================ multikey indexes
+  // One side table per declared array path: (value, _id), one row per element, its primary key
+  // the covering index a contains() searches; triggers on the document table keep it exact
+  // whatever writes the documents (raw SQL included).
+
+  template <auto Path>
+  static consteval auto path_tail() {  // "$.a.b" -> "a.b"
+    fixed_string<Path.size - 2> out;
+    for (std::size_t i = 0; i + 2 < Path.size + 0; ++i) out.data[i] = Path.data[i + 2];
+    return out;
+  }
+
+  template <class T, auto ArrayPath, auto MemberPath>
+  static consteval auto multikey_table_name() {
+    if constexpr (MemberPath.size == 0)
+      return concat(to_fixed<table_name_holder<T>>(), fixed_string{"__mk__"},
+                    path_tail<ArrayPath>());
+    else
+      return concat(to_fixed<table_name_holder<T>>(), fixed_string{"__mk__"},
+                    path_tail<ArrayPath>(), fixed_string{"."}, path_tail<MemberPath>());
+  }
+
+  template <class T, auto ArrayPath, auto MemberPath, element_test Test, std::size_t P0>
+  static consteval auto multikey_any() {
+    constexpr auto side = quote_identifier<multikey_table_name<T, ArrayPath, MemberPath>()>();
+    if constexpr (Test == element_test::equals)
+      return concat(fixed_string{"_id IN (SELECT _id FROM "}, side, fixed_string{" WHERE value = "},
+                    placeholder<P0>(), fixed_string{")"});
+    else
+      return concat(fixed_string{"_id IN (SELECT _id FROM "}, side,
+                    fixed_string{" WHERE value IN ("}, param_elements<P0>(), fixed_string{"))"});
+  }
+
+  // Every listed value occurs: the documents with as many distinct matching elements as the
+  // list has distinct values (an empty list holds for every document).
+  template <class T, auto ArrayPath, std::size_t P0>
+  static consteval auto multikey_all() {
+    constexpr auto side = quote_identifier<multikey_table_name<T, ArrayPath, fixed_string{""}>()>();
+    constexpr auto p = placeholder<P0>();
+    return concat(fixed_string{"(NOT EXISTS (SELECT 1 FROM json_each("}, p,
+                  fixed_string{")) OR _id IN (SELECT _id FROM "}, side,
+                  fixed_string{" WHERE value IN (SELECT value FROM json_each("}, p,
+                  fixed_string{")) GROUP BY _id HAVING COUNT(DISTINCT value) = (SELECT "
+                               "COUNT(DISTINCT value) FROM json_each("},
+                  p, fixed_string{"))))"});
+  }
+
+  struct multikey_statements {
+    std::string create_table, create_id_index, fill, drop_table;
+    std::string triggers[3];  // after insert, update of data, delete
+    std::string drop_triggers[3];
+  };
+
+  // `array_path` "$.tags"; `member_path` "$.sku" for a member of object elements, else "".
+  static multikey_statements multikey(std::string_view table, std::string_view side_name,
+                                      std::string_view array_path, std::string_view member_path) {
+    const std::string side = quote_name(side_name), t = quote_name(table);
+    const std::string ap(array_path), mp(member_path);
+    // The element values of one document's array (src: its data), skipping objects, arrays
+    // and nulls, which contains() never matches.
+    // `from` lists what comes before json_each in the FROM clause (the table, for a refill).
+    auto values = [&](const std::string& src, const std::string& id, const std::string& from) {
+      if (mp.empty())
+        return "SELECT value, " + id + " FROM " + from + "json_each(" + src + ", '" + ap +
+               "') WHERE type NOT IN ('object', 'array', 'null')";
+      return "SELECT json_extract(value, '" + mp + "'), " + id + " FROM " + from + "json_each(" +
+             src + ", '" + ap + "') WHERE json_type(value, '" + mp +
+             "') NOT IN ('object', 'array', 'null')";
+    };
+    const std::string insert_new =
+        "INSERT OR IGNORE INTO " + side + " (value, _id) " + values("new.data", "new._id", "") +
+        "; ";
+    const std::string delete_old = "DELETE FROM " + side + " WHERE _id = old._id; ";
+    multikey_statements s;
+    s.create_table = "CREATE TABLE " + side +
+                     " (value NOT NULL, _id INTEGER NOT NULL, PRIMARY KEY (value, _id)) WITHOUT "
+                     "ROWID";
+    s.create_id_index = "CREATE INDEX " + quote_name(std::string(side_name) + "__id") + " ON " +
+                        side + " (_id)";
+    s.fill = "INSERT OR IGNORE INTO " + side + " (value, _id) " +
+             values("d.data", "d._id", t + " AS d, ");
+    s.drop_table = "DROP TABLE IF EXISTS " + side;
+    const char* suffixes[3] = {"_ai", "_au", "_ad"};
+    const std::string bodies[3] = {
+        " AFTER INSERT ON " + t + " BEGIN " + insert_new + "END",
+        " AFTER UPDATE OF data ON " + t + " WHEN json_extract(old.data, '" + ap +
+            "') IS NOT json_extract(new.data, '" + ap + "') BEGIN " + delete_old + insert_new +
+            "END",
+        " AFTER DELETE ON " + t + " BEGIN " + delete_old + "END"};
+    for (int i = 0; i < 3; ++i) {
+      const std::string name = quote_name(std::string(side_name) + suffixes[i]);
+      s.triggers[i] = "CREATE TRIGGER " + name + bodies[i];
+      s.drop_triggers[i] = "DROP TRIGGER IF EXISTS " + name;
+    }
+    return s;
   }
 
   // ================================================================ patches
@@ -6329,17 +6656,34 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
                   concat(fixed_string{", "}, Rest::template render<sqlite_dialect, 0, 1>())...);
   }
 
+  // "sqler_ix_<table>__a.b__c" (sqler_ux_ for a unique index), quoted.
   template <class T, bool Unique, class... Fs>
-  static constexpr auto create_index() {  // constexpr: clang 14 rejects consteval here
+  static constexpr auto index_name() {  // constexpr: clang 14 rejects consteval here
     constexpr auto kind = [] {
       if constexpr (Unique)
-        return fixed_string{"CREATE UNIQUE INDEX IF NOT EXISTS \"sqler_ux_"};
+        return fixed_string{"\"sqler_ux_"};
       else
-        return fixed_string{"CREATE INDEX IF NOT EXISTS \"sqler_ix_"};
+        return fixed_string{"\"sqler_ix_"};
     }();
     return concat(kind, to_fixed<table_name_holder<T>>(),
-                  concat(fixed_string{"__"}, index_name_part<Fs>())..., fixed_string{"\" ON "},
-                  table<T>(), fixed_string{" ("}, index_columns<Fs...>(), fixed_string{")"});
+                  concat(fixed_string{"__"}, index_name_part<Fs>())..., fixed_string{"\""});
+  }
+
+  template <class T, bool Unique, class... Fs>
+  static constexpr auto create_index() {
+    constexpr auto kind = [] {
+      if constexpr (Unique)
+        return fixed_string{"CREATE UNIQUE INDEX IF NOT EXISTS "};
+      else
+        return fixed_string{"CREATE INDEX IF NOT EXISTS "};
+    }();
+    return concat(kind, index_name<T, Unique, Fs...>(), fixed_string{" ON "}, table<T>(),
+                  fixed_string{" ("}, index_columns<Fs...>(), fixed_string{")"});
+  }
+
+  template <class T, bool Unique, class... Fs>
+  static constexpr auto drop_index() {
+    return concat(fixed_string{"DROP INDEX IF EXISTS "}, index_name<T, Unique, Fs...>());
   }
 
   // The FTS5 table's name, "<table>__fts": ensure_fts() creates it, match() reads it.
@@ -7422,10 +7766,48 @@ struct backend_traits<sqlite_backend> {
     else
       sqlite::upgrade_table(c, table_name<X>, existing);
     if constexpr (promoted_count<X> > 0) add_promoted_columns<X>(c);
+    if constexpr (multikey_count<X> > 0) ensure_multikeys<X>(c);
     register_refs(c, table_name<X>, ref_target_tables<X>());
   }
 
+  // The side table and triggers of the multikey index E (an element_index) of T, created and
+  // filled from the existing documents unless they exist; one transaction.
+  template <class T, class E>
+  static void ensure_multikey(connection& c) {
+    static constexpr auto name = dialect::multikey_table_name<T, E::array_path, E::member>();
+    if (table_exists(c, name.view()) || c.read_only()) return;
+    const auto sql =
+        dialect::multikey(table_name<T>, name.view(), E::array_path.view(), E::member.view());
+    transaction_scope tx(c);
+    if (!table_exists(c, name.view())) {  // another connection may have made it meanwhile
+      c.exec(sql.create_table);
+      c.exec(sql.create_id_index);
+      for (const auto& trigger : sql.triggers) c.exec(trigger);
+      c.exec(sql.fill);
+    }
+    tx.commit();
+  }
+
+  // Drops the side table and triggers of the multikey index E of T.
+  template <class T, class E>
+  static void drop_multikey(connection& c) {
+    static constexpr auto name = dialect::multikey_table_name<T, E::array_path, E::member>();
+    const auto sql =
+        dialect::multikey(table_name<T>, name.view(), E::array_path.view(), E::member.view());
+    transaction_scope tx(c);
+    for (const auto& drop : sql.drop_triggers) c.exec(drop);
+    c.exec(sql.drop_table);
+    tx.commit();
+  }
+
  private:
+  template <class T>
+  static void ensure_multikeys(connection& c) {
+    [&]<class... Es>(const multikey_list<Es...>*) {
+      (ensure_multikey<T, element_index<Es>>(c), ...);
+    }(static_cast<const multikey<T>*>(nullptr));
+  }
+
   // Tables created before a member was promoted get its generated column now. Also run for
   // tables reached only through refs: a through<> filter names the target's column
   // unqualified, and if the target table lacked it SQLite would resolve it against the outer

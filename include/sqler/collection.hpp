@@ -10,6 +10,7 @@
 #include <ranges>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "sqler/detail/dsl/patch_ops.hpp"
 #include "sqler/detail/integrity.hpp"
 #include "sqler/detail/merge.hpp"
+#include "sqler/detail/multikey.hpp"
 #include "sqler/detail/ref_graph.hpp"
 #include "sqler/detail/reflect.hpp"
 #include "sqler/detail/shapes.hpp"
@@ -230,16 +232,43 @@ class collection {
 
   // ---- indexes
 
+  // An index on the fields' expressions (a promoted member's column). An array member, alone,
+  // is indexed one entry per element: a multikey index, which the type declares in
+  // sqler::multikey<T> (its queries use it) and which opening the collection already creates;
+  // ensure_index(tags) or ensure_index(sqler::elements<&T::items, &Item::sku>{}) then only makes
+  // sure it exists (after a drop_index).
   template <class... Fs>
   void ensure_index(const Fs&...) {
-    check_index_fields<Fs...>();
-    db_->conn().exec(detail::index_shape<D, T, false, Fs...>::sql);
+    auto&& c = db_->conn();
+    if constexpr (sizeof...(Fs) == 1 && (detail::names_elements<T, Fs> && ...)) {
+      using F = std::tuple_element_t<0, std::tuple<Fs...>>;
+      traits::template ensure_multikey<T, detail::element_index<detail::elements_of<F>>>(c);
+    } else {
+      check_index_fields<Fs...>();
+      c.exec(detail::index_shape<D, T, false, Fs...>::sql);
+    }
   }
 
   template <class... Fs>
   void ensure_unique_index(const Fs&...) {
     check_index_fields<Fs...>();
     db_->conn().exec(detail::index_shape<D, T, true, Fs...>::sql);
+  }
+
+  // Drops the index ensure_index(fs...) (or ensure_unique_index) made; nothing when there is
+  // none. A multikey index comes back when the collection is next opened while its type still
+  // declares it: remove the declaration to drop it for good.
+  template <class... Fs>
+  void drop_index(const Fs&...) {
+    auto&& c = db_->conn();
+    if constexpr (sizeof...(Fs) == 1 && (detail::names_elements<T, Fs> && ...)) {
+      using F = std::tuple_element_t<0, std::tuple<Fs...>>;
+      traits::template drop_multikey<T, detail::element_index<detail::elements_of<F>>>(c);
+    } else {
+      check_index_fields<Fs...>();
+      c.exec(detail::drop_index_shape<D, T, false, Fs...>::sql);
+      c.exec(detail::drop_index_shape<D, T, true, Fs...>::sql);
+    }
   }
 
   template <class... Fs>
@@ -312,8 +341,15 @@ class collection {
   template <class... Fs>
   static constexpr void check_index_fields() {
     static_assert(sizeof...(Fs) > 0, "sqler: ensure_index() needs at least one field");
-    static_assert((std::is_same_v<typename Fs::root, T> && ...),
-                  "sqler: ensure_index(): every field must belong to this collection's type");
+    static_assert((detail::operand<Fs> && ...),
+                  "sqler: ensure_index() takes fields (or sqler::elements<...>{} alone)");
+    if constexpr ((detail::operand<Fs> && ...)) {
+      static_assert((std::is_same_v<typename Fs::root, T> && ...),
+                    "sqler: ensure_index(): every field must belong to this collection's type");
+      static_assert(!(detail::is_array_field<Fs> || ...),
+                    "sqler: ensure_index(): an array member is indexed one entry per element: "
+                    "declare it in sqler::multikey<T> (sqler::elements<&T::m>) and pass it alone");
+    }
   }
 
   static std::string& encoded(connection& c, const T& doc) {

@@ -32,6 +32,23 @@ struct shares_table : std::bool_constant<requires {
   requires static_cast<bool>(T::sqler_shared_table);
 }> {};
 
+// Multikey indexes: an array member indexed one entry per element, kept exact by the database
+// (a side table maintained by triggers), so contains(), contains_any(), contains_all() and
+// any(element == v) / any(element.in(...)) search the index instead of scanning every document:
+//   template <> struct sqler::multikey<User>
+//       : sqler::multikey_list<sqler::elements<&User::tags>,                   // scalars
+//                              sqler::elements<&User::items, &Item::sku>> {};  // a member
+// The declaration changes the SQL of those predicates at compile time; the side tables are
+// created (and filled from the existing documents) when the collection is opened.
+template <auto Array, auto... Member>
+struct elements {};
+
+template <class... Elements>
+struct multikey_list {};
+
+template <class T>
+struct multikey : multikey_list<> {};
+
 // A type stored through its own JSON conversion instead of member-by-member reflection (a
 // class with private members, a third-party type). Specialise with
 //   static void to_json(const T& value, std::string& out);       // append one JSON value

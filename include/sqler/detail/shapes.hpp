@@ -46,4 +46,10 @@ struct index_shape {
   static constexpr std::string_view sql = text.view();
 };
 
+template <class D, class T, bool Unique, class... Fs>
+struct drop_index_shape {
+  static constexpr auto text = D::template drop_index<T, Unique, Fs...>();
+  static constexpr std::string_view sql = text.view();
+};
+
 }  // namespace sqler::detail

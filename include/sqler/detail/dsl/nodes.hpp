@@ -17,7 +17,7 @@
 #include "sqler/codec.hpp"
 #include "sqler/detail/bind.hpp"
 #include "sqler/detail/fixed_string.hpp"
-#include "sqler/detail/sql/standard.hpp"
+#include "sqler/detail/dsl/ops.hpp"
 #include "sqler/detail/reflect.hpp"
 #include "sqler/detail/type_traits.hpp"
 

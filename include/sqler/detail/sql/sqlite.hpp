@@ -148,6 +148,103 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
     return concat(fixed_string{" IN (SELECT +_id FROM "}, table<X>(), Where, fixed_string{")"});
   }
 
+  // ================================================================ multikey indexes
+  // One side table per declared array path: (value, _id), one row per element, its primary key
+  // the covering index a contains() searches; triggers on the document table keep it exact
+  // whatever writes the documents (raw SQL included).
+
+  template <auto Path>
+  static consteval auto path_tail() {  // "$.a.b" -> "a.b"
+    fixed_string<Path.size - 2> out;
+    for (std::size_t i = 0; i + 2 < Path.size + 0; ++i) out.data[i] = Path.data[i + 2];
+    return out;
+  }
+
+  template <class T, auto ArrayPath, auto MemberPath>
+  static consteval auto multikey_table_name() {
+    if constexpr (MemberPath.size == 0)
+      return concat(to_fixed<table_name_holder<T>>(), fixed_string{"__mk__"},
+                    path_tail<ArrayPath>());
+    else
+      return concat(to_fixed<table_name_holder<T>>(), fixed_string{"__mk__"},
+                    path_tail<ArrayPath>(), fixed_string{"."}, path_tail<MemberPath>());
+  }
+
+  template <class T, auto ArrayPath, auto MemberPath, element_test Test, std::size_t P0>
+  static consteval auto multikey_any() {
+    constexpr auto side = quote_identifier<multikey_table_name<T, ArrayPath, MemberPath>()>();
+    if constexpr (Test == element_test::equals)
+      return concat(fixed_string{"_id IN (SELECT _id FROM "}, side, fixed_string{" WHERE value = "},
+                    placeholder<P0>(), fixed_string{")"});
+    else
+      return concat(fixed_string{"_id IN (SELECT _id FROM "}, side,
+                    fixed_string{" WHERE value IN ("}, param_elements<P0>(), fixed_string{"))"});
+  }
+
+  // Every listed value occurs: the documents with as many distinct matching elements as the
+  // list has distinct values (an empty list holds for every document).
+  template <class T, auto ArrayPath, std::size_t P0>
+  static consteval auto multikey_all() {
+    constexpr auto side = quote_identifier<multikey_table_name<T, ArrayPath, fixed_string{""}>()>();
+    constexpr auto p = placeholder<P0>();
+    return concat(fixed_string{"(NOT EXISTS (SELECT 1 FROM json_each("}, p,
+                  fixed_string{")) OR _id IN (SELECT _id FROM "}, side,
+                  fixed_string{" WHERE value IN (SELECT value FROM json_each("}, p,
+                  fixed_string{")) GROUP BY _id HAVING COUNT(DISTINCT value) = (SELECT "
+                               "COUNT(DISTINCT value) FROM json_each("},
+                  p, fixed_string{"))))"});
+  }
+
+  struct multikey_statements {
+    std::string create_table, create_id_index, fill, drop_table;
+    std::string triggers[3];  // after insert, update of data, delete
+    std::string drop_triggers[3];
+  };
+
+  // `array_path` "$.tags"; `member_path` "$.sku" for a member of object elements, else "".
+  static multikey_statements multikey(std::string_view table, std::string_view side_name,
+                                      std::string_view array_path, std::string_view member_path) {
+    const std::string side = quote_name(side_name), t = quote_name(table);
+    const std::string ap(array_path), mp(member_path);
+    // The element values of one document's array (src: its data), skipping objects, arrays
+    // and nulls, which contains() never matches.
+    // `from` lists what comes before json_each in the FROM clause (the table, for a refill).
+    auto values = [&](const std::string& src, const std::string& id, const std::string& from) {
+      if (mp.empty())
+        return "SELECT value, " + id + " FROM " + from + "json_each(" + src + ", '" + ap +
+               "') WHERE type NOT IN ('object', 'array', 'null')";
+      return "SELECT json_extract(value, '" + mp + "'), " + id + " FROM " + from + "json_each(" +
+             src + ", '" + ap + "') WHERE json_type(value, '" + mp +
+             "') NOT IN ('object', 'array', 'null')";
+    };
+    const std::string insert_new =
+        "INSERT OR IGNORE INTO " + side + " (value, _id) " + values("new.data", "new._id", "") +
+        "; ";
+    const std::string delete_old = "DELETE FROM " + side + " WHERE _id = old._id; ";
+    multikey_statements s;
+    s.create_table = "CREATE TABLE " + side +
+                     " (value NOT NULL, _id INTEGER NOT NULL, PRIMARY KEY (value, _id)) WITHOUT "
+                     "ROWID";
+    s.create_id_index = "CREATE INDEX " + quote_name(std::string(side_name) + "__id") + " ON " +
+                        side + " (_id)";
+    s.fill = "INSERT OR IGNORE INTO " + side + " (value, _id) " +
+             values("d.data", "d._id", t + " AS d, ");
+    s.drop_table = "DROP TABLE IF EXISTS " + side;
+    const char* suffixes[3] = {"_ai", "_au", "_ad"};
+    const std::string bodies[3] = {
+        " AFTER INSERT ON " + t + " BEGIN " + insert_new + "END",
+        " AFTER UPDATE OF data ON " + t + " WHEN json_extract(old.data, '" + ap +
+            "') IS NOT json_extract(new.data, '" + ap + "') BEGIN " + delete_old + insert_new +
+            "END",
+        " AFTER DELETE ON " + t + " BEGIN " + delete_old + "END"};
+    for (int i = 0; i < 3; ++i) {
+      const std::string name = quote_name(std::string(side_name) + suffixes[i]);
+      s.triggers[i] = "CREATE TRIGGER " + name + bodies[i];
+      s.drop_triggers[i] = "DROP TRIGGER IF EXISTS " + name;
+    }
+    return s;
+  }
+
   // ================================================================ patches
   // One UPDATE: data = json_set(data, path1, value1, path2, value2, ...). Values computed in
   // SQL go through the guards sqler registers (sqlite_functions.hpp).
@@ -358,17 +455,34 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
                   concat(fixed_string{", "}, Rest::template render<sqlite_dialect, 0, 1>())...);
   }
 
+  // "sqler_ix_<table>__a.b__c" (sqler_ux_ for a unique index), quoted.
   template <class T, bool Unique, class... Fs>
-  static constexpr auto create_index() {  // constexpr: clang 14 rejects consteval here
+  static constexpr auto index_name() {  // constexpr: clang 14 rejects consteval here
     constexpr auto kind = [] {
       if constexpr (Unique)
-        return fixed_string{"CREATE UNIQUE INDEX IF NOT EXISTS \"sqler_ux_"};
+        return fixed_string{"\"sqler_ux_"};
       else
-        return fixed_string{"CREATE INDEX IF NOT EXISTS \"sqler_ix_"};
+        return fixed_string{"\"sqler_ix_"};
     }();
     return concat(kind, to_fixed<table_name_holder<T>>(),
-                  concat(fixed_string{"__"}, index_name_part<Fs>())..., fixed_string{"\" ON "},
-                  table<T>(), fixed_string{" ("}, index_columns<Fs...>(), fixed_string{")"});
+                  concat(fixed_string{"__"}, index_name_part<Fs>())..., fixed_string{"\""});
+  }
+
+  template <class T, bool Unique, class... Fs>
+  static constexpr auto create_index() {
+    constexpr auto kind = [] {
+      if constexpr (Unique)
+        return fixed_string{"CREATE UNIQUE INDEX IF NOT EXISTS "};
+      else
+        return fixed_string{"CREATE INDEX IF NOT EXISTS "};
+    }();
+    return concat(kind, index_name<T, Unique, Fs...>(), fixed_string{" ON "}, table<T>(),
+                  fixed_string{" ("}, index_columns<Fs...>(), fixed_string{")"});
+  }
+
+  template <class T, bool Unique, class... Fs>
+  static constexpr auto drop_index() {
+    return concat(fixed_string{"DROP INDEX IF EXISTS "}, index_name<T, Unique, Fs...>());
   }
 
   // The FTS5 table's name, "<table>__fts": ensure_fts() creates it, match() reads it.

@@ -8,24 +8,11 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "sqler/detail/dsl/ops.hpp"
 #include "sqler/detail/fixed_string.hpp"
+#include "sqler/detail/multikey.hpp"
 
 namespace sqler::detail {
-
-// Operator tags the nodes carry; their spelling lives here.
-struct eq_op {};
-struct ne_op {};
-struct lt_op {};
-struct le_op {};
-struct gt_op {};
-struct ge_op {};
-struct like_op {};
-struct and_op {};
-struct or_op {};
-struct add_op {};
-struct sub_op {};
-struct mul_op {};
-struct div_op {};
 
 template <class D>
 struct standard_sql {
@@ -106,12 +93,19 @@ struct standard_sql {
                   D::template placeholder<P0 + 1>(), fixed_string{")"});
   }
 
-  // Some element of the array at F satisfies Where (rendered against the element).
+  // Some element of the array at F satisfies Where (rendered against the element): through
+  // the array's multikey index when its type declares one that answers Where, else by
+  // expanding every document's array.
   template <class F, class Where, std::size_t Depth, std::size_t P0>
   static consteval auto array_any() {
-    return concat(fixed_string{"EXISTS (SELECT 1 FROM "},
-                  D::template each<Depth, F::path, Depth + 1>(), fixed_string{" WHERE "},
-                  Where::template render_element<D, Depth + 1, P0>(), fixed_string{")"});
+    using q = element_query<Where>;
+    if constexpr (Depth == 0 && q::test != element_test::none &&
+                  has_multikey<typename F::root, F::path, q::member>)
+      return D::template multikey_any<typename F::root, F::path, q::member, q::test, P0>();
+    else
+      return concat(fixed_string{"EXISTS (SELECT 1 FROM "},
+                    D::template each<Depth, F::path, Depth + 1>(), fixed_string{" WHERE "},
+                    Where::template render_element<D, Depth + 1, P0>(), fixed_string{")"});
   }
 
   template <class P, std::size_t Alias, std::size_t P0>
@@ -129,6 +123,13 @@ struct standard_sql {
   // Every element of the JSON array bound as ?P0 occurs in the array at F.
   template <class F, std::size_t Depth, std::size_t P0>
   static consteval auto contains_all() {
+    if constexpr (Depth == 0 && has_multikey<typename F::root, F::path, fixed_string{""}>)
+      return D::template multikey_all<typename F::root, F::path, P0>();
+    else
+      return contains_all_by_scan<F, Depth, P0>();
+  }
+  template <class F, std::size_t Depth, std::size_t P0>
+  static consteval auto contains_all_by_scan() {
     constexpr std::size_t alias = Depth + 1;
     return concat(fixed_string{"NOT EXISTS (SELECT 1 FROM "}, D::template each_param<P0, alias>(),
                   fixed_string{" WHERE "}, D::template param_element<alias>(),

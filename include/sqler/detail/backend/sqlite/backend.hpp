@@ -15,6 +15,7 @@
 #include "sqler/detail/backend/sqlite/transaction.hpp"
 #include "sqler/detail/catalog.hpp"
 #include "sqler/detail/merge.hpp"
+#include "sqler/detail/multikey.hpp"
 #include "sqler/detail/promoted.hpp"
 #include "sqler/detail/ref_graph.hpp"
 #include "sqler/detail/shapes.hpp"
@@ -53,10 +54,48 @@ struct backend_traits<sqlite_backend> {
     else
       sqlite::upgrade_table(c, table_name<X>, existing);
     if constexpr (promoted_count<X> > 0) add_promoted_columns<X>(c);
+    if constexpr (multikey_count<X> > 0) ensure_multikeys<X>(c);
     register_refs(c, table_name<X>, ref_target_tables<X>());
   }
 
+  // The side table and triggers of the multikey index E (an element_index) of T, created and
+  // filled from the existing documents unless they exist; one transaction.
+  template <class T, class E>
+  static void ensure_multikey(connection& c) {
+    static constexpr auto name = dialect::multikey_table_name<T, E::array_path, E::member>();
+    if (table_exists(c, name.view()) || c.read_only()) return;
+    const auto sql =
+        dialect::multikey(table_name<T>, name.view(), E::array_path.view(), E::member.view());
+    transaction_scope tx(c);
+    if (!table_exists(c, name.view())) {  // another connection may have made it meanwhile
+      c.exec(sql.create_table);
+      c.exec(sql.create_id_index);
+      for (const auto& trigger : sql.triggers) c.exec(trigger);
+      c.exec(sql.fill);
+    }
+    tx.commit();
+  }
+
+  // Drops the side table and triggers of the multikey index E of T.
+  template <class T, class E>
+  static void drop_multikey(connection& c) {
+    static constexpr auto name = dialect::multikey_table_name<T, E::array_path, E::member>();
+    const auto sql =
+        dialect::multikey(table_name<T>, name.view(), E::array_path.view(), E::member.view());
+    transaction_scope tx(c);
+    for (const auto& drop : sql.drop_triggers) c.exec(drop);
+    c.exec(sql.drop_table);
+    tx.commit();
+  }
+
  private:
+  template <class T>
+  static void ensure_multikeys(connection& c) {
+    [&]<class... Es>(const multikey_list<Es...>*) {
+      (ensure_multikey<T, element_index<Es>>(c), ...);
+    }(static_cast<const multikey<T>*>(nullptr));
+  }
+
   // Tables created before a member was promoted get its generated column now. Also run for
   // tables reached only through refs: a through<> filter names the target's column
   // unqualified, and if the target table lacked it SQLite would resolve it against the outer
