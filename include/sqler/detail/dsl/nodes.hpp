@@ -140,20 +140,6 @@ using class_of = typename member_of<M>::class_type;
 template <auto M>
 using value_of = typename member_of<M>::value_type;
 
-template <auto First, auto... Rest>
-consteval bool chain_is_connected() {
-  if constexpr (sizeof...(Rest) == 0) {
-    return true;
-  } else {
-    constexpr auto next = [] {
-      constexpr auto tuple = std::make_tuple(Rest...);
-      return std::get<0>(tuple);
-    }();
-    return std::is_same_v<class_of<next>, unwrap_optional_t<value_of<First>>> &&
-           chain_is_connected<Rest...>();
-  }
-}
-
 template <auto M>
 consteval auto member_path_segment() {
   using C = class_of<M>;
@@ -168,19 +154,6 @@ consteval auto json_path() {
   return concat(fixed_string{"$"}, member_path_segment<Ms>()...);
 }
 
-template <auto... Ms>
-consteval bool chain_has_optional() {
-  return (is_optional<value_of<Ms>> || ...);
-}
-
-template <auto... Ms>
-consteval bool chain_has_optional_before_last() {
-  constexpr bool opt[] = {is_optional<value_of<Ms>>...};
-  for (std::size_t i = 0; i + 1 < sizeof...(Ms); ++i)
-    if (opt[i]) return true;
-  return false;
-}
-
 template <auto M, auto... Rest, class C>
 const auto& follow(const C& obj) noexcept {
   if constexpr (sizeof...(Rest) == 0)
@@ -188,14 +161,6 @@ const auto& follow(const C& obj) noexcept {
   else
     return follow<Rest...>(obj.*M);
 }
-
-template <auto... Ms>
-struct last_member {
-  static constexpr auto value = std::get<sizeof...(Ms) - 1>(std::make_tuple(Ms...));
-};
-
-template <auto... Ms>
-inline constexpr bool members_valid = (member_of<Ms>::traits::valid && ...);
 
 template <class T>
 struct element_of {
@@ -209,6 +174,10 @@ struct element_of<T> {
 
 template <class Field, bool Desc>
 struct order_key {
+  // A key's text is rendered from ?1 with nothing bound for it: a run-time path cannot sort.
+  static_assert(!requires { Field::path_is_bound; },
+                "sqler: order_by(): a path with a run-time key or index (key(k), at(i)) cannot "
+                "be a sort key; use key<\"...\">() or at<I>()");
   template <class D, std::size_t Depth>
   static consteval auto render() {
     return D::template order_key<Field, Desc, Depth>();

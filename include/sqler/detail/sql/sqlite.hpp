@@ -56,16 +56,43 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
       return concat(fixed_string{"je"}, to_fixed_number<Depth>(), fixed_string{".value"});
   }
 
+  // A JSON path as an SQL string literal: '$.a.b', with a ' doubled ($.attrs."o''clock").
+  template <auto Path>
+  static consteval auto path_literal() {
+    constexpr std::size_t quotes = [] {
+      std::size_t n = 0;
+      for (std::size_t i = 0; i != Path.size; ++i) n += Path.data[i] == '\'' ? 1 : 0;
+      return n;
+    }();
+    fixed_string<Path.size + quotes + 2> out;
+    std::size_t j = 0;
+    out.data[j++] = '\'';
+    for (std::size_t i = 0; i != Path.size; ++i) {
+      if (Path.data[i] == '\'') out.data[j++] = '\'';
+      out.data[j++] = Path.data[i];
+    }
+    out.data[j] = '\'';
+    return out;
+  }
+
   template <std::size_t Depth, auto Path>
   static consteval auto extract() {
-    return concat(fixed_string{"json_extract("}, source<Depth>(), fixed_string{",'"}, Path,
-                  fixed_string{"')"});
+    return concat(fixed_string{"json_extract("}, source<Depth>(), fixed_string{","},
+                  path_literal<Path>(), fixed_string{")"});
+  }
+
+  // A path known only at run time (a run-time map key or index), bound as ?N. SQLite matches
+  // an expression index on a literal path only, so this one is never served by an index.
+  template <std::size_t Depth, std::size_t N>
+  static consteval auto extract_bound() {
+    return concat(fixed_string{"json_extract("}, source<Depth>(), fixed_string{","},
+                  placeholder<N>(), fixed_string{")"});
   }
 
   template <std::size_t Depth, auto Path>
   static consteval auto array_length() {
-    return concat(fixed_string{"json_array_length("}, source<Depth>(), fixed_string{",'"}, Path,
-                  fixed_string{"')"});
+    return concat(fixed_string{"json_array_length("}, source<Depth>(), fixed_string{","},
+                  path_literal<Path>(), fixed_string{")"});
   }
 
   template <std::size_t N>
@@ -83,8 +110,8 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // The elements of the array at Path, one row each, named `je<Alias>` with column `value`.
   template <std::size_t Depth, auto Path, std::size_t Alias>
   static consteval auto each() {
-    return concat(fixed_string{"json_each("}, source<Depth>(), fixed_string{",'"}, Path,
-                  fixed_string{"') AS je"}, to_fixed_number<Alias>());
+    return concat(fixed_string{"json_each("}, source<Depth>(), fixed_string{","},
+                  path_literal<Path>(), fixed_string{") AS je"}, to_fixed_number<Alias>());
   }
 
   template <std::size_t Alias>
@@ -279,10 +306,10 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
           return fixed_string{"0"};
       }();
       return concat(fixed_string{"json(sqler_real("}, Expr, fixed_string{", "}, is_float,
-                    fixed_string{", '"}, Path, fixed_string{"'))"});
+                    fixed_string{", "}, path_literal<Path>(), fixed_string{"))"});
     } else if constexpr (std::is_integral_v<M> || std::is_enum_v<M>) {
       return concat(fixed_string{"sqler_int("}, Expr, fixed_string{", "}, integer_bounds<M>(),
-                    fixed_string{", '"}, Path, fixed_string{"')"});
+                    fixed_string{", "}, path_literal<Path>(), fixed_string{")"});
     } else {
       return Expr;
     }
@@ -291,13 +318,14 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // set: path, json(?N); push: path[#], json(?N) (appends).
   template <auto Path, bool Append, std::size_t P0>
   static consteval auto patch_set_json() {
-    constexpr auto path_end = [] {
+    constexpr auto path = [] {
       if constexpr (Append)
-        return fixed_string{"[#]', json("};
+        return concat(Path, fixed_string{"[#]"});
       else
-        return fixed_string{"', json("};
+        return Path;
     }();
-    return concat(fixed_string{"'"}, Path, path_end, placeholder<P0>(), fixed_string{")"});
+    return concat(path_literal<path>(), fixed_string{", json("}, placeholder<P0>(),
+                  fixed_string{")"});
   }
 
   // inc: path, IFNULL(json_extract(data, path), 0) + ?N - a missing member counts as 0.
@@ -305,12 +333,12 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   static consteval auto patch_inc() {
     constexpr auto sum = concat(fixed_string{"IFNULL("}, extract<0, Path>(),
                                 fixed_string{", 0) + "}, placeholder<P0>());
-    return concat(fixed_string{"'"}, Path, fixed_string{"', "}, checked_value<M, Path, sum>());
+    return concat(path_literal<Path>(), fixed_string{", "}, checked_value<M, Path, sum>());
   }
 
   template <class M, auto Path, auto Expr>
   static consteval auto patch_set_expression() {
-    return concat(fixed_string{"'"}, Path, fixed_string{"', "}, checked_value<M, Path, Expr>());
+    return concat(path_literal<Path>(), fixed_string{", "}, checked_value<M, Path, Expr>());
   }
 
   template <std::size_t P0, class First, class... Rest>
@@ -441,12 +469,30 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
 
   // Index DDL: the indexed expressions are rendered by the same code as query predicates, so
   // they are byte-identical and SQLite's planner matches them.
+  // "$.a.b" -> "a.b"; a '"' (around a map key: $.attrs."a b") doubled, as the index name
+  // is a quoted identifier.
   template <class F>
   static consteval auto index_name_part() {
-    constexpr auto path = F::path;  // "$.a.b" -> "a.b"
-    fixed_string<path.size - 2> out;
-    for (std::size_t i = 0; i + 2 < path.size + 0; ++i) out.data[i] = path.data[i + 2];
-    return out;
+    static_assert(!requires { F::path_is_bound; },
+                  "sqler: ensure_index(): a path with a run-time key or index (key(k), at(i)) "
+                  "cannot be indexed; use key<\"...\">() or at<I>()");
+    if constexpr (!requires { F::path_is_bound; }) {
+      constexpr auto path = F::path;
+      constexpr std::size_t quotes = [] {
+        std::size_t n = 0;
+        for (std::size_t i = 2; i < F::path.size; ++i) n += F::path.data[i] == '"' ? 1 : 0;
+        return n;
+      }();
+      fixed_string<path.size - 2 + quotes> out;
+      std::size_t j = 0;
+      for (std::size_t i = 2; i < path.size; ++i) {
+        if (path.data[i] == '"') out.data[j++] = '"';
+        out.data[j++] = path.data[i];
+      }
+      return out;
+    } else {
+      return fixed_string{""};
+    }
   }
 
   template <class First, class... Rest>

@@ -1,0 +1,3 @@
+#include "model.hpp"
+
+auto mistake() { return sqler::field<&cf::User::age>.key<"k">(); }
