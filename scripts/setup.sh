@@ -16,6 +16,7 @@ packages=(
   libsqlite3-dev sqlite3 libgtest-dev libbenchmark-dev
   libsqlitecpp-dev libcpp-httplib-dev gnuplot-nox
   libc++-14-dev libc++abi-14-dev googletest   # the libc++ build: GoogleTest from source
+  postgresql-15 libpq-dev                     # the PostgreSQL backend: libpq, a server for tests
 )
 
 if [[ "${SQLER_SKIP_APT:-0}" != 1 ]]; then
