@@ -1,6 +1,7 @@
 # Conan 2 recipe for sqler (header-only).
 #   conan create . --build=missing                      # package + run test_package/
 #   conan create . --build=missing -o "sqler/*:postgres=True"
+#   conan create . --build=missing -o "sqler/*:boost_json=False"   # Boost.PFR only, no Boost.JSON
 # The version is read from include/sqler/version.hpp, so it is never edited here.
 import os
 import re
@@ -28,9 +29,13 @@ class SqlerConan(ConanFile):
     options = {
         # The PostgreSQL backend (target sqler::postgres) and its client library, libpq.
         "postgres": [True, False],
+        # The opt-in Boost.JSON adapter sqler/boost_json.hpp (target sqler::boost_json), which
+        # links Boost.JSON; the core uses only header-only Boost.PFR.
+        "boost_json": [True, False],
     }
     default_options = {
         "postgres": False,
+        "boost_json": True,
         # collection::ensure_fts() and match() need FTS5, which conan's sqlite3 leaves off.
         "sqlite3/*:enable_fts5": True,
         # JSON (json_extract, json_each) is built into SQLite >= 3.38 whatever this says: the
@@ -61,9 +66,11 @@ class SqlerConan(ConanFile):
         basic_layout(self, src_folder=".")
 
     def requirements(self):
-        # Public headers include Boost.PFR, Boost.JSON and sqlite3.h: consumers need them too.
-        # Boost.JSON is a compiled library (Boost::json); SQLite >= 3.38 has JSON built in.
-        self.requires("boost/[>=1.81.0 <2]", transitive_headers=True, transitive_libs=True)
+        # Public headers include Boost.PFR and sqlite3.h (libpq-fe.h with postgres, Boost.JSON
+        # with boost_json): consumers need them too. Boost.JSON is a compiled library
+        # (Boost::json); SQLite >= 3.38 has JSON built in.
+        self.requires("boost/[>=1.81.0 <2]", transitive_headers=True,
+                      transitive_libs=bool(self.options.boost_json))
         self.requires("sqlite3/[>=3.38.0 <4]", transitive_headers=True, transitive_libs=True)
         if self.options.postgres:
             self.requires("libpq/[>=14 <19]", transitive_headers=True, transitive_libs=True)
@@ -85,6 +92,12 @@ class SqlerConan(ConanFile):
         # asks for C++20 (target_compile_features), so e.g. gcc 12's default gnu17 is fine.
         if self.settings.get_safe("compiler.cppstd"):
             check_min_cppstd(self, 20)
+        if self.options.boost_json:
+            boost = self.dependencies["boost"].options
+            if boost.get_safe("header_only") or boost.get_safe("without_json"):
+                raise ConanInvalidConfiguration(
+                    f"{self.name}/{self.version}: boost_json=True needs Boost.JSON built: drop "
+                    "boost's header_only/without_json, or use -o \"sqler/*:boost_json=False\"")
         if not self.dependencies["sqlite3"].options.enable_fts5:
             raise ConanInvalidConfiguration(
                 f"{self.name}/{self.version} needs SQLite's FTS5: use -o \"sqlite3/*:enable_fts5=True\"")
@@ -107,9 +120,16 @@ class SqlerConan(ConanFile):
         core.set_property("cmake_target_name", "sqler::sqler")
         core.bindirs = []
         core.libdirs = []
-        core.requires = ["boost::headers", "boost::json", "sqlite3::sqlite3"]
+        core.requires = ["boost::headers", "sqlite3::sqlite3"]
         if self.settings.os in ("Linux", "FreeBSD"):
             core.system_libs = ["pthread"]
+
+        if self.options.boost_json:
+            adapter = self.cpp_info.components["boost_json"]
+            adapter.set_property("cmake_target_name", "sqler::boost_json")
+            adapter.bindirs = []
+            adapter.libdirs = []
+            adapter.requires = ["core", "boost::json"]
 
         if self.options.postgres:
             postgres = self.cpp_info.components["postgres"]

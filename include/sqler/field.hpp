@@ -296,10 +296,7 @@ struct field_t {
     static_assert(std::is_same_v<value_type, std::string>,
                   "sqler: starts_with/ends_with/iequals need a std::string member (or "
                   "std::optional<std::string>)");
-    if constexpr (Test == detail::string_test::prefix)
-      return detail::string_node<field_t, Test>{std::string(text), std::string(text) + '\xFF'};
-    else
-      return detail::string_node<field_t, Test>{std::string(text), {}};
+    return detail::string_node<field_t, Test>{std::string(text)};
   }
 
   static constexpr bool is_array = detail::kind_of<member_type>() == detail::value_kind::array;
@@ -476,12 +473,8 @@ struct runtime_field {
     static_assert(std::is_same_v<value_type, std::string>,
                   "sqler: starts_with/ends_with/iequals need a std::string member (or "
                   "std::optional<std::string>)");
-    if constexpr (Test == detail::string_test::prefix)
-      return detail::with_bound_path<detail::string_node<back, Test>>{
-          path_text, {std::string(text), std::string(text) + '\xFF'}};
-    else
-      return detail::with_bound_path<detail::string_node<back, Test>>{path_text,
-                                                                      {std::string(text), {}}};
+    return detail::with_bound_path<detail::string_node<back, Test>>{path_text,
+                                                                    {std::string(text)}};
   }
 };
 
@@ -502,6 +495,7 @@ inline std::string escape_like(std::string_view text, char escape = '\\') {
 // (order_by(age.asc(), sqler::doc_id.asc())).
 struct doc_id_t {
   static constexpr bool is_operand = true;
+  static constexpr bool is_id_column = true;  // the bigint _id column, not a document path
   static constexpr std::size_t params = 0;
   using root = detail::no_root;
   using member_type = std::int64_t;

@@ -368,7 +368,7 @@ class query {
     return {std::string(sql()), std::move(r.values())};
   }
 
-  // SQLite's EXPLAIN QUERY PLAN for the SELECT, one line per plan step.
+  // The plan of the SELECT (SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN), a line per step.
   std::string explain() const {
     auto&& c = db_->conn();
     auto st = c.acquire_oneoff(shape<detail::explain_kind>::sql);
@@ -376,7 +376,7 @@ class query {
     std::string out;
     while (st->step()) {
       if (!out.empty()) out.push_back('\n');
-      out += st->column_text(3);
+      out += st->column_text(traits::dialect::explain_column);
     }
     return out;
   }

@@ -2,19 +2,25 @@
 """Checks the package manager recipes that cannot be exercised here (no vcpkg/conan registry)
 against the sources they package.
 
-- What the sources need, read from the sources: Boost.PFR/Boost.JSON (#includes, CMake's
-  find_package(Boost <min> ... json)), SQLite's FTS5 (a "USING fts5" table in the headers) and
-  JSON functions (json_extract/json_each), the MIT LICENSE.
+- What the sources need, read from the sources: Boost.PFR (#includes), Boost.JSON (#included by
+  the core, or only by the opt-in adapter sqler/boost_json.hpp; CMake's find_package(Boost
+  <min> ... json)), SQLite's FTS5 (a "USING fts5" table in the headers) and JSON functions
+  (json_extract/json_each), libpq (<libpq-fe.h>), the CMake options SQLER_WITH_POSTGRES and
+  SQLER_WITH_BOOST_JSON, the MIT LICENSE.
 - vcpkg.json and the overlay port's vcpkg.json: name, version (= version.hpp), homepage
   (= release.py's HOMEPAGE), license, dependencies, sqlite3 features fts5 + json1, the
-  "postgres" feature on libpq; the port also "supports".
+  "postgres" feature on libpq, the "boost-json" feature on boost-json (and boost-json not a
+  core dependency when only the adapter uses it); the port also "supports".
 - The port (portfile.cmake, usage): scripts/release.py --check's rules (REPO, REF "v${VERSION}",
-  the SHA512 belongs to this version), and the real vcpkg steps; the postgres feature's CMake
-  option is the one sqler's CMakeLists.txt uses, once it has one.
+  the SHA512 belongs to this version), and the real vcpkg steps; each feature's CMake option is
+  one sqler's CMakeLists.txt has (postgres -> SQLER_WITH_POSTGRES, boost-json ->
+  SQLER_WITH_BOOST_JSON), and the usage names each feature's target.
 - conanfile.py and test_package/conanfile.py are valid Python; the recipe's own methods run
   against a minimal stand-in for the conan module: set_version, requirements with and without
   postgres, default options of sqlite3, validate() at each compiler minimum and below it, C++
-  standard and FTS5, and package_info's CMake names and components.
+  standard, FTS5 and (boost_json) a Boost built with JSON, and package_info's CMake names and
+  components: sqler::sqler without Boost.JSON when only the adapter needs it, sqler::postgres
+  with postgres=True, sqler::boost_json with boost_json=True, each only then.
 - CMakeLists.txt's project VERSION = version.hpp.
 
 Prints every problem found; exit status 1 if there is any.
@@ -62,24 +68,35 @@ def header_version():
 
 def source_needs():
     """What sqler's sources use, as package names and features."""
-    headers = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "include").rglob("*.hpp")))
+    paths = sorted((ROOT / "include").rglob("*.hpp"))
+    headers = "\n".join(p.read_text(encoding="utf-8") for p in paths)
+    adapter = ROOT / "include/sqler/boost_json.hpp"
+    core_headers = "\n".join(p.read_text(encoding="utf-8") for p in paths if p != adapter)
     cmake = (ROOT / "CMakeLists.txt").read_text(encoding="utf-8")
     boost = re.search(r"find_package\(\s*Boost\s+([0-9.]+)[^)]*COMPONENTS([^)]*)\)", cmake)
     needs = {
         "boost_min": boost.group(1) if boost else None,
         "boost-json": "<boost/json" in headers or bool(boost and "json" in boost.group(2).split()),
+        # Boost.JSON for everyone (a core header includes it), or only for the opt-in adapter.
+        "core-boost-json": "<boost/json" in core_headers,
+        "boost-json-adapter": adapter.is_file() and "<boost/json" in adapter.read_text(encoding="utf-8"),
+        "libpq": "<libpq-fe.h>" in headers,
         "boost-pfr": "<boost/pfr" in headers,
         "sqlite3": "<sqlite3.h>" in headers,
         "fts5": re.search(r"USING fts5\b", headers, re.IGNORECASE) is not None,
         "json1": re.search(r"\bjson_(extract|each|set|patch|remove|insert)\b", headers) is not None,
-        # option names sqler's CMake gives its PostgreSQL backend, once it has one
-        "postgres_options": set(re.findall(r"\bSQLER_\w*POSTGRES\w*", cmake)),
+        # option names sqler's CMake gives its PostgreSQL backend and its Boost.JSON adapter
+        "postgres_options": set(re.findall(r"option\(\s*(SQLER_\w*POSTGRES\w*)", cmake)),
+        "boost_json_options": set(re.findall(r"option\(\s*(SQLER_\w*BOOST_JSON\w*)", cmake)),
     }
     if not boost:
         problem("CMakeLists.txt: find_package(Boost <version> ... COMPONENTS ...) not found")
-    for dep in ("boost-json", "boost-pfr", "sqlite3", "fts5", "json1"):
+    for dep in ("boost-json", "boost-pfr", "sqlite3", "fts5", "json1", "libpq"):
         if not needs[dep]:
             problem(f"sources: no use of {dep} found; update check_manifests.py if it was dropped")
+    for what, options in (("PostgreSQL backend", "postgres_options"), ("Boost.JSON adapter", "boost_json_options")):
+        if len(needs[options]) != 1:
+            problem(f"CMakeLists.txt: expected one option() for the {what}, found {sorted(needs[options])}")
     license_text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     if not license_text.startswith("MIT License"):
         problem("LICENSE: not the MIT license the recipes declare")
@@ -119,9 +136,13 @@ def check_vcpkg_manifest(relative, manifest, version, needs, extra):
     if manifest.get("license") != "MIT":
         problem(f"{relative}: license {manifest.get('license')!r}, expected 'MIT' (LICENSE)")
     deps = dependencies(manifest.get("dependencies", []))
-    missing = ({"boost-pfr", "boost-json", "sqlite3"} | extra) - deps.keys()
+    core = {"boost-pfr", "sqlite3"} | ({"boost-json"} if needs["core-boost-json"] else set())
+    missing = (core | extra) - deps.keys()
     if missing:
         problem(f"{relative}: missing dependencies {sorted(missing)}")
+    if "boost-json" in deps and not needs["core-boost-json"]:
+        problem(f"{relative}: boost-json is a core dependency, but only the opt-in adapter "
+                "sqler/boost_json.hpp uses it: it belongs to the 'boost-json' feature")
     features = set(deps.get("sqlite3", {}).get("features", []))
     wanted = {f for f in ("fts5", "json1") if needs[f]}
     if not wanted <= features:
@@ -130,11 +151,15 @@ def check_vcpkg_manifest(relative, manifest, version, needs, extra):
     for dep in deps.values():
         if dep["name"].startswith("vcpkg-") and not dep.get("host"):
             problem(f"{relative}: {dep['name']} must be a host dependency")
-    postgres = manifest.get("features", {}).get("postgres")
-    if postgres is None:
-        problem(f"{relative}: no 'postgres' feature")
-    elif "libpq" not in dependencies(postgres.get("dependencies", [])):
-        problem(f"{relative}: feature 'postgres' must depend on libpq")
+    wanted_features = {"postgres": "libpq"}
+    if needs["boost-json-adapter"] and not needs["core-boost-json"]:
+        wanted_features["boost-json"] = "boost-json"
+    for name, dep in wanted_features.items():
+        feature = manifest.get("features", {}).get(name)
+        if feature is None:
+            problem(f"{relative}: no '{name}' feature")
+        elif dep not in dependencies(feature.get("dependencies", [])):
+            problem(f"{relative}: feature '{name}' must depend on {dep}")
 
 
 def check_vcpkg(version, needs):
@@ -177,12 +202,18 @@ def check_vcpkg(version, needs):
     if set(pairs) != set(port.get("features", {})):
         problem(f"portfile.cmake: vcpkg_check_features maps {sorted(pairs)}, vcpkg.json has "
                 f"{sorted(port.get('features', {}))}")
-    option = pairs.get("postgres")
-    if option and needs["postgres_options"] and option not in needs["postgres_options"]:
-        problem(f"portfile.cmake: feature postgres sets {option}, CMakeLists.txt knows "
-                f"{sorted(needs['postgres_options'])}")
+    for feature, options in (("postgres", "postgres_options"), ("boost-json", "boost_json_options")):
+        option = pairs.get(feature)
+        if feature in port.get("features", {}) and option not in needs[options]:
+            problem(f"portfile.cmake: feature {feature} sets {option}, CMakeLists.txt has "
+                    f"{sorted(needs[options])}")
+    # An option sqler's CMake reads is never "maybe unused"; listing it hides a renamed option.
+    maybe_unused = re.search(r"MAYBE_UNUSED_VARIABLES(.*?)\)", code, re.S)
+    for option in (maybe_unused.group(1).split() if maybe_unused else []):
+        if option in needs["postgres_options"] | needs["boost_json_options"]:
+            problem(f"portfile.cmake: {option} is in MAYBE_UNUSED_VARIABLES, but CMakeLists.txt uses it")
     usage = (PORT_DIR / "usage").read_text(encoding="utf-8")
-    for target in ("find_package(sqler CONFIG REQUIRED)", "sqler::sqler", "sqler::postgres"):
+    for target in ("find_package(sqler CONFIG REQUIRED)", "sqler::sqler", "sqler::postgres", "sqler::boost_json"):
         if target not in usage:
             problem(f"packaging/vcpkg/ports/sqler/usage: does not mention {target}")
 
@@ -266,14 +297,17 @@ def _install_fake_conan():
     module("conan.tools.cmake", CMake=object, cmake_layout=lambda *a, **k: None)
 
 
-def _recipe(recipe_class, postgres=False, compiler=("gcc", "12", None), fts5=True):
+def _recipe(recipe_class, postgres=False, boost_json=True, compiler=("gcc", "12", None), fts5=True,
+            boost_without_json=False):
     recipe = recipe_class()
     recipe.recipe_folder = str(ROOT)
     recipe.settings = _Recorder(os="Linux", compiler=_Compiler(*compiler))
-    recipe.options = _Recorder(postgres=postgres)
+    recipe.options = _Recorder(postgres=postgres, boost_json=boost_json)
     recipe.cpp_info = _Recorder(components=_Components())
     recipe.output = _Recorder(warning=lambda message: None)
-    recipe.dependencies = {"sqlite3": _Recorder(options=_Recorder(enable_fts5=fts5))}
+    recipe.dependencies = {"sqlite3": _Recorder(options=_Recorder(enable_fts5=fts5)),
+                           "boost": _Recorder(options=_Recorder(header_only=False,
+                                                                without_json=boost_without_json))}
     recipe.requested = []
     recipe.requires = lambda ref, **traits: recipe.requested.append(ref)
     recipe.set_version()
@@ -325,6 +359,10 @@ def check_conan(version, needs):
     defaults = getattr(recipe_class, "default_options", {})
     if set(options.get("postgres", [])) != {True, False} or defaults.get("postgres") is not False:
         problem("conanfile.py: needs option postgres [True, False], default False")
+    adapter_option = needs["boost-json-adapter"] and not needs["core-boost-json"]
+    if adapter_option and (set(options.get("boost_json", [])) != {True, False}
+                           or defaults.get("boost_json") not in (True, False)):
+        problem("conanfile.py: needs option boost_json [True, False] for sqler::boost_json")
     for feature, option in (("fts5", "enable_fts5"), ("json1", "enable_json1")):
         if needs[feature] and defaults.get(f"sqlite3/*:{option}") is not True:
             problem(f"conanfile.py: default_options must set 'sqlite3/*:{option}': True")
@@ -362,8 +400,16 @@ def check_conan(version, needs):
         problem("conanfile.py: validate() rejects compiler.cppstd=gnu20")
     if needs["fts5"] and _valid(recipe_class, fts5=False):
         problem("conanfile.py: validate() accepts a sqlite3 built without FTS5")
+    configs = [recipe, with_pg]
+    if adapter_option:
+        if _valid(recipe_class, boost_json=True, boost_without_json=True):
+            problem("conanfile.py: validate() accepts boost_json=True with a Boost built without JSON")
+        if not _valid(recipe_class, boost_json=False, boost_without_json=True):
+            problem("conanfile.py: validate() rejects boost_json=False with a Boost built without JSON")
+        configs.append(_recipe(recipe_class, boost_json=False))
+        configs.append(_recipe(recipe_class, boost_json=True, postgres=True))
 
-    for config in (recipe, with_pg):
+    for config in configs:
         config.package_info()
         info = config.cpp_info
         if info.properties.get("cmake_file_name") != "sqler":
@@ -373,9 +419,21 @@ def check_conan(version, needs):
             problem(f"conanfile.py: no component with CMake target sqler::sqler (have {sorted(targets)})")
             continue
         core_name, core = targets["sqler::sqler"]
-        for req in ("boost::json", "boost::headers", "sqlite3::sqlite3"):
+        core_requires = ["boost::headers", "sqlite3::sqlite3"] + (["boost::json"] if needs["core-boost-json"] else [])
+        for req in core_requires:
             if req not in core.requires:
                 problem(f"conanfile.py: component {core_name} (sqler::sqler) does not require {req}")
+        if not needs["core-boost-json"] and "boost::json" in core.requires:
+            problem(f"conanfile.py: component {core_name} (sqler::sqler) requires boost::json, which "
+                    "only the adapter (sqler::boost_json) needs")
+        if adapter_option:
+            adapter = targets.get("sqler::boost_json")
+            if config.options.boost_json and not adapter:
+                problem("conanfile.py: boost_json=True gives no sqler::boost_json component")
+            elif config.options.boost_json and not {core_name, "boost::json"} <= set(adapter[1].requires):
+                problem(f"conanfile.py: sqler::boost_json must require {core_name} and boost::json")
+            elif not config.options.boost_json and adapter:
+                problem("conanfile.py: sqler::boost_json exists without boost_json=True")
         if info.properties.get("cmake_target_name") in targets:
             problem("conanfile.py: the aggregate target's name is also a component's")
         postgres = targets.get("sqler::postgres")
@@ -392,6 +450,9 @@ def check_conan(version, needs):
     cmake = (ROOT / "test_package/CMakeLists.txt").read_text(encoding="utf-8")
     if "find_package(sqler CONFIG REQUIRED)" not in cmake or "sqler::sqler" not in cmake:
         problem("test_package/CMakeLists.txt: must use find_package(sqler CONFIG REQUIRED) and sqler::sqler")
+    if "sqler::postgres" not in cmake:
+        problem("test_package/CMakeLists.txt: does not use sqler::postgres when the package has it "
+                "(postgres=True would go untested)")
 
 
 def main():

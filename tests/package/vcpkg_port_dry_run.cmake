@@ -1,10 +1,13 @@
 # cmake -DWORK_DIR=<scratch dir> -DGENERATOR=<gen> -DCXX_COMPILER=<c++>
-#       [-DPORT_DIR=<port dir>] [-DARCHIVE=<release tarball>] [-DFEATURES=<feature;...>]
+#       [-DPORT_DIR=<port dir>] [-DARCHIVE=<release tarball>] [-DFEATURES=<feature,...>]
 #       -P vcpkg_port_dry_run.cmake
 # Runs the real packaging/vcpkg/ports/sqler/portfile.cmake without vcpkg (which cannot be
 # fetched here). The vcpkg_* helpers below are minimal stand-ins that check their arguments
 # the way vcpkg would and do the real CMake configure/install the port asks for, so the port's
 # options, paths and file layout are checked against sqler's build.
+#
+# FEATURES: the port features to install (comma- or semicolon-separated; none by default). The
+# installed package must have exactly the targets and headers those features give.
 #
 # vcpkg_from_github is the one that cannot really run (no network). Its stand-in checks that
 # REPO/REF/SHA512/HEAD_REF are well-formed and agree with the port's vcpkg.json, then:
@@ -23,6 +26,7 @@ if(NOT PORT_DIR)
   set(PORT_DIR "${checkout}/packaging/vcpkg/ports/sqler")
 endif()
 
+string(REPLACE "," ";" FEATURES "${FEATURES}")
 set(PORT sqler)
 file(READ "${PORT_DIR}/vcpkg.json" manifest)
 string(JSON VERSION GET "${manifest}" version)
@@ -97,6 +101,12 @@ function(vcpkg_from_github)
 endfunction()
 
 # FEATURES: the features this dry run installs (-DFEATURES=...; none by default).
+foreach(feature IN LISTS FEATURES)
+  string(JSON declared ERROR_VARIABLE missing GET "${manifest}" features "${feature}")
+  if(missing)
+    message(FATAL_ERROR "FEATURES: '${feature}' is not a feature of ${PORT_DIR}/vcpkg.json")
+  endif()
+endforeach()
 function(vcpkg_check_features)
   cmake_parse_arguments(PARSE_ARGV 0 arg "" "OUT_FEATURE_OPTIONS" "FEATURES;INVERTED_FEATURES")
   set(options "")
@@ -172,6 +182,29 @@ foreach(path debug lib bin share/doc)
     list(APPEND problems "unexpected ${path}")
   endif()
 endforeach()
+# Each feature's target and headers are installed exactly when the feature is.
+file(READ "${CURRENT_PACKAGES_DIR}/share/sqler/sqlerTargets.cmake" targets_file)
+foreach(pair "postgres;postgres;include/sqler/postgres.hpp" "boost-json;boost_json;")
+  list(GET pair 0 feature)
+  list(GET pair 1 target)
+  list(GET pair 2 header)
+  string(FIND "${targets_file}" "add_library(sqler::${target} " at)
+  if(feature IN_LIST FEATURES)
+    if(at EQUAL -1)
+      list(APPEND problems "feature ${feature}: no target sqler::${target} in sqlerTargets.cmake")
+    endif()
+    if(header AND NOT EXISTS "${CURRENT_PACKAGES_DIR}/${header}")
+      list(APPEND problems "feature ${feature}: missing ${header}")
+    endif()
+  else()
+    if(NOT at EQUAL -1)
+      list(APPEND problems "sqler::${target} installed without feature ${feature}")
+    endif()
+    if(header AND EXISTS "${CURRENT_PACKAGES_DIR}/${header}")
+      list(APPEND problems "${header} installed without feature ${feature}")
+    endif()
+  endif()
+endforeach()
 file(READ "${CURRENT_PACKAGES_DIR}/share/sqler/sqlerConfigVersion.cmake" version_file)
 if(NOT version_file MATCHES "set\\(PACKAGE_VERSION \"${VERSION}\"\\)")
   list(APPEND problems "sqlerConfigVersion.cmake does not carry the port version ${VERSION}")
@@ -180,4 +213,4 @@ if(problems)
   list(JOIN problems "\n  " problems)
   message(FATAL_ERROR "vcpkg port layout:\n  ${problems}")
 endif()
-message(STATUS "vcpkg port ${PORT} ${VERSION}: layout ok in ${CURRENT_PACKAGES_DIR}")
+message(STATUS "vcpkg port ${PORT}[${FEATURES}] ${VERSION}: layout ok in ${CURRENT_PACKAGES_DIR}")

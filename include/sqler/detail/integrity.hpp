@@ -136,8 +136,8 @@ std::int64_t remove_with_policy(C& c, std::string_view table, const std::vector<
       refs = outside_referrers(c, doomed, &blocked);
       if (!refs.empty())
         throw referential_error(blocked.first, blocked.second, std::move(refs),
-                                "; set_null could not rewrite these refs (SQLite cannot address "
-                                "their JSON path); nothing was changed");
+                                "; set_null could not rewrite these refs (the database cannot "
+                                "address their JSON path); nothing was changed");
       break;
     }
     case on_referenced::cascade: {

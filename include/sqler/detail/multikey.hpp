@@ -124,20 +124,25 @@ inline constexpr bool names_elements = names_elements_check<T, F>();
 // one bound value, or in a bound list. Anything else is answered by scanning.
 enum class element_test { none, equals, in_list };
 
+// `param_type`: the C++ type of the one bound value (equals), which a dialect may need to
+// turn it into an element (PostgreSQL: to_jsonb($1::text)).
 template <class Where>
 struct element_query {
   static constexpr element_test test = element_test::none;
   static constexpr auto member = fixed_string{""};
+  using param_type = void;
 };
 template <class P>
 struct element_query<element_equals<P>> {
   static constexpr element_test test = element_test::equals;
   static constexpr auto member = fixed_string{""};
+  using param_type = P;
 };
 template <>
 struct element_query<element_in_list> {
   static constexpr element_test test = element_test::in_list;
   static constexpr auto member = fixed_string{""};
+  using param_type = void;
 };
 // any(field<&Item::sku> == v) and any(field<&Item::sku>.in(...)) on a plain member of the element.
 template <class F, class P>
@@ -145,12 +150,14 @@ template <class F, class P>
 struct element_query<element_matches<compare_node<eq_op, F, bound<P>>>> {
   static constexpr element_test test = element_test::equals;
   static constexpr auto member = F::path;
+  using param_type = P;
 };
 template <class F>
   requires requires { F::path; F::promoted_column; }
 struct element_query<element_matches<in_node<F>>> {
   static constexpr element_test test = element_test::in_list;
   static constexpr auto member = F::path;
+  using param_type = void;
 };
 
 }  // namespace sqler::detail

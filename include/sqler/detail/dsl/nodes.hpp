@@ -62,11 +62,7 @@ std::string to_json_array(const Range& values) {
   for (const auto& v : values) {
     if (!first) out.push_back(',');
     first = false;
-    auto p = to_param<M>(v);
-    if constexpr (std::is_same_v<decltype(p), bool>)
-      out += p ? "1" : "0";  // json_each yields 1/0 for stored true/false too
-    else
-      encode(p, out);
+    encode(to_param<M>(v), out);  // true/false: SQLite's json_each yields 1/0, as for stored ones
   }
   out.push_back(']');
   return out;
@@ -104,6 +100,7 @@ struct bound {
   static constexpr bool is_operand = true;
   static constexpr std::size_t params = 1;
   using root = no_root;
+  using bound_value_type = P;
   P value;
 
   template <class D, std::size_t Depth, std::size_t P0>
@@ -413,13 +410,13 @@ struct contains_all_node {
   void bind(S& s, int base) const { s.bind_text(base, list); }
 };
 
-// String tests on a string member (starts_with binds the end of its range as a second value).
+// String tests on a string member.
 enum class string_test { prefix, suffix, nocase };
 
 template <class F, string_test Test>
 struct string_node {
   SQLER_DETAIL_PREDICATE_TRAITS;
-  static constexpr std::size_t params = Test == string_test::prefix ? 2 : 1;
+  static constexpr std::size_t params = 1;
   using root = typename F::root;
   std::string text;
 
@@ -432,13 +429,8 @@ struct string_node {
     else
       return D::template equals_ignoring_case<F, Depth, P0>();
   }
-  std::string upper;  // prefix + "\xFF", the range's end (prefix test only)
-
   template <class S>
-  void bind(S& s, int base) const {
-    s.bind_text(base, text);
-    if constexpr (Test == string_test::prefix) s.bind_text(base + 1, upper);
-  }
+  void bind(S& s, int base) const { s.bind_text(base, text); }
 };
 
 #undef SQLER_DETAIL_PREDICATE_TRAITS
@@ -448,6 +440,7 @@ struct string_node {
 template <class Op, class L, class R>
 struct arith_node {
   static constexpr bool is_operand = true;
+  static constexpr bool numeric_expression = true;  // compared as a number, not as JSON
   static constexpr std::size_t params = L::params + R::params;
   using root = common_root<L, R>;
   using value_type =
@@ -512,6 +505,7 @@ auto make_arith(const L& l, const R& r) {
 template <class F>
 struct size_operand {
   static constexpr bool is_operand = true;
+  static constexpr bool numeric_expression = true;
   static constexpr std::size_t params = 0;
   using root = typename F::root;
   using value_type = std::int64_t;

@@ -201,6 +201,7 @@ inline constexpr bool path_arguments_valid =
 template <class F>
 struct path_one_back {
   static constexpr bool is_operand = true;
+  static constexpr bool path_is_bound = true;  // renders F's bound path (a dialect may need to know)
   static constexpr std::size_t params = 0;
   using root = typename F::root;
   using value_type = typename F::value_type;

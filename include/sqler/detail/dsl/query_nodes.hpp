@@ -59,6 +59,9 @@ struct keyset_node {
       keys;
   std::int64_t id;
 
+  template <std::size_t I>
+  using key_type = std::tuple_element_t<I, decltype(keys)>;
+
   template <class D, std::size_t Depth, std::size_t P0>
   static consteval auto render() {
     return render_impl<D, Depth, P0>(std::index_sequence_for<Fs...>{});
@@ -74,7 +77,8 @@ struct keyset_node {
     return concat(fixed_string{"("},
                   concat(Fs::template render<D, Depth, P0>(), fixed_string{", "})...,
                   fixed_string{"_id"}, op,
-                  concat(D::template placeholder<P0 + I>(), fixed_string{", "})...,
+                  concat(D::template value_for<Fs, key_type<I>, Depth, P0 + I>(),
+                         fixed_string{", "})...,
                   D::template placeholder<P0 + sizeof...(Fs)>(), fixed_string{")"});
   }
   template <class S>

@@ -16,7 +16,6 @@
 #include "sqler/detail/multikey.hpp"
 #include "sqler/detail/promoted.hpp"
 #include "sqler/detail/reflect.hpp"
-#include "sqler/detail/sql/sqlite.hpp"
 #include "sqler/detail/sql/standard.hpp"
 #include "sqler/detail/type_traits.hpp"
 
@@ -198,8 +197,18 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
   }
 
   // (data->'a'->'b'): jsonb, compared with jsonb values; the same text an index is built on.
+  // A JSON null reads as SQL NULL, as json_extract() reads it on SQLite: a comparison with it is
+  // unknown (so neither `rank != 3` nor `!(rank == 3)` matches it), and it sorts with the
+  // missing members. Index DDL renders the same text, so indexes still match.
   template <std::size_t Depth, auto Path>
   static consteval auto extract() {
+    return concat(fixed_string{"NULLIF("}, extract_raw<Depth, Path>(),
+                  fixed_string{", 'null'::jsonb)"});
+  }
+
+  // The jsonb at Path as stored: arrays to expand or search (jsonb_array_elements, GIN @>).
+  template <std::size_t Depth, auto Path>
+  static consteval auto extract_raw() {
     if constexpr (Path.size == 1)  // "$": the element itself
       return concat(fixed_string{"("}, source<Depth>(), fixed_string{")"});
     else
@@ -217,13 +226,15 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
                     fixed_string{")"});
   }
 
-  // A path known only at run time (field<&T::attrs>.key(k), .at(i)), bound as $N: sqler's
-  // spelling ($.attrs."a b", $.tags[3]) is also a valid SQL/JSON path, which PostgreSQL walks in
-  // lax mode: a missing key or an index past the end gives NULL, as on SQLite.
+  // A path known only at run time (field<&T::attrs>.key(k), .at(i)), bound as $N in sqler's
+  // spelling ($.attrs."a b", $.tags[#-1]), which sqler_jsonpath() turns into SQL/JSON
+  // ([#-1] is [last]); PostgreSQL walks it in lax mode: a missing key or an index past the end
+  // gives NULL, as on SQLite, and so does a stored null, as everywhere.
   template <std::size_t Depth, std::size_t N>
   static consteval auto extract_bound() {
-    return concat(fixed_string{"jsonb_path_query_first("}, source<Depth>(), fixed_string{", "},
-                  placeholder<N>(), fixed_string{"::jsonpath)"});
+    return concat(fixed_string{"NULLIF(jsonb_path_query_first("}, source<Depth>(),
+                  fixed_string{", sqler_jsonpath("}, placeholder<N>(),
+                  fixed_string{"::text)), 'null'::jsonb)"});
   }
 
   template <std::size_t N>
@@ -255,16 +266,33 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
     return concat(fixed_string{"to_jsonb("}, typed_placeholder<P, N>(), fixed_string{")"});
   }
 
+  // A promoted member is a typed column: values compared with it are bound as its type, so
+  // its btree index serves the comparison.
+  template <class F, std::size_t Depth>
+  static constexpr bool promoted_operand = [] {
+    if constexpr (requires { F::promoted_column; })
+      return Depth == 0 && F::promoted_column;
+    else
+      return false;
+  }();
+
+  template <class F, class P, std::size_t Depth, std::size_t N>
+  static consteval auto value_for() {
+    if constexpr (promoted_operand<F, Depth>)
+      return typed_placeholder<P, N>();
+    else
+      return value<P, N>();
+  }
+
+  // like() is SQLite's LIKE: case-insensitive (for ASCII, in the C locale): ILIKE here.
   // Operands as text and as numbers, for string tests and arithmetic.
+  // A compile-time path (a field, a ref's id): read as text with ->>.
   template <class F>
-  static constexpr bool is_path_field = requires {
-    F::path;
-    F::promoted_column;
-  };
+  static constexpr bool is_path_field = requires { F::path; };
 
   template <class F, std::size_t Depth, std::size_t P0>
   static consteval auto text_of() {
-    if constexpr (is_path_field<F> && !(Depth == 0 && F::promoted_column))
+    if constexpr (is_path_field<F> && !promoted_operand<F, Depth>)
       return extract_text<Depth, F::path>();
     else if constexpr (requires { F::path_is_bound; })
       return concat(fixed_string{"("}, F::template render<D, Depth, P0>(),
@@ -275,7 +303,7 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
 
   template <class X, std::size_t Depth, std::size_t P0>
   static consteval auto number_of() {
-    if constexpr (is_path_field<X> && !(Depth == 0 && X::promoted_column))
+    if constexpr (is_path_field<X> && !promoted_operand<X, Depth>)
       return concat(fixed_string{"("}, extract_text<Depth, X::path>(), fixed_string{"::numeric)"});
     else if constexpr (requires { X::path_is_bound; })
       return concat(fixed_string{"("}, text_of<X, Depth, P0>(), fixed_string{"::numeric)"});
@@ -292,14 +320,46 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
   template <class Op, class L, class R, std::size_t Depth, std::size_t P0>
   static consteval auto compare() {
     if constexpr (std::is_same_v<Op, like_op>)
-      return concat(text_of<L, Depth, P0>(), op<Op>(),
-                    R::template render<D, Depth, P0 + L::params>());
+      // ESCAPE '': as in SQLite, a LIKE without an escape character has none (PostgreSQL's
+      // default is a backslash).
+      return concat(text_of<L, Depth, P0>(), fixed_string{" ILIKE "},
+                    placeholder<P0 + L::params>(), fixed_string{"::text ESCAPE ''"});
     else if constexpr (numeric_operand<L> || numeric_operand<R>)
       return concat(number_of<L, Depth, P0>(), op<Op>(),
                     number_of<R, Depth, P0 + L::params>());
+    else if constexpr ((promoted_operand<L, Depth> || requires { L::is_id_column; }) &&
+                       requires { typename R::bound_value_type; })
+      return concat(L::template render<D, Depth, P0>(), op<Op>(),
+                    typed_placeholder<typename R::bound_value_type, P0 + L::params>());
     else
       return concat(L::template render<D, Depth, P0>(), op<Op>(),
                     R::template render<D, Depth, P0 + L::params>());
+  }
+
+  template <class F, class P, std::size_t Depth, std::size_t P0>
+  static consteval auto between() {
+    return concat(F::template render<D, Depth, P0>(), fixed_string{" BETWEEN "},
+                  value_for<F, P, Depth, P0>(), fixed_string{" AND "},
+                  value_for<F, P, Depth, P0 + 1>());
+  }
+
+  // A promoted column's value as jsonb, to be found in a bound JSON list.
+  template <class F, std::size_t Depth, std::size_t P0>
+  static consteval auto in_list() {
+    if constexpr (requires { F::is_id_column; }) {  // _id: a bigint, among the list's numbers
+      return concat(F::template render<D, Depth, P0>(),
+                    fixed_string{" IN (SELECT jsonb_array_elements_text("}, placeholder<P0>(),
+                    fixed_string{"::jsonb)::bigint)"});
+    } else {
+      constexpr auto operand = [] {
+        if constexpr (promoted_operand<F, Depth>)
+          return concat(fixed_string{"to_jsonb("}, F::template render<D, Depth, P0>(),
+                        fixed_string{")"});
+        else
+          return F::template render<D, Depth, P0>();
+      }();
+      return concat(operand, fixed_string{" IN ("}, param_elements<P0>(), fixed_string{")"});
+    }
   }
 
   template <class F, bool IsNull, std::size_t Depth, std::size_t P0>
@@ -312,7 +372,7 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
 
   template <class F, std::size_t Depth, std::size_t P0>
   static consteval auto like_escape() {
-    return concat(text_of<F, Depth, P0>(), fixed_string{" LIKE "}, placeholder<P0>(),
+    return concat(text_of<F, Depth, P0>(), fixed_string{" ILIKE "}, placeholder<P0>(),
                   fixed_string{"::text ESCAPE "}, placeholder<P0 + 1>(), fixed_string{"::text"});
   }
 
@@ -326,8 +386,8 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
   template <std::size_t Depth, auto Path, std::size_t Alias>
   static consteval auto each() {
     return concat(fixed_string{"jsonb_array_elements(CASE WHEN jsonb_typeof("},
-                  extract<Depth, Path>(), fixed_string{") = 'array' THEN "},
-                  extract<Depth, Path>(), fixed_string{" END) AS je"}, to_fixed_number<Alias>(),
+                  extract_raw<Depth, Path>(), fixed_string{") = 'array' THEN "},
+                  extract_raw<Depth, Path>(), fixed_string{" END) AS je"}, to_fixed_number<Alias>(),
                   fixed_string{"(value)"});
   }
 
@@ -354,17 +414,16 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
 
   template <std::size_t Depth, auto Path>
   static consteval auto array_length() {
-    return concat(fixed_string{"(CASE WHEN jsonb_typeof("}, extract<Depth, Path>(),
-                  fixed_string{") = 'array' THEN jsonb_array_length("}, extract<Depth, Path>(),
+    return concat(fixed_string{"(CASE WHEN jsonb_typeof("}, extract_raw<Depth, Path>(),
+                  fixed_string{") = 'array' THEN jsonb_array_length("}, extract_raw<Depth, Path>(),
                   fixed_string{") END)"});
   }
 
+  // starts_with() is exact whatever the collation (a range [p, p + max) is not, outside C).
   template <class F, std::size_t Depth, std::size_t P0>
   static consteval auto starts_with() {
-    constexpr auto f = text_of<F, Depth, P0>();
-    return concat(fixed_string{"("}, f, fixed_string{" >= "}, placeholder<P0>(),
-                  fixed_string{"::text AND "}, f, fixed_string{" < "}, placeholder<P0 + 1>(),
-                  fixed_string{"::text)"});
+    return concat(fixed_string{"starts_with("}, text_of<F, Depth, P0>(), fixed_string{", "},
+                  placeholder<P0>(), fixed_string{"::text)"});
   }
 
   template <class F, std::size_t Depth, std::size_t P0>
@@ -422,8 +481,10 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
                     fixed_string{" WHERE ("}, element<alias>(),
                     fixed_string{"->>'_id')::bigint"}, targets, fixed_string{")"});
     } else {
-      return concat(fixed_string{"("}, extract_text<Depth, concat(Path, fixed_string{"._id"})>(),
-                    fixed_string{"::bigint)"}, targets);
+      // jsonb against jsonb: the same (data->'r'->'_id') text ref_id<> filters and indexes use.
+      return concat(extract<Depth, concat(Path, fixed_string{"._id"})>(),
+                    fixed_string{" IN (SELECT to_jsonb(_id) FROM "}, table<X>(), where,
+                    fixed_string{")"});
     }
   }
 
@@ -432,7 +493,7 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
   template <class T, auto ArrayPath, auto MemberPath>
   static consteval auto multikey_index_name() {
     return concat(fixed_string{"\"sqler_mk_"}, to_fixed<table_name_holder<T>>(),
-                  fixed_string{"__"}, sqlite_dialect::path_tail<ArrayPath>(), fixed_string{"\""});
+                  fixed_string{"__"}, path_tail<ArrayPath>(), fixed_string{"\""});
   }
 
   template <auto MemberPath, class Value>
@@ -441,44 +502,81 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
       return Value{}();
     else
       return concat(fixed_string{"jsonb_build_object('"},
-                    sqlite_dialect::path_tail<MemberPath>(), fixed_string{"', "}, Value{}(),
+                    path_tail<MemberPath>(), fixed_string{"', "}, Value{}(),
                     fixed_string{")"});
   }
 
-  template <class T, auto ArrayPath, auto MemberPath, element_test Test, std::size_t P0>
+  // Containment, which the array's GIN index answers: the element (or an object holding the
+  // member) as a one-element array. A list of alternatives is an array of such probes
+  // (@> ANY), which a bitmap index scan takes too.
+  template <class T, auto ArrayPath, auto MemberPath, element_test Test, class P, std::size_t P0>
   static consteval auto multikey_any() {
-    constexpr auto array = extract<0, ArrayPath>();
+    constexpr auto array = extract_raw<0, ArrayPath>();
     if constexpr (Test == element_test::equals) {
       struct v {
-        consteval auto operator()() const { return concat(placeholder<P0>(), fixed_string{"::jsonb"}); }
+        consteval auto operator()() const { return value<P, P0>(); }
       };
       return concat(array, fixed_string{" @> jsonb_build_array("},
                     element_pattern<MemberPath, v>(), fixed_string{")"});
     } else {
-      // Containment of any one listed value: answered element by element (a GIN index cannot
-      // take a list of alternatives in one probe).
-      constexpr auto elem = [] {
-        if constexpr (MemberPath.size == 0)
-          return fixed_string{"je1.value"};
-        else
-          return concat(fixed_string{"(je1.value"}, pg_steps<MemberPath, false>(),
-                        fixed_string{")"});
-      }();
-      return concat(fixed_string{"EXISTS (SELECT 1 FROM "}, each<0, ArrayPath, 1>(),
-                    fixed_string{" WHERE "}, elem, fixed_string{" IN ("}, param_elements<P0>(),
-                    fixed_string{"))"});
+      struct v {
+        consteval auto operator()() const { return fixed_string{"mk.value"}; }
+      };
+      return concat(array, fixed_string{" @> ANY (ARRAY(SELECT jsonb_build_array("},
+                    element_pattern<MemberPath, v>(),
+                    fixed_string{") FROM jsonb_array_elements("}, placeholder<P0>(),
+                    fixed_string{"::jsonb) AS mk(value)))"});
     }
   }
 
   template <class T, auto ArrayPath, std::size_t P0>
   static consteval auto multikey_all() {
-    return concat(extract<0, ArrayPath>(), fixed_string{" @> "}, placeholder<P0>(),
+    return concat(extract_raw<0, ArrayPath>(), fixed_string{" @> "}, placeholder<P0>(),
                   fixed_string{"::jsonb"});
   }
 
   // ================================================================ patches
   // One UPDATE: data = jsonb_set(jsonb_set(data, path1, value1), path2, value2) ...; every
   // value reads `data`, the document as it was before the statement.
+
+  // A compile-time text as the body of a SQL string literal (' doubled).
+  template <auto Text>
+  static consteval auto literal_body() {
+    constexpr std::size_t n = put_literal(nullptr, 0, Text.view());
+    fixed_string<n> out;
+    put_literal(out.data, 0, Text.view());
+    return out;
+  }
+
+  // jsonb_set's create_missing for Path, so that it writes where SQLite's json_set does: a
+  // missing key is created; an array element only at exactly the array's length (appended),
+  // never through [#-N] nor further past the end (PostgreSQL would prepend or append).
+  template <auto Path>
+  static consteval auto create_missing() {
+    constexpr auto last = [] {
+      path_step l{};
+      for_each_step(Path.view(), [&](const path_step& s) { l = s; });
+      return l;
+    }();
+    if constexpr (!last.is_index) {
+      return fixed_string{"true"};
+    } else if constexpr (last.index < 0) {
+      return fixed_string{"false"};
+    } else {
+      constexpr std::size_t cut = Path.view().rfind('[');
+      constexpr auto parent = [] {
+        fixed_string<cut> p;
+        for (std::size_t i = 0; i < cut; ++i) p.data[i] = Path.data[i];
+        return p;
+      }();
+      constexpr auto arr = concat(fixed_string{"(data #> "}, pg_text_array<parent>(),
+                                  fixed_string{")"});
+      return concat(fixed_string{"CASE WHEN jsonb_typeof("}, arr,
+                    fixed_string{") = 'array' THEN jsonb_array_length("}, arr,
+                    fixed_string{") = "}, to_fixed_number<static_cast<std::size_t>(last.index)>(),
+                    fixed_string{" ELSE false END"});
+    }
+  }
 
   template <class M, auto Path, auto Expr>
   static consteval auto checked_value() {
@@ -490,10 +588,10 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
           return fixed_string{"false"};
       }();
       return concat(fixed_string{"sqler_real("}, Expr, fixed_string{", "}, is_float,
-                    fixed_string{", '"}, Path, fixed_string{"')"});
+                    fixed_string{", '"}, literal_body<Path>(), fixed_string{"')"});
     } else if constexpr (std::is_integral_v<M> || std::is_enum_v<M>) {
       return concat(fixed_string{"sqler_int("}, Expr, fixed_string{", "},
-                    sqlite_dialect::integer_bounds<M>(), fixed_string{", '"}, Path,
+                    integer_bounds<M>(), fixed_string{", '"}, literal_body<Path>(),
                     fixed_string{"')"});
     } else {
       return concat(fixed_string{"to_jsonb("}, Expr, fixed_string{")"});
@@ -508,7 +606,7 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
                     fixed_string{", "}, placeholder<P0>(), fixed_string{"::jsonb"});
     else
       return concat(pg_text_array<Path>(), fixed_string{", "}, placeholder<P0>(),
-                    fixed_string{"::jsonb"});
+                    fixed_string{"::jsonb, "}, create_missing<Path>());
   }
 
   template <class M, auto Path, std::size_t P0>
@@ -516,12 +614,14 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
     constexpr auto sum =
         concat(fixed_string{"COALESCE(("}, extract_text<0, Path>(), fixed_string{")::numeric, 0) + "},
                placeholder<P0>(), fixed_string{"::"}, sql_type<M>());
-    return concat(pg_text_array<Path>(), fixed_string{", "}, checked_value<M, Path, sum>());
+    return concat(pg_text_array<Path>(), fixed_string{", "}, checked_value<M, Path, sum>(),
+                  fixed_string{", "}, create_missing<Path>());
   }
 
   template <class M, auto Path, auto Expr>
   static consteval auto patch_set_expression() {
-    return concat(pg_text_array<Path>(), fixed_string{", "}, checked_value<M, Path, Expr>());
+    return concat(pg_text_array<Path>(), fixed_string{", "}, checked_value<M, Path, Expr>(),
+                  fixed_string{", "}, create_missing<Path>());
   }
 
   template <auto Inner, class Op, std::size_t P0>
@@ -534,7 +634,7 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
                     fixed_string{", true)"});
     } else {
       return concat(fixed_string{"jsonb_set("}, Inner, fixed_string{", "}, args,
-                    fixed_string{", true)"});
+                    fixed_string{")"});
     }
   }
 
@@ -557,6 +657,7 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
 
   static consteval auto no_limit() { return fixed_string{" LIMIT ALL"}; }
   static consteval auto explain() { return fixed_string{"EXPLAIN "}; }
+  static constexpr int explain_column = 0;  // one "QUERY PLAN" column, a row per line
   // update_one()'s sub-select locks the row it claims and skips those others hold: concurrent
   // claimers each get a different document.
   static consteval auto claim_lock() { return fixed_string{" FOR UPDATE SKIP LOCKED"}; }
@@ -588,6 +689,12 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
       return concat(Fn::open, scalar_of<F, 0, P0>(), fixed_string{"::float8)"});
     else
       return concat(Fn::open, scalar_of<F, 0, P0>(), fixed_string{")"});
+  }
+
+  // SQLite puts the NULL group (a missing member) first: so does sqler on PostgreSQL.
+  template <auto Key>
+  static consteval auto group_order() {
+    return concat(Key, fixed_string{" NULLS FIRST"});
   }
 
   template <class K, std::size_t P0>
@@ -703,21 +810,11 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
                                "jsonb_array_elements_text($1::jsonb))"});
   }
 
-  template <class F>
-  static consteval auto index_name_part() {
-    return sqlite_dialect::index_name_part<F>();
-  }
-
   template <class First, class... Rest>
   static consteval auto index_columns() {
     return concat(First::template render<D, 0, 1>(), fixed_string{" NULLS FIRST"},
                   concat(fixed_string{", "}, Rest::template render<D, 0, 1>(),
                          fixed_string{" NULLS FIRST"})...);
-  }
-
-  template <class T, bool Unique, class... Fs>
-  static constexpr auto index_name() {
-    return sqlite_dialect::index_name<T, Unique, Fs...>();
   }
 
   // Btree on the same (data->'a') text the filters write, NULLS FIRST as sqler sorts them.
@@ -753,16 +850,24 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
   static consteval auto fts_table_name() {
     return concat(to_fixed<table_name_holder<T>>(), fixed_string{"__fts"});
   }
-  // The expression both the index and match() write; ensure_fts() stores its member list.
+  // The expression both the index and match() write: a function of the document named like
+  // the index ("Post__fts": functions and relations are separate namespaces), which
+  // ensure_fts() defines over its members. PostgreSQL inlines it on both sides.
   template <class T>
   static consteval auto fts_vector() {
-    return concat(fixed_string{"sqler_fts_"}, to_fixed<table_name_holder<T>>(),
-                  fixed_string{"(data)"});
+    return concat(quote_identifier<fts_table_name<T>()>(), fixed_string{"(data)"});
   }
 
   struct fts_statements {
     std::string create, fill, drop_table;
-    std::string existing = "SELECT prosrc FROM pg_proc WHERE proname = $1";
+    // The CREATE text of the function in this schema ($1: its name) when its index exists too:
+    // equal to `create` exactly when nothing needs rebuilding.
+    std::string existing =
+        "SELECT 'CREATE OR REPLACE FUNCTION \"' || replace(p.proname, '\"', '\"\"') || "
+        "'\"(d jsonb) RETURNS tsvector LANGUAGE sql IMMUTABLE AS $sqler$' || p.prosrc || "
+        "'$sqler$' FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace WHERE "
+        "n.nspname = current_schema() AND p.proname = $1 AND EXISTS (SELECT 1 FROM pg_class AS "
+        "c WHERE c.relnamespace = n.oid AND c.relname = $1 AND c.relkind = 'i')";
     std::string triggers[3];
     std::string drop_triggers[3];
   };
@@ -777,12 +882,11 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
       body += "coalesce(d" + path_text_steps(paths[i]) + ", '')";
     }
     body += ")";
-    const std::string fn = "sqler_fts_" + std::string(table);
+    const std::string fn(fts_name);
     fts_statements s;
     s.create = "CREATE OR REPLACE FUNCTION " + quote_name(fn) +
                "(d jsonb) RETURNS tsvector LANGUAGE sql IMMUTABLE AS $sqler$" + body +
                "$sqler$";
-    s.existing = "SELECT prosrc FROM pg_proc WHERE proname = $1 AND prosrc = '" + body + "'";
     s.drop_table = "DROP INDEX IF EXISTS " + quote_name(std::string(fts_name));
     s.fill = "CREATE INDEX " + quote_name(std::string(fts_name)) + " ON " + quote_name(table) +
              " USING GIN (" + quote_name(fn) + "(data))";
@@ -841,21 +945,27 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
 
   // Walks every object of the documents of `table`, with its path in sqler's spelling
   // ("friends[1]", "profile.home"), yielding the refs among them.
+  // Keys spelled as SQLite's member paths spell them: plain when every character is an
+  // identifier character (or not ASCII), else quoted with " and \ escaped ("labels."x y"").
+  // Rows come in document order (jsonb's key order: shorter keys first), by ordinals.
   static std::string walk_refs(std::string_view table, std::string_view where_doc,
                                std::string_view where_ref, std::string_view select) {
-    return "WITH RECURSIVE walk (id, path, value) AS (SELECT t._id, ''::text, t.data FROM " +
+    return "WITH RECURSIVE walk (id, path, ord, value) AS (SELECT t._id, ''::text, "
+           "ARRAY[]::bigint[], t.data FROM " +
            quote_name(table) + " AS t WHERE " + std::string(where_doc) +
            " UNION ALL SELECT w.id, CASE WHEN jsonb_typeof(w.value) = 'object' THEN "
-           "(CASE WHEN w.path = '' THEN '' ELSE w.path || '.' END) || e.key ELSE w.path || '[' "
-           "|| (e.idx - 1) || ']' END, e.value FROM walk AS w CROSS JOIN LATERAL (SELECT "
-           "o.key, 0::bigint AS idx, o.value FROM jsonb_each(CASE WHEN jsonb_typeof(w.value) = "
-           "'object' THEN w.value END) AS o UNION ALL SELECT NULL, a.idx, a.value FROM "
-           "jsonb_array_elements(CASE WHEN jsonb_typeof(w.value) = 'array' THEN w.value END) "
-           "WITH ORDINALITY AS a (value, idx)) AS e) SELECT " +
+           "(CASE WHEN w.path = '' THEN '' ELSE w.path || '.' END) || (CASE WHEN e.key ~ "
+           "'^[A-Za-z0-9_$\\u0080-\\U0010FFFF]+$' THEN e.key ELSE '\"' || "
+           "replace(replace(e.key, '\\', '\\\\'), '\"', '\\\"') || '\"' END) ELSE w.path || '[' "
+           "|| (e.idx - 1) || ']' END, w.ord || e.idx, e.value FROM walk AS w CROSS JOIN "
+           "LATERAL (SELECT o.key, o.idx, o.value FROM jsonb_each(CASE WHEN jsonb_typeof(w.value) "
+           "= 'object' THEN w.value END) WITH ORDINALITY AS o (key, value, idx) UNION ALL SELECT "
+           "NULL, a.idx, a.value FROM jsonb_array_elements(CASE WHEN jsonb_typeof(w.value) = "
+           "'array' THEN w.value END) WITH ORDINALITY AS a (value, idx)) AS e) SELECT " +
            std::string(select) +
            " FROM walk WHERE jsonb_typeof(value) = 'object' AND jsonb_typeof(value->'_table') = "
            "'string' AND jsonb_typeof(value->'_id') = 'number' AND " +
-           std::string(where_ref) + " ORDER BY id, path";
+           std::string(where_ref) + " ORDER BY id, ord";
   }
 
   // Every ref into the ids in $3 (a JSON array) of table $2 held by documents of `table`: (_id,
@@ -894,11 +1004,41 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
   // walk_refs already writes sqler's spelling.
   static std::string member_path(std::string_view path) { return std::string(path); }
 
-  // A member path ("friends[1]") as a text[] literal's value for jsonb_set: {friends,1}.
-  static std::string json_path(std::string_view member_path) {
-    const std::string sq = "$." + std::string(member_path);
-    std::string arr = text_array_of(sq);
-    return arr.substr(1, arr.size() - 2);  // without the surrounding quotes: it is bound
+  // A member path (friends[1], labels."x y", labels."say \"hi\"") as the text[] value
+  // jsonb_set takes, bound: {"friends","1"}, {"labels","x y"}, {"labels","say \"hi\""}.
+  static std::string json_path(std::string_view p) {
+    std::string out = "{";
+    auto element = [&](std::string_view key) {
+      if (out.size() > 1) out += ',';
+      out += '"';
+      for (char c : key) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+      out += '"';
+    };
+    for (std::size_t i = 0; i < p.size();) {
+      if (p[i] == '.') {
+        ++i;
+      } else if (p[i] == '[') {
+        const std::size_t end = std::min(p.find(']', i), p.size());
+        element(p.substr(i + 1, end - i - 1));
+        i = end + 1;
+      } else if (p[i] == '"') {
+        std::string key;
+        for (++i; i < p.size() && p[i] != '"'; ++i) {
+          if (p[i] == '\\' && i + 1 < p.size()) ++i;
+          key += p[i];
+        }
+        element(key);
+        ++i;  // the closing quote
+      } else {
+        const std::size_t end = std::min(p.find_first_of(".[", i), p.size());
+        element(p.substr(i, end - i));
+        i = end;
+      }
+    }
+    return out + "}";
   }
 
   template <class E>
@@ -969,10 +1109,10 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
   static constexpr std::string_view functions_present =
       "SELECT count(*) FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace WHERE "
       "n.nspname = current_schema() AND p.proname IN ('sqler_merge', 'sqler_int', 'sqler_real', "
-      "'sqler_claim_id', 'sqler_functions_v1')";
+      "'sqler_claim_id', 'sqler_jsonpath', 'sqler_functions_v2')";
   static constexpr std::string_view install_functions = R"sql(
 SELECT pg_advisory_xact_lock(7302841962);
-CREATE OR REPLACE FUNCTION sqler_functions_v1() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
+CREATE OR REPLACE FUNCTION sqler_functions_v2() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
 CREATE OR REPLACE FUNCTION sqler_merge(old jsonb, fresh jsonb, schema jsonb) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $sqler$
 DECLARE
@@ -1018,6 +1158,31 @@ BEGIN
     RETURN to_jsonb(x::float4::text::numeric);
   END IF;
   RETURN to_jsonb(x::text::numeric);
+END
+$sqler$;
+CREATE OR REPLACE FUNCTION sqler_jsonpath(p text) RETURNS jsonpath
+LANGUAGE plpgsql IMMUTABLE STRICT AS $sqler$
+DECLARE
+  out text := '';
+  i int := 1;
+  quoted boolean := false;
+  n text;
+BEGIN
+  -- sqler's [#-N] (N-th from the end) is SQL/JSON's [last-(N-1)]; keys are quoted and hold no
+  -- '"' (sqler refuses those), so a '"' always opens or closes one.
+  WHILE i <= length(p) LOOP
+    IF substr(p, i, 1) = '"' THEN
+      quoted := NOT quoted;
+    ELSIF NOT quoted AND substr(p, i, 3) = '[#-' THEN
+      n := substring(p from i + 3 for strpos(substr(p, i + 3), ']') - 1);
+      out := out || '[last-' || (n::bigint - 1) || ']';
+      i := i + 4 + length(n);
+      CONTINUE;
+    END IF;
+    out := out || substr(p, i, 1);
+    i := i + 1;
+  END LOOP;
+  RETURN out::jsonpath;
 END
 $sqler$;
 CREATE OR REPLACE FUNCTION sqler_claim_id(tbl text, id bigint) RETURNS bigint

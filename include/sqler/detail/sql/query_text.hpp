@@ -122,7 +122,7 @@ struct sql_builder {
     constexpr auto from = concat(fixed_string{" FROM "}, table(), where());
     if constexpr (windowed)
       return concat(fixed_string{" FROM (SELECT *"}, from, order(), limit_offset<false>(),
-                    fixed_string{")"});
+                    fixed_string{") AS w"});
     else
       return from;
   }
@@ -131,13 +131,10 @@ struct sql_builder {
   static consteval auto call() {
     if constexpr (std::is_same_v<Fn, count_rows_fn>)
       return fixed_string{"COUNT(*)"};
-    else if constexpr (std::is_same_v<Fn, sum_fn> && std::is_floating_point_v<sum_type<F>>)
-      // Whole-valued doubles are stored as JSON integers (2^62 as 4611686018427387904), and
-      // SQLite's integer SUM would report overflow where a double sum has none.
-      return concat(fixed_string{"SUM("}, D::template as_real<F::template render<D, 0, P0>()>(),
-                    fixed_string{")"});
     else
-      return concat(Fn::open, F::template render<D, 0, P0>(), fixed_string{")"});
+      return D::template aggregate<Fn, F, P0,
+                                   std::is_same_v<Fn, sum_fn> &&
+                                       std::is_floating_point_v<sum_type<F>>>();
   }
 
   template <class Fn, class F>
@@ -147,10 +144,10 @@ struct sql_builder {
 
   template <class Fn, class K, class F>
   static consteval auto render_kind(group_kind<Fn, K, F>*) {
-    constexpr auto key = K::template render<D, 0, patch_param>();
+    constexpr auto key = D::template group_key<K, patch_param>();
     return concat(fixed_string{"SELECT "}, key, fixed_string{", "},
                   call<Fn, F, patch_param + K::params>(), source(), fixed_string{" GROUP BY "},
-                  key, fixed_string{" ORDER BY "}, key);
+                  key, fixed_string{" ORDER BY "}, D::template group_order<key>());
   }
 
   template <class... Ops>
@@ -187,7 +184,7 @@ struct sql_builder {
     else if constexpr (std::is_same_v<Kind, count_kind>) {
       if constexpr (windowed)
         return concat(fixed_string{"SELECT COUNT(*) FROM (SELECT 1"}, from, order(),
-                      limit_offset<false>(), fixed_string{")"});
+                      limit_offset<false>(), fixed_string{") AS w"});
       else
         return concat(fixed_string{"SELECT COUNT(*)"}, from);
     } else if constexpr (std::is_same_v<Kind, exists_kind>)

@@ -19,17 +19,6 @@
 
 namespace sqler::detail {
 
-// "name" with any " doubled: how a table or column name is spelled in SQL text.
-inline std::string quote_name(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // ================================================================ expressions (the DSL)
   // Paths render through json_extract (not ->>): SQLite matches an expression index only when
@@ -180,13 +169,6 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // the covering index a contains() searches; triggers on the document table keep it exact
   // whatever writes the documents (raw SQL included).
 
-  template <auto Path>
-  static consteval auto path_tail() {  // "$.a.b" -> "a.b"
-    fixed_string<Path.size - 2> out;
-    for (std::size_t i = 0; i + 2 < Path.size + 0; ++i) out.data[i] = Path.data[i + 2];
-    return out;
-  }
-
   template <class T, auto ArrayPath, auto MemberPath>
   static consteval auto multikey_table_name() {
     if constexpr (MemberPath.size == 0)
@@ -197,7 +179,7 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
                     path_tail<ArrayPath>(), fixed_string{"."}, path_tail<MemberPath>());
   }
 
-  template <class T, auto ArrayPath, auto MemberPath, element_test Test, std::size_t P0>
+  template <class T, auto ArrayPath, auto MemberPath, element_test Test, class P, std::size_t P0>
   static consteval auto multikey_any() {
     constexpr auto side = quote_identifier<multikey_table_name<T, ArrayPath, MemberPath>()>();
     if constexpr (Test == element_test::equals)
@@ -276,24 +258,6 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // One UPDATE: data = json_set(data, path1, value1, path2, value2, ...). Values computed in
   // SQL go through the guards sqler registers (sqlite_functions.hpp).
 
-  // "lo, hi" of an integer (or enum) member's type as SQL literals; NULL, NULL for int64, which
-  // any SQLite integer fits.
-  template <class M>
-  static consteval auto integer_bounds() {
-    if constexpr (std::is_enum_v<M>) {
-      return integer_bounds<std::underlying_type_t<M>>();
-    } else if constexpr (sizeof(M) == 8 && std::is_signed_v<M>) {
-      return fixed_string{"NULL, NULL"};
-    } else if constexpr (sizeof(M) == 8) {
-      return concat(fixed_string{"0, "},
-                    to_fixed_signed<std::numeric_limits<std::int64_t>::max()>());
-    } else {
-      return concat(to_fixed_signed<static_cast<long long>(std::numeric_limits<M>::min())>(),
-                    fixed_string{", "},
-                    to_fixed_signed<static_cast<long long>(std::numeric_limits<M>::max())>());
-    }
-  }
-
   // A value computed in SQL about to be stored in a member of type M: sqler_int / sqler_real
   // fail the statement when M cannot hold it, and write doubles in their shortest exact form.
   template <class M, auto Path, auto Expr>
@@ -362,6 +326,7 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // LIMIT to write when only an OFFSET is wanted.
   static consteval auto no_limit() { return fixed_string{" LIMIT -1"}; }
   static consteval auto explain() { return fixed_string{"EXPLAIN QUERY PLAN "}; }
+  static constexpr int explain_column = 3;  // EXPLAIN QUERY PLAN: id, parent, notused, detail
   // What update_one()'s sub-select adds to claim its row: nothing, SQLite locks the database.
   static consteval auto claim_lock() { return fixed_string{""}; }
 
@@ -469,49 +434,10 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
 
   // Index DDL: the indexed expressions are rendered by the same code as query predicates, so
   // they are byte-identical and SQLite's planner matches them.
-  // "$.a.b" -> "a.b"; a '"' (around a map key: $.attrs."a b") doubled, as the index name
-  // is a quoted identifier.
-  template <class F>
-  static consteval auto index_name_part() {
-    static_assert(!requires { F::path_is_bound; },
-                  "sqler: ensure_index(): a path with a run-time key or index (key(k), at(i)) "
-                  "cannot be indexed; use key<\"...\">() or at<I>()");
-    if constexpr (!requires { F::path_is_bound; }) {
-      constexpr auto path = F::path;
-      constexpr std::size_t quotes = [] {
-        std::size_t n = 0;
-        for (std::size_t i = 2; i < F::path.size; ++i) n += F::path.data[i] == '"' ? 1 : 0;
-        return n;
-      }();
-      fixed_string<path.size - 2 + quotes> out;
-      std::size_t j = 0;
-      for (std::size_t i = 2; i < path.size; ++i) {
-        if (path.data[i] == '"') out.data[j++] = '"';
-        out.data[j++] = path.data[i];
-      }
-      return out;
-    } else {
-      return fixed_string{""};
-    }
-  }
-
   template <class First, class... Rest>
   static consteval auto index_columns() {
     return concat(First::template render<sqlite_dialect, 0, 1>(),
                   concat(fixed_string{", "}, Rest::template render<sqlite_dialect, 0, 1>())...);
-  }
-
-  // "sqler_ix_<table>__a.b__c" (sqler_ux_ for a unique index), quoted.
-  template <class T, bool Unique, class... Fs>
-  static constexpr auto index_name() {  // constexpr: clang 14 rejects consteval here
-    constexpr auto kind = [] {
-      if constexpr (Unique)
-        return fixed_string{"\"sqler_ux_"};
-      else
-        return fixed_string{"\"sqler_ix_"};
-    }();
-    return concat(kind, to_fixed<table_name_holder<T>>(),
-                  concat(fixed_string{"__"}, index_name_part<Fs>())..., fixed_string{"\""});
   }
 
   template <class T, bool Unique, class... Fs>

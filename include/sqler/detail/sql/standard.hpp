@@ -6,13 +6,29 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
 #include <type_traits>
 
 #include "sqler/detail/dsl/ops.hpp"
 #include "sqler/detail/fixed_string.hpp"
 #include "sqler/detail/multikey.hpp"
+#include "sqler/detail/reflect.hpp"
 
 namespace sqler::detail {
+
+// "name" with any " doubled: how a table or column name is spelled in SQL text.
+inline std::string quote_name(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
 
 template <class D>
 struct standard_sql {
@@ -31,6 +47,37 @@ struct standard_sql {
     else if constexpr (std::is_same_v<Op, sub_op>) return fixed_string{" - "};
     else if constexpr (std::is_same_v<Op, mul_op>) return fixed_string{" * "};
     else return fixed_string{" / "};
+  }
+
+  // A bound value compared with the field F (keyset pagination keys).
+  template <class F, class P, std::size_t Depth, std::size_t N>
+  static consteval auto value_for() {
+    return D::template value<P, N>();
+  }
+
+  // ---- aggregates
+  // Fn(value) over the matching rows; Real: a floating-point sum, added up as doubles
+  // (whole-valued doubles are stored as JSON integers, 2^62 as 4611686018427387904, and an
+  // integer SUM would report overflow where a double sum has none).
+  template <class Fn, class F, std::size_t P0, bool Real>
+  static consteval auto aggregate() {
+    if constexpr (Real)
+      return concat(Fn::open, D::template as_real<F::template render<D, 0, P0>()>(),
+                    fixed_string{")"});
+    else
+      return concat(Fn::open, F::template render<D, 0, P0>(), fixed_string{")"});
+  }
+
+  // A group's key, selected, grouped by and ordered by.
+  template <class K, std::size_t P0>
+  static consteval auto group_key() {
+    return K::template render<D, 0, P0>();
+  }
+
+  // How groups are ordered: by their key, the missing key's group first.
+  template <auto Key>
+  static consteval auto group_order() {
+    return Key;
   }
 
   // ---- predicates
@@ -83,14 +130,15 @@ struct standard_sql {
                   D::template value<P, P0 + 1>());
   }
 
-  // [prefix, prefix + "\xFF"): text compares bytewise and 0xFF never occurs in UTF-8, so exactly
-  // the strings with that prefix fall inside, and an index on the member can answer the range.
+  // [prefix, prefix || x'F490'): text compares bytewise, and valid UTF-8 never holds F4
+  // followed by a byte above 8F (U+10FFFF is F4 8F BF BF), so exactly the strings with that
+  // prefix fall inside, and an index on the member answers the range.
   template <class F, std::size_t Depth, std::size_t P0>
   static consteval auto starts_with() {
     constexpr auto f = F::template render<D, Depth, P0>();
     return concat(fixed_string{"("}, f, fixed_string{" >= "}, D::template placeholder<P0>(),
                   fixed_string{" AND "}, f, fixed_string{" < "},
-                  D::template placeholder<P0 + 1>(), fixed_string{")"});
+                  D::template placeholder<P0>(), fixed_string{" || x'F490')"});
   }
 
   // Some element of the array at F satisfies Where (rendered against the element): through
@@ -101,7 +149,8 @@ struct standard_sql {
     using q = element_query<Where>;
     if constexpr (Depth == 0 && q::test != element_test::none &&
                   has_multikey<typename F::root, F::path, q::member>)
-      return D::template multikey_any<typename F::root, F::path, q::member, q::test, P0>();
+      return D::template multikey_any<typename F::root, F::path, q::member, q::test,
+                                       typename q::param_type, P0>();
     else
       return concat(fixed_string{"EXISTS (SELECT 1 FROM "},
                     D::template each<Depth, F::path, Depth + 1>(), fixed_string{" WHERE "},
@@ -192,6 +241,72 @@ struct standard_sql {
       return concat(D::id_column(), fixed_string{" DESC"});
     else
       return concat(D::id_column(), fixed_string{" ASC"});
+  }
+
+  // ---- names and bounds both dialects spell the same way
+
+  template <auto Path>
+  static consteval auto path_tail() {  // "$.a.b" -> "a.b"
+    fixed_string<Path.size - 2> out;
+    for (std::size_t i = 0; i + 2 < Path.size + 0; ++i) out.data[i] = Path.data[i + 2];
+    return out;
+  }
+
+  // "lo, hi" of an integer (or enum) member's type as SQL literals; NULL, NULL for int64, which
+  // any SQLite integer fits.
+  template <class M>
+  static consteval auto integer_bounds() {
+    if constexpr (std::is_enum_v<M>) {
+      return integer_bounds<std::underlying_type_t<M>>();
+    } else if constexpr (sizeof(M) == 8 && std::is_signed_v<M>) {
+      return fixed_string{"NULL, NULL"};
+    } else if constexpr (sizeof(M) == 8) {
+      return concat(fixed_string{"0, "},
+                    to_fixed_signed<std::numeric_limits<std::int64_t>::max()>());
+    } else {
+      return concat(to_fixed_signed<static_cast<long long>(std::numeric_limits<M>::min())>(),
+                    fixed_string{", "},
+                    to_fixed_signed<static_cast<long long>(std::numeric_limits<M>::max())>());
+    }
+  }
+
+  // "$.a.b" -> "a.b"; a '"' (around a map key: $.attrs."a b") doubled, as the index name
+  // is a quoted identifier.
+  template <class F>
+  static consteval auto index_name_part() {
+    static_assert(!requires { F::path_is_bound; },
+                  "sqler: ensure_index(): a path with a run-time key or index (key(k), at(i)) "
+                  "cannot be indexed; use key<\"...\">() or at<I>()");
+    if constexpr (!requires { F::path_is_bound; }) {
+      constexpr auto path = F::path;
+      constexpr std::size_t quotes = [] {
+        std::size_t n = 0;
+        for (std::size_t i = 2; i < F::path.size; ++i) n += F::path.data[i] == '"' ? 1 : 0;
+        return n;
+      }();
+      fixed_string<path.size - 2 + quotes> out;
+      std::size_t j = 0;
+      for (std::size_t i = 2; i < path.size; ++i) {
+        if (path.data[i] == '"') out.data[j++] = '"';
+        out.data[j++] = path.data[i];
+      }
+      return out;
+    } else {
+      return fixed_string{""};
+    }
+  }
+
+  // "sqler_ix_<table>__a.b__c" (sqler_ux_ for a unique index), quoted.
+  template <class T, bool Unique, class... Fs>
+  static constexpr auto index_name() {  // constexpr: clang 14 rejects consteval here
+    constexpr auto kind = [] {
+      if constexpr (Unique)
+        return fixed_string{"\"sqler_ux_"};
+      else
+        return fixed_string{"\"sqler_ix_"};
+    }();
+    return concat(kind, to_fixed<table_name_holder<T>>(),
+                  concat(fixed_string{"__"}, index_name_part<Fs>())..., fixed_string{"\""});
   }
 };
 

@@ -10,10 +10,12 @@
 #    json_each. SQLite >= 3.38 builds JSON in unless SQLITE_OMIT_JSON is defined, and the vcpkg
 #    port defines SQLITE_OMIT_JSON exactly when its "json1" feature (a default feature) is off.
 #    Naming it keeps JSON on for a consumer that turns sqlite3's default features off.
-#  - boost-json: a plain dependency for now; the plan is to make Boost.JSON an opt-in adapter,
-#    which will turn it into a feature.
+#  - feature "boost-json" -> boost-json, and -DSQLER_WITH_BOOST_JSON=ON for the opt-in adapter
+#    sqler/boost_json.hpp (target sqler::boost_json). The core uses Boost.PFR only.
 #  - feature "postgres" -> libpq, and -DSQLER_WITH_POSTGRES=ON for the PostgreSQL backend
-#    (target sqler::postgres). MAYBE_UNUSED until sqler's CMake has the option.
+#    (target sqler::postgres, headers sqler/postgres.hpp and sqler/detail/*/postgres*).
+# vcpkg_check_features passes OFF for a feature not asked for, so sqler's CMake never picks up
+# a Boost.JSON or libpq that some other port happened to install.
 set(VCPKG_BUILD_TYPE release)  # header-only: a debug configuration would install the same files
 
 # release.py: v0.2.0 unreleased (v0.2.0 is not tagged yet: SHA512 0 makes vcpkg print the real one)
@@ -27,6 +29,7 @@ vcpkg_from_github(
 
 vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     FEATURES
+        boost-json  SQLER_WITH_BOOST_JSON
         postgres    SQLER_WITH_POSTGRES
 )
 
@@ -38,8 +41,6 @@ vcpkg_cmake_configure(
         -DSQLER_BUILD_BENCH=OFF
         -DSQLER_BUILD_EXAMPLES=OFF
         -DSQLER_INSTALL=ON
-    MAYBE_UNUSED_VARIABLES
-        SQLER_WITH_POSTGRES
 )
 vcpkg_cmake_install()
 # sqler installs its config to share/sqler already; the fixup still rewrites absolute paths.

@@ -42,6 +42,9 @@ struct backend_traits<postgres_backend> {
   template <class X>
   static void prepare_table(connection& c) {
     claim_table(c, table_name<X>, canonical_type_name_holder<X>::value, shares_table<X>::value);
+    // PostgreSQL refuses even CREATE ... IF NOT EXISTS in a read-only transaction: nothing is
+    // created, and reading a table that does not exist fails when it is read.
+    if (c.read_only()) return;
     c.exec(create_table_shape<dialect, X>::sql);
     if constexpr (promoted_count<X> > 0) add_promoted_columns<X>(c);
     if constexpr (multikey_count<X> > 0) ensure_multikeys<X>(c);
@@ -63,7 +66,7 @@ struct backend_traits<postgres_backend> {
   // sqler's SQL functions in the current schema, installed once.
   static void install_functions(connection& c) {
     auto st = c.acquire_oneoff(dialect::functions_present);
-    const bool present = st->step() && st->column_int64(0) == 5;
+    const bool present = st->step() && st->column_int64(0) == 6;
     st.release();
     if (!present && !c.read_only()) c.exec(dialect::install_functions);
   }

@@ -61,7 +61,19 @@ class transaction_scope {
                       (savepoint_ ? " to its savepoint" : ""),
                   {}, "25P02");
     }
-    c.exec(savepoint_ ? postgres_dialect::release(name_) : std::string(postgres_dialect::commit));
+    if (savepoint_) {
+      c.exec(postgres_dialect::release(name_));
+    } else {
+      try {
+        c.exec(postgres_dialect::commit);
+      } catch (...) {
+        // A failed COMMIT (a deferred constraint) ends the transaction on the server, rolled
+        // back: this level is over, and a second commit() is a usage_error, never a COMMIT of
+        // nothing that reports success.
+        if (c.autocommit()) finish();
+        throw;
+      }
+    }
     finish();
   }
 
