@@ -177,3 +177,66 @@ template <class B>
 inline constexpr bool is_postgres = B::is_postgres;
 
 }  // namespace sqler_test
+
+// ---------------------------------------------------------------- [C] helpers (aggregate,
+// patch, promoted, fts tests)
+namespace sqler_test {
+
+// Backends whose database outlives its handle: a second env().open() sees the first's tables
+// and documents, and two threads get a connection each (not the in-memory SQLite).
+#if SQLER_TEST_POSTGRES
+using persistent_backends = ::testing::Types<sqlite_file, postgres>;
+#else
+using persistent_backends = ::testing::Types<sqlite_file>;
+#endif
+
+// SQLite's json_type() vocabulary ('null', 'true', 'false', 'integer', 'real', 'text', 'array',
+// 'object'; SQL NULL when missing) for a PostgreSQL jsonb expression: a number is 'integer'
+// when its stored text has no fraction or exponent.
+inline std::string pg_json_type(std::string_view jsonb) {
+  const std::string x = "(" + std::string(jsonb) + ")";
+  return "(CASE jsonb_typeof(" + x + ") WHEN 'string' THEN 'text' WHEN 'boolean' THEN " + x +
+         " #>> '{}' WHEN 'number' THEN CASE WHEN " + x +
+         " #>> '{}' ~ '^-?[0-9]+$' THEN 'integer' ELSE 'real' END ELSE jsonb_typeof(" + x +
+         ") END)";
+}
+
+#if SQLER_TEST_POSTGRES
+// Another database on the test's schema whose planner avoids sequential scans, so a query an
+// index can answer is answered by it even on a table of ten rows (for plans, and to run queries
+// through their index). JIT is off: a sequential scan it must still choose costs more than
+// jit_above_cost, and compiling every such statement takes ~50 ms.
+inline sqler::postgres::database connect_preferring_indexes(
+    postgres& env, const sqler::postgres::database_options& o = {}) {
+  if (env.schema().empty()) (void)env.open(o);  // makes the schema
+  return sqler::postgres::database::connect(std::string(postgres::server()) +
+                                                " options='-csearch_path=" + env.schema() +
+                                                " -cenable_seqscan=off -cjit=off'",
+                                            o);
+}
+#endif
+
+}  // namespace sqler_test
+
+// ---------------------------------------------------------------- [D] helpers (transaction,
+// integrity tests)
+namespace sqler_test {
+
+// Whether this thread's connection is inside a transaction. SQLite says so itself; PostgreSQL's
+// now() is the start of the current transaction, so two statements agree on it only when one
+// transaction holds both (outside one, each query() is its own). Not usable in a transaction
+// that a failed statement aborted (every statement fails there).
+template <class Db>
+bool in_transaction(Db& db) {
+  if constexpr (std::is_same_v<Db, sqler::database>) {
+    return sqlite3_get_autocommit(db.native_handle()) == 0;
+  } else {
+    const auto now = [&] {
+      return std::get<0>(db.template query<std::string>("SELECT CAST(now() AS text)").at(0));
+    };
+    const std::string first = now();
+    return first == now();
+  }
+}
+
+}  // namespace sqler_test

@@ -1,11 +1,13 @@
 // like() with an escape character, escape_like(), and hydration that keeps ids and versions.
+// The queries run on every backend.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "sqler/sqler.hpp"
+#include "../support/backends.hpp"
 
 namespace {
 
@@ -26,18 +28,23 @@ std::set<std::string> titles(const std::vector<Shop>& shops) {
   return out;
 }
 
-class DslExtras : public ::testing::Test {
+template <class B>
+class DslExtras : public sqler_test::on_backend<B> {
  protected:
   void SetUp() override {
-    kyoto_ = cities_.insert({"Kyoto"});
+    sqler_test::on_backend<B>::SetUp();
+    if (this->IsSkipped() || this->HasFatalFailure()) return;
+    cities.emplace(sqler_test::collection_of<City>(this->db()));
+    shops.emplace(sqler_test::collection_of<Shop>(this->db()));
+    kyoto = cities->insert({"Kyoto"});
     for (const char* t : {"50% off", "500 off", "a_b", "axb", "back\\slash", "BACK\\SLASH 2"})
-      shops_.insert({t, kyoto_});
+      shops->insert({t, kyoto});
   }
-  sqler::database db_ = sqler::database::in_memory();
-  sqler::collection<City> cities_ = db_.collection<City>();
-  sqler::collection<Shop> shops_ = db_.collection<Shop>();
-  std::int64_t kyoto_ = 0;
+  std::optional<sqler::collection<City, typename B::backend>> cities;
+  std::optional<sqler::collection<Shop, typename B::backend>> shops;
+  std::int64_t kyoto = 0;
 };
+TYPED_TEST_SUITE(DslExtras, sqler_test::backends, sqler_test::backend_names);
 
 TEST(EscapeLike, EscapesWildcardsAndTheEscapeCharacter) {
   EXPECT_EQ(sqler::escape_like("50%_a\\b"), "50\\%\\_a\\\\b");
@@ -45,8 +52,9 @@ TEST(EscapeLike, EscapesWildcardsAndTheEscapeCharacter) {
   EXPECT_EQ(sqler::escape_like(""), "");
 }
 
-TEST_F(DslExtras, EscapedPatternMatchesWildcardsLiterally) {
-  auto contains = [&](std::string_view text) {
+TYPED_TEST(DslExtras, EscapedPatternMatchesWildcardsLiterally) {
+  auto& shops_ = *this->shops;
+  auto contains = [&shops_](std::string_view text) {
     return titles(shops_.find(title.like("%" + sqler::escape_like(text) + "%", '\\')).all());
   };
   EXPECT_EQ(contains("0%"), (std::set<std::string>{"50% off"}));
@@ -56,18 +64,34 @@ TEST_F(DslExtras, EscapedPatternMatchesWildcardsLiterally) {
   EXPECT_EQ(titles(shops_.find(title.like("a_b")).all()), (std::set<std::string>{"a_b", "axb"}));
 }
 
-TEST_F(DslExtras, EscapeRendersAsABoundParameter) {
+// Without an escape character no character escapes: a backslash in the pattern is itself.
+TYPED_TEST(DslExtras, WithoutAnEscapeCharacterBackslashIsLiteral) {
+  auto& shops_ = *this->shops;
+  EXPECT_EQ(titles(shops_.find(title.like("back\\slash")).all()),
+            (std::set<std::string>{"back\\slash"}));
+  EXPECT_EQ(titles(shops_.find(title.like("%k\\s%")).all()),
+            (std::set<std::string>{"back\\slash", "BACK\\SLASH 2"}));
+}
+
+TYPED_TEST(DslExtras, EscapeRendersAsABoundParameter) {
+  auto& shops_ = *this->shops;
   auto q = shops_.find(title.like("x", '!'));
-  EXPECT_EQ(q.sql(),
-            "SELECT _id, _version, data FROM \"Shop\" WHERE json_extract(data,'$.title') LIKE ?1 "
-            "ESCAPE ?2");
+  // (On PostgreSQL ILIKE: like() is SQLite's LIKE, which ignores ASCII case.)
+  EXPECT_EQ(q.sql(), this->sql("SELECT _id, _version, data FROM \"Shop\" WHERE "
+                               "json_extract(data,'$.title') LIKE ?1 ESCAPE ?2",
+                               "SELECT _id, _version, data FROM \"Shop\" WHERE "
+                               "(data->>'title') ILIKE $1::text ESCAPE $2::text"));
   EXPECT_EQ(q.count(), 0);
 }
 
-TEST_F(DslExtras, HydratedVersionedResultsKeepIdsAndVersions) {
+TYPED_TEST(DslExtras, HydratedVersionedResultsKeepIdsAndVersions) {
+  auto& shops_ = *this->shops;
   auto ids = shops_.find().order_by(title.asc(), sqler::doc_id.asc()).ids();
   shops_.update(ids[0], sqler::set(title, std::string("0 first")));  // version 2
-  auto page = shops_.find().order_by(title.asc(), sqler::doc_id.asc()).with<&Shop::city>().all_versioned();
+  auto page = shops_.find()
+                  .order_by(title.asc(), sqler::doc_id.asc())
+                  .template with<&Shop::city>()
+                  .all_versioned();
   ASSERT_EQ(page.size(), 6u);
   EXPECT_EQ(page[0].id, ids[0]);
   EXPECT_EQ(page[0].version, 2);

@@ -2,20 +2,18 @@
 // N+1 detection, per-shape counters, and what an idle hook registry costs.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "sqler/sqler.hpp"
+#include "../support/backends.hpp"
 
 namespace {
 
@@ -32,30 +30,36 @@ struct User {
 constexpr auto name = sqler::field<&User::name>;
 constexpr auto age = sqler::field<&User::age>;
 
-class HooksTest : public ::testing::Test {
+template <class B>
+class HooksTest : public sqler_test::on_backend<B> {
  protected:
   void SetUp() override {
-    for (int a = 0; a < 5; ++a) address_ids.push_back(addresses.insert({"city-" + std::to_string(a)}));
+    sqler_test::on_backend<B>::SetUp();
+    if (this->IsSkipped()) return;
+    addresses.emplace(sqler_test::collection_of<Address>(this->db()));
+    users.emplace(sqler_test::collection_of<User>(this->db()));
+    for (int a = 0; a < 5; ++a)
+      address_ids.push_back(addresses->insert({"city-" + std::to_string(a)}));
     for (int u = 0; u < 50; ++u)
-      user_ids.push_back(users.insert(
+      user_ids.push_back(users->insert(
           {"u" + std::to_string(u), 20 + u, address_ids[static_cast<std::size_t>(u % 5)]}));
   }
 
-  sqler::database db = sqler::database::in_memory();
-  sqler::collection<Address> addresses = db.collection<Address>();
-  sqler::collection<User> users = db.collection<User>();
+  std::optional<sqler::collection<Address, typename B::backend>> addresses;
+  std::optional<sqler::collection<User, typename B::backend>> users;
   std::vector<std::int64_t> address_ids, user_ids;
 };
+TYPED_TEST_SUITE(HooksTest, sqler_test::backends, sqler_test::backend_names);
 
-TEST_F(HooksTest, EventDescribesTheQuery) {
+TYPED_TEST(HooksTest, EventDescribesTheQuery) {
   std::vector<sqler::query_event> seen;
   std::vector<std::string> texts;  // the view in an event is only valid during the call
-  const auto hook = db.on_query([&](const sqler::query_event& ev) {
+  const auto hook = this->db().on_query([&](const sqler::query_event& ev) {
     seen.push_back(ev);
     texts.emplace_back(ev.sql);
   });
 
-  auto q = users.find(age >= 60);
+  auto q = this->users->find(age >= 60);
   const auto before = std::chrono::steady_clock::now();
   const auto rows = q.all();
   const auto wall = std::chrono::steady_clock::now() - before;
@@ -70,7 +74,7 @@ TEST_F(HooksTest, EventDescribesTheQuery) {
   EXPECT_FALSE(seen[0].single_row);
 
   // Limit and offset are parameters too; rows are what was returned.
-  auto window = users.find(age >= 30).order_by(age).limit(4).offset(2);
+  auto window = this->users->find(age >= 30).order_by(age).limit(4).offset(2);
   EXPECT_EQ(window.all().size(), 4u);
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(texts[1], decltype(window)::sql());
@@ -78,23 +82,24 @@ TEST_F(HooksTest, EventDescribesTheQuery) {
   EXPECT_EQ(seen[1].rows, 4);
 
   // Single-row shapes say so.
-  ASSERT_TRUE(users.get(user_ids[3]));
-  ASSERT_TRUE(users.find(name == "u7").first());
+  ASSERT_TRUE(this->users->get(this->user_ids[3]));
+  ASSERT_TRUE(this->users->find(name == "u7").first());
   ASSERT_EQ(seen.size(), 4u);
   EXPECT_TRUE(seen[2].single_row);
   EXPECT_EQ(seen[2].rows, 1);
-  EXPECT_NE(texts[2].find("WHERE _id = ?1"), std::string::npos) << texts[2];
+  EXPECT_NE(texts[2].find(this->sql("WHERE _id = ?1", "WHERE _id = $1")), std::string::npos)
+      << texts[2];
   EXPECT_TRUE(seen[3].single_row);
   EXPECT_EQ(seen[3].parameters, 1);
 
   // Writes report the rows they changed.
-  users.insert({"new", 99, {}});
+  this->users->insert({"new", 99, {}});
   ASSERT_EQ(seen.size(), 5u);
   EXPECT_NE(texts[4].find("INSERT INTO \"User\""), std::string::npos) << texts[4];
   EXPECT_EQ(seen[4].rows, 1);
   // remove() first asks sqler_refs whether any table can refer to User (none does), so the
   // delete policy has nothing to check; then it deletes.
-  EXPECT_EQ(users.find(age >= 65).remove(), 6);
+  EXPECT_EQ(this->users->find(age >= 65).remove(), 6);
   ASSERT_EQ(seen.size(), 7u);
   EXPECT_NE(texts[5].find("FROM sqler_refs"), std::string::npos) << texts[5];
   EXPECT_EQ(seen[5].rows, 0);
@@ -102,32 +107,34 @@ TEST_F(HooksTest, EventDescribesTheQuery) {
   EXPECT_EQ(seen[6].rows, 6);
 
   // Raw SQL with parameters is reported as a one-off statement with its own text.
-  const std::string raw = "SELECT COUNT(*) FROM \"User\" WHERE json_extract(data,'$.age') < ?1";
-  auto counted = db.query<std::int64_t>(raw, 30);
+  const std::string raw(
+      this->sql("SELECT COUNT(*) FROM \"User\" WHERE json_extract(data,'$.age') < ?1",
+                "SELECT COUNT(*) FROM \"User\" WHERE CAST(data->>'age' AS integer) < $1"));
+  auto counted = this->db().template query<std::int64_t>(raw, 30);
   ASSERT_EQ(seen.size(), 8u);
   EXPECT_EQ(texts[7], raw);
   EXPECT_FALSE(seen[7].cached);
   EXPECT_EQ(seen[7].parameters, 1);
   EXPECT_EQ(seen[7].rows, 1);
   EXPECT_EQ(std::get<0>(counted.at(0)), 10);
-  EXPECT_EQ(db.execute("UPDATE \"User\" SET _version = _version WHERE _id <= ?1", 3), 3);
+  EXPECT_EQ(this->db().execute("UPDATE \"User\" SET _version = _version WHERE _id <= $1", 3), 3);
   ASSERT_EQ(seen.size(), 9u);
   EXPECT_EQ(seen[8].rows, 3);
 
-  db.remove_query_hook(hook);
+  this->db().remove_query_hook(hook);
 }
 
-TEST_F(HooksTest, DurationCoversTheWholeStatement) {
+TYPED_TEST(HooksTest, DurationCoversTheWholeStatement) {
   std::vector<sqler::query_event> seen;
-  const auto hook = db.on_query([&](const sqler::query_event& ev) { seen.push_back(ev); });
+  const auto hook = this->db().on_query([&](const sqler::query_event& ev) { seen.push_back(ev); });
   // A deliberately slow statement: its reported duration is real time, within the wall time.
   const auto before = std::chrono::steady_clock::now();
-  auto r = db.query<std::int64_t>(
-      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1) "
+  auto r = this->db().template query<std::int64_t>(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
       "SELECT SUM(i) FROM n",
       300000);
   const auto wall = std::chrono::steady_clock::now() - before;
-  db.remove_query_hook(hook);
+  this->db().remove_query_hook(hook);
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(std::get<0>(r.at(0)), 300000LL * 300001LL / 2);
   EXPECT_GT(seen[0].duration.count(), 0);
@@ -138,64 +145,68 @@ TEST_F(HooksTest, DurationCoversTheWholeStatement) {
                   std::chrono::duration_cast<std::chrono::microseconds>(wall).count()));
 }
 
-TEST_F(HooksTest, RemoveQueryHookStopsIt) {
+TYPED_TEST(HooksTest, RemoveQueryHookStopsIt) {
   int first = 0, second = 0;
-  const auto h1 = db.on_query([&](const sqler::query_event&) { ++first; });
-  const auto h2 = db.on_query([&](const sqler::query_event&) { ++second; });
+  const auto h1 = this->db().on_query([&](const sqler::query_event&) { ++first; });
+  const auto h2 = this->db().on_query([&](const sqler::query_event&) { ++second; });
   EXPECT_NE(h1, h2);
-  (void)users.size();
+  (void)this->users->size();
   EXPECT_EQ(first, 1);
   EXPECT_EQ(second, 1);
 
-  db.remove_query_hook(h1);
-  (void)users.size();
-  (void)users.find(age > 0).count();
+  this->db().remove_query_hook(h1);
+  (void)this->users->size();
+  (void)this->users->find(age > 0).count();
   EXPECT_EQ(first, 1);
   EXPECT_EQ(second, 3);
 
-  db.remove_query_hook(h2);
-  (void)users.size();
-  users.insert({"quiet", 1, {}});
+  this->db().remove_query_hook(h2);
+  (void)this->users->size();
+  this->users->insert({"quiet", 1, {}});
   EXPECT_EQ(first, 1);
   EXPECT_EQ(second, 3);
 
   // Removing an unknown or already removed id is harmless; hooks can be added again.
-  db.remove_query_hook(h2);
-  db.remove_query_hook(123456);
-  const auto h3 = db.on_query([&](const sqler::query_event&) { ++first; });
-  (void)users.size();
+  this->db().remove_query_hook(h2);
+  this->db().remove_query_hook(123456);
+  const auto h3 = this->db().on_query([&](const sqler::query_event&) { ++first; });
+  (void)this->users->size();
   EXPECT_EQ(first, 2);
-  db.remove_query_hook(h3);
+  this->db().remove_query_hook(h3);
 }
 
-TEST_F(HooksTest, AThrowingHookDoesNotBreakTheQuery) {
+TYPED_TEST(HooksTest, AThrowingHookDoesNotBreakTheQuery) {
   int calls = 0;
-  const auto good = db.on_query([&](const sqler::query_event&) { ++calls; });
-  const auto bad = db.on_query([](const sqler::query_event&) { throw std::runtime_error("boom"); });
+  const auto good = this->db().on_query([&](const sqler::query_event&) { ++calls; });
+  const auto bad =
+      this->db().on_query([](const sqler::query_event&) { throw std::runtime_error("boom"); });
   std::vector<User> rows;
-  EXPECT_NO_THROW(rows = users.find(age < 25).all());
+  EXPECT_NO_THROW(rows = this->users->find(age < 25).all());
   EXPECT_EQ(rows.size(), 5u);
   std::int64_t id = 0;
-  EXPECT_NO_THROW(id = users.insert({"still works", 1, {}}));
-  EXPECT_TRUE(users.contains(id));
-  EXPECT_EQ(users.get_or_throw(id).name, "still works");
+  EXPECT_NO_THROW(id = this->users->insert({"still works", 1, {}}));
+  EXPECT_TRUE(this->users->contains(id));
+  EXPECT_EQ(this->users->get_or_throw(id).name, "still works");
   EXPECT_EQ(calls, 4);  // the hook installed before the throwing one saw every statement
-  db.remove_query_hook(bad);
-  db.remove_query_hook(good);
+  this->db().remove_query_hook(bad);
+  this->db().remove_query_hook(good);
 }
 
-TEST_F(HooksTest, ProfilerWarnsOnNPlusOneLoop) {
+TYPED_TEST(HooksTest, ProfilerWarnsOnNPlusOneLoop) {
   std::vector<sqler::n_plus_one_warning> warnings;
   {
-    sqler::profiler prof(db, 10, [&](const sqler::n_plus_one_warning& w) { warnings.push_back(w); });
+    sqler::profiler prof(this->db(), 10,
+                         [&](const sqler::n_plus_one_warning& w) { warnings.push_back(w); });
     // The N+1 pattern: one query for the page, then one get() per row.
-    auto page = users.find(age < 70).all();
+    auto page = this->users->find(age < 70).all();
     ASSERT_EQ(page.size(), 50u);
-    for (const User& u : page) ASSERT_TRUE(addresses.get(u.address.id()));
+    for (const User& u : page) ASSERT_TRUE(this->addresses->get(u.address.id()));
 
     ASSERT_EQ(warnings.size(), 1u);  // once per shape, not once per extra query
     EXPECT_EQ(warnings[0].count, 11u);
-    EXPECT_NE(warnings[0].sql.find("FROM \"Address\" WHERE _id = ?1"), std::string::npos)
+    EXPECT_NE(warnings[0].sql.find(
+                  this->sql("FROM \"Address\" WHERE _id = ?1", "FROM \"Address\" WHERE _id = $1")),
+              std::string::npos)
         << warnings[0].sql;
     EXPECT_EQ(prof.warnings().size(), 1u);
     EXPECT_EQ(prof.total_queries(), 51u);
@@ -209,19 +220,20 @@ TEST_F(HooksTest, ProfilerWarnsOnNPlusOneLoop) {
     EXPECT_EQ(shapes[1].count, 1u);
     EXPECT_FALSE(shapes[1].single_row);
     EXPECT_EQ(shapes[1].rows, 50);
-    EXPECT_EQ(shapes[1].sql, decltype(users.find(age < 70))::sql());
+    EXPECT_EQ(shapes[1].sql, decltype(this->users->find(age < 70))::sql());
     EXPECT_GE(shapes[0].total.count(), 0);
   }
   // The profiler's hook went with it.
   const auto before = warnings.size();
-  for (int i = 0; i < 30; ++i) (void)addresses.get(address_ids[0]);
+  for (int i = 0; i < 30; ++i) (void)this->addresses->get(this->address_ids[0]);
   EXPECT_EQ(warnings.size(), before);
 }
 
-TEST_F(HooksTest, ProfilerStaysQuietOnBatchedHydration) {
+TYPED_TEST(HooksTest, ProfilerStaysQuietOnBatchedHydration) {
   std::vector<sqler::n_plus_one_warning> warnings;
-  sqler::profiler prof(db, 10, [&](const sqler::n_plus_one_warning& w) { warnings.push_back(w); });
-  auto page = users.find(age < 70).with<&User::address>().all();
+  sqler::profiler prof(this->db(), 10,
+                       [&](const sqler::n_plus_one_warning& w) { warnings.push_back(w); });
+  auto page = this->users->find(age < 70).template with<&User::address>().all();
   ASSERT_EQ(page.size(), 50u);
   for (const User& u : page) {
     ASSERT_TRUE(u.address.loaded());
@@ -238,28 +250,30 @@ TEST_F(HooksTest, ProfilerStaysQuietOnBatchedHydration) {
   }
 }
 
-TEST_F(HooksTest, ProfilerThresholdIsExclusive) {
+TYPED_TEST(HooksTest, ProfilerThresholdIsExclusive) {
   std::vector<sqler::n_plus_one_warning> warnings;
-  sqler::profiler prof(db, 5, [&](const sqler::n_plus_one_warning& w) { warnings.push_back(w); });
-  for (int i = 0; i < 5; ++i) (void)users.find(name == "u" + std::to_string(i)).first();
+  sqler::profiler prof(this->db(), 5,
+                       [&](const sqler::n_plus_one_warning& w) { warnings.push_back(w); });
+  for (int i = 0; i < 5; ++i) (void)this->users->find(name == "u" + std::to_string(i)).first();
   EXPECT_TRUE(warnings.empty());  // exactly the threshold: fine
-  (void)users.find(name == "u5").first();
+  (void)this->users->find(name == "u5").first();
   ASSERT_EQ(warnings.size(), 1u);  // one more: first() in a loop is an N+1 too
   EXPECT_EQ(warnings[0].count, 6u);
   // Many-row shapes never warn, however often they run.
-  for (int i = 0; i < 20; ++i) (void)users.find(age > i).count();
+  for (int i = 0; i < 20; ++i) (void)this->users->find(age > i).count();
   EXPECT_EQ(warnings.size(), 1u);
   EXPECT_EQ(prof.total_queries(), 26u);
 }
 
 // Nothing asserted about speed beyond a wide margin: the numbers are printed for the report.
-TEST_F(HooksTest, IdleHookRegistryCostsNothingMeasurable) {
-  constexpr int iterations = 200'000;
-  const std::int64_t missing = user_ids.back() + 1000;  // cached, zero-row PK lookup
+TYPED_TEST(HooksTest, IdleHookRegistryCostsNothingMeasurable) {
+  // A PostgreSQL query is a round trip to the server: fewer of them measure the same thing.
+  constexpr int iterations = sqler_test::is_postgres<TypeParam> ? 5'000 : 200'000;
+  const std::int64_t missing = this->user_ids.back() + 1000;  // cached, zero-row PK lookup
   auto run = [&] {
     const auto t0 = std::chrono::steady_clock::now();
     int found = 0;
-    for (int i = 0; i < iterations; ++i) found += users.get(missing).has_value() ? 1 : 0;
+    for (int i = 0; i < iterations; ++i) found += this->users->get(missing).has_value() ? 1 : 0;
     const auto t = std::chrono::steady_clock::now() - t0;
     EXPECT_EQ(found, 0);
     return std::chrono::duration<double, std::nano>(t).count() / iterations;
@@ -273,9 +287,9 @@ TEST_F(HooksTest, IdleHookRegistryCostsNothingMeasurable) {
   (void)run();  // warm up
   const double no_hook = best_of(3);
   std::uint64_t events = 0;
-  const auto hook = db.on_query([&](const sqler::query_event&) { ++events; });
+  const auto hook = this->db().on_query([&](const sqler::query_event&) { ++events; });
   const double with_hook = best_of(3);
-  db.remove_query_hook(hook);
+  this->db().remove_query_hook(hook);
   const double removed = best_of(3);
 
   std::printf("[ hooks ] %d cached zero-row get(): %.0f ns/query without a hook, %.0f ns with "
@@ -286,47 +300,41 @@ TEST_F(HooksTest, IdleHookRegistryCostsNothingMeasurable) {
   EXPECT_LT(removed, 4 * with_hook);
 }
 
-TEST(HooksThreads, HooksSeeStatementsFromEveryThread) {
-  const auto path = (std::filesystem::temp_directory_path() /
-                     ("sqler_hooks_" + std::to_string(::getpid()) + ".db"))
-                        .string();
-  auto cleanup = [&] {
-    std::error_code ec;
-    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s, ec);
-  };
-  cleanup();
+// Threads with connections of their own: a file (not the in-memory SQLite) or a server.
+template <class B>
+class HooksThreads : public sqler_test::on_backend<B> {};
+TYPED_TEST_SUITE(HooksThreads, sqler_test::persistent_backends, sqler_test::backend_names);
+
+TYPED_TEST(HooksThreads, HooksSeeStatementsFromEveryThread) {
+  auto& db = this->db();
+  auto users = sqler_test::collection_of<User>(db);
+  constexpr int threads = 4, per_thread = 100;
+  std::atomic<int> inserts{0}, gets{0}, total{0};
+  const auto hook = db.on_query([&](const sqler::query_event& ev) {
+    total.fetch_add(1);
+    if (ev.sql.find("INSERT INTO") != std::string_view::npos) inserts.fetch_add(1);
+    if (ev.single_row) gets.fetch_add(1);
+  });
   {
-    auto db = sqler::database::open(path);
-    auto users = db.collection<User>();
-    constexpr int threads = 4, per_thread = 100;
-    std::atomic<int> inserts{0}, gets{0}, total{0};
-    const auto hook = db.on_query([&](const sqler::query_event& ev) {
-      total.fetch_add(1);
-      if (ev.sql.find("INSERT INTO") != std::string_view::npos) inserts.fetch_add(1);
-      if (ev.single_row) gets.fetch_add(1);
-    });
-    {
-      sqler::profiler prof(db, 1000000);
-      std::vector<std::thread> pool;
-      for (int t = 0; t < threads; ++t)
-        pool.emplace_back([&, t] {
-          auto mine = users;
-          for (int i = 0; i < per_thread; ++i) {
-            const auto id = mine.insert({"t" + std::to_string(t), i, {}});
-            EXPECT_TRUE(mine.get(id));
-          }
-        });
-      for (auto& th : pool) th.join();
-      EXPECT_EQ(prof.total_queries(), 2u * threads * per_thread);
-      EXPECT_TRUE(prof.warnings().empty());
-    }
-    db.remove_query_hook(hook);
-    EXPECT_EQ(inserts.load(), threads * per_thread);
-    EXPECT_EQ(gets.load(), threads * per_thread);
-    EXPECT_EQ(total.load(), 2 * threads * per_thread);
-    EXPECT_EQ(users.size(), threads * per_thread);
+    sqler::profiler prof(db, 1000000);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        auto mine = users;
+        for (int i = 0; i < per_thread; ++i) {
+          const auto id = mine.insert({"t" + std::to_string(t), i, {}});
+          EXPECT_TRUE(mine.get(id));
+        }
+      });
+    for (auto& th : pool) th.join();
+    EXPECT_EQ(prof.total_queries(), 2u * threads * per_thread);
+    EXPECT_TRUE(prof.warnings().empty());
   }
-  cleanup();
+  db.remove_query_hook(hook);
+  EXPECT_EQ(inserts.load(), threads * per_thread);
+  EXPECT_EQ(gets.load(), threads * per_thread);
+  EXPECT_EQ(total.load(), 2 * threads * per_thread);
+  EXPECT_EQ(users.size(), threads * per_thread);
 }
 
 }  // namespace

@@ -1,13 +1,14 @@
 // Atomic in-place updates: collection::patch(id, set/inc/push...) and query::patch(...).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
 
-#include "sqler/sqler.hpp"
+#include "../support/backends.hpp"
 
 namespace {
 
@@ -46,25 +47,46 @@ Profile sample(const std::string& n, int c = 0) {
   return {n, true, "hello", {7, "home"}, c, 1.5, std::nullopt, std::nullopt, {1, 2}, {{1, "a"}}};
 }
 
-class PatchTest : public ::testing::Test {
+template <class B>
+class PatchTest : public sqler_test::on_backend<B> {
  protected:
-  std::int64_t version(std::int64_t id) { return profiles.get_versioned(id)->version; }
+  void SetUp() override {
+    sqler_test::on_backend<B>::SetUp();
+    if (!this->IsSkipped()) profiles_.emplace(sqler_test::collection_of<Profile>(this->db()));
+  }
 
-  // SQLite's view of a stored member: its JSON type ("missing" when absent) and its text.
+  std::int64_t version(std::int64_t id) { return profiles_->get_versioned(id)->version; }
+
+  // The backend's view of a stored member: its JSON type in SQLite's json_type() words
+  // ("missing" when absent) and its text.
   std::tuple<std::string, std::string> stored(std::int64_t id, const std::string& path) {
-    auto rows = db.query<std::string, std::string>(
-        "SELECT IFNULL(json_type(data, ?2), 'missing'), IFNULL(json_extract(data, ?2), 'NULL') FROM \"Profile\" "
-        "WHERE _id = ?1",
-        id, path);
+    std::vector<std::tuple<std::string, std::string>> rows;
+    if constexpr (sqler_test::is_postgres<B>) {
+      // "$.items[1]" as the text[] #> takes: {items,1}.
+      std::string steps = "{";
+      for (char ch : path.substr(2)) steps += (ch == '.' || ch == '[') ? ',' : ch;
+      steps.erase(std::remove(steps.begin(), steps.end(), ']'), steps.end());
+      steps += '}';
+      rows = this->db().template query<std::string, std::string>(
+          "SELECT COALESCE(" + sqler_test::pg_json_type("data #> $2::text[]") +
+              ", 'missing'), COALESCE(data #>> $2::text[], 'NULL') FROM \"Profile\" WHERE _id = $1",
+          id, steps);
+    } else {
+      rows = this->db().template query<std::string, std::string>(
+          "SELECT IFNULL(json_type(data, ?2), 'missing'), IFNULL(json_extract(data, ?2), 'NULL') "
+          "FROM \"Profile\" WHERE _id = ?1",
+          id, path);
+    }
     EXPECT_EQ(rows.size(), 1u);
     return rows.empty() ? std::tuple<std::string, std::string>{} : rows.front();
   }
 
-  sqler::database db = sqler::database::in_memory();
-  sqler::collection<Profile> profiles = db.collection<Profile>();
+  std::optional<sqler::collection<Profile, typename B::backend>> profiles_;
 };
+TYPED_TEST_SUITE(PatchTest, sqler_test::backends, sqler_test::backend_names);
 
-TEST_F(PatchTest, SetNestedMemberLeavesItsSiblings) {
+TYPED_TEST(PatchTest, SetNestedMemberLeavesItsSiblings) {
+  auto& profiles = *this->profiles_;
   const auto id = profiles.insert(sample("ann"));
   profiles.update(id, sqler::set(inner_x, 42));
   auto p = profiles.get_or_throw(id);
@@ -72,7 +94,8 @@ TEST_F(PatchTest, SetNestedMemberLeavesItsSiblings) {
   EXPECT_EQ(p.address_field.label, "home");
   EXPECT_EQ(p.name, "ann");
   EXPECT_EQ(p.nums, (std::vector<int>{1, 2}));
-  EXPECT_EQ(stored(id, "$.address_field.x"), (std::tuple<std::string, std::string>{"integer", "42"}));
+  EXPECT_EQ(this->stored(id, "$.address_field.x"),
+            (std::tuple<std::string, std::string>{"integer", "42"}));
 
   profiles.update(id, sqler::set(inner_label, "work"));
   p = profiles.get_or_throw(id);
@@ -80,7 +103,8 @@ TEST_F(PatchTest, SetNestedMemberLeavesItsSiblings) {
   EXPECT_EQ(p.address_field.x, 42);
 }
 
-TEST_F(PatchTest, SetKeepsJsonTypes) {
+TYPED_TEST(PatchTest, SetKeepsJsonTypes) {
+  auto& profiles = *this->profiles_;
   const auto id = profiles.insert(sample("ann"));
   const std::string tricky = R"(it's "quoted", with \ and ' and ', 1); DROP TABLE x; --)";
   profiles.update(id, sqler::set(name, tricky));
@@ -95,10 +119,10 @@ TEST_F(PatchTest, SetKeepsJsonTypes) {
   EXPECT_EQ(p.address_field.x, -3);
   EXPECT_EQ(p.address_field.label, "moved");
 
-  EXPECT_EQ(std::get<0>(stored(id, "$.name")), "text");
-  EXPECT_EQ(std::get<0>(stored(id, "$.active")), "false");  // a JSON bool, not 0 or "false"
-  EXPECT_EQ(std::get<0>(stored(id, "$.note")), "null");     // present and null
-  EXPECT_EQ(std::get<0>(stored(id, "$.address_field")), "object");
+  EXPECT_EQ(std::get<0>(this->stored(id, "$.name")), "text");
+  EXPECT_EQ(std::get<0>(this->stored(id, "$.active")), "false");  // a JSON bool, not 0 or "false"
+  EXPECT_EQ(std::get<0>(this->stored(id, "$.note")), "null");     // present and null
+  EXPECT_EQ(std::get<0>(this->stored(id, "$.address_field")), "object");
   // Queries see the new values with their types.
   EXPECT_EQ(profiles.find(active == false).ids(), std::vector<std::int64_t>{id});
   EXPECT_EQ(profiles.find(note.is_null()).ids(), std::vector<std::int64_t>{id});
@@ -110,10 +134,11 @@ TEST_F(PatchTest, SetKeepsJsonTypes) {
   p = profiles.get_or_throw(id);
   EXPECT_EQ(p.note, "back");
   EXPECT_TRUE(p.active);
-  EXPECT_EQ(std::get<0>(stored(id, "$.active")), "true");
+  EXPECT_EQ(std::get<0>(this->stored(id, "$.active")), "true");
 }
 
-TEST_F(PatchTest, IncIntegersAndDoubles) {
+TYPED_TEST(PatchTest, IncIntegersAndDoubles) {
+  auto& profiles = *this->profiles_;
   const auto id = profiles.insert(sample("ann", 10));
   profiles.update(id, sqler::inc(count, 5));
   profiles.update(id, sqler::inc(count, -2));
@@ -123,16 +148,19 @@ TEST_F(PatchTest, IncIntegersAndDoubles) {
   EXPECT_EQ(p.count, 13);
   EXPECT_DOUBLE_EQ(p.score, 1.75);
   EXPECT_EQ(p.address_field.x, 10);
-  EXPECT_EQ(std::get<0>(stored(id, "$.count")), "integer");  // stays an integer
-  EXPECT_EQ(std::get<0>(stored(id, "$.score")), "real");
+  EXPECT_EQ(std::get<0>(this->stored(id, "$.count")), "integer");  // stays an integer
+  EXPECT_EQ(std::get<0>(this->stored(id, "$.score")), "real");
 }
 
-TEST_F(PatchTest, IncOnAMissingOrNullMemberCountsFromZero) {
+TYPED_TEST(PatchTest, IncOnAMissingOrNullMemberCountsFromZero) {
+  auto& profiles = *this->profiles_;
   // bonus/ratio absent from the stored JSON altogether (e.g. written before they existed).
-  db.execute(R"(INSERT INTO "Profile" (_id, data) VALUES (?1, ?2))", 77,
+  this->db().execute(this->sql(R"(INSERT INTO "Profile" (_id, data) VALUES (?1, ?2))",
+                               R"(INSERT INTO "Profile" (_id, data) VALUES ($1, $2::jsonb))"),
+                     77,
              std::string(R"({"name":"old","active":true,"note":null,"address_field":{"x":0,"label":""},)"
                          R"("count":0,"score":0,"nums":[],"items":[]})"));
-  EXPECT_EQ(std::get<0>(stored(77, "$.bonus")), "missing");
+  EXPECT_EQ(std::get<0>(this->stored(77, "$.bonus")), "missing");
   ASSERT_FALSE(profiles.get_or_throw(77).bonus.has_value());
   profiles.update(77, sqler::inc(bonus, 3), sqler::inc(ratio, 0.5));
   auto p = profiles.get_or_throw(77);
@@ -144,12 +172,13 @@ TEST_F(PatchTest, IncOnAMissingOrNullMemberCountsFromZero) {
 
   // Present but null (how sqler writes an empty optional) counts from 0 as well.
   const auto id = profiles.insert(sample("ann"));
-  EXPECT_EQ(std::get<0>(stored(id, "$.bonus")), "null");
+  EXPECT_EQ(std::get<0>(this->stored(id, "$.bonus")), "null");
   profiles.update(id, sqler::inc(bonus, 4));
   EXPECT_EQ(profiles.get_or_throw(id).bonus, 4);
 }
 
-TEST_F(PatchTest, PushAppendsToArrays) {
+TYPED_TEST(PatchTest, PushAppendsToArrays) {
+  auto& profiles = *this->profiles_;
   const auto id = profiles.insert(sample("ann"));
   profiles.update(id, sqler::push(nums, 3));
   profiles.update(id, sqler::push(nums, -4));
@@ -159,7 +188,7 @@ TEST_F(PatchTest, PushAppendsToArrays) {
   ASSERT_EQ(p.items.size(), 2u);
   EXPECT_EQ(p.items[1].x, 2);
   EXPECT_EQ(p.items[1].label, "b");
-  EXPECT_EQ(std::get<0>(stored(id, "$.items[1]")), "object");  // a nested object, not text
+  EXPECT_EQ(std::get<0>(this->stored(id, "$.items[1]")), "object");  // a nested object, not text
   // Array queries see the pushed elements.
   EXPECT_EQ(profiles.find(nums.contains(-4)).ids(), std::vector<std::int64_t>{id});
   EXPECT_EQ(profiles.find(items.any(sqler::field<&Inner::label> == "b")).count(), 1);
@@ -172,16 +201,17 @@ TEST_F(PatchTest, PushAppendsToArrays) {
   EXPECT_EQ(profiles.get_or_throw(id2).nums, std::vector<int>{9});
 }
 
-TEST_F(PatchTest, SeveralOpsInOnePatchAreOneWrite) {
+TYPED_TEST(PatchTest, SeveralOpsInOnePatchAreOneWrite) {
+  auto& profiles = *this->profiles_;
   const auto id = profiles.insert(sample("ann", 1));
-  ASSERT_EQ(version(id), 1);
+  ASSERT_EQ(this->version(id), 1);
   int statements = 0;
-  const auto hook = db.on_query([&](const sqler::query_event&) { ++statements; });
+  const auto hook = this->db().on_query([&](const sqler::query_event&) { ++statements; });
   profiles.update(id, sqler::set(name, "anna"), sqler::inc(count, 2), sqler::push(nums, 3),
                  sqler::set(inner_label, "there"), sqler::inc(score, 1.0));
-  db.remove_query_hook(hook);
+  this->db().remove_query_hook(hook);
   EXPECT_EQ(statements, 1);
-  EXPECT_EQ(version(id), 2);  // one bump for the whole patch
+  EXPECT_EQ(this->version(id), 2);  // one bump for the whole patch
 
   auto p = profiles.get_or_throw(id);
   EXPECT_EQ(p.name, "anna");
@@ -195,10 +225,11 @@ TEST_F(PatchTest, SeveralOpsInOnePatchAreOneWrite) {
   // member in one patch do not add up.
   profiles.update(id, sqler::inc(count, 1), sqler::inc(count, 1));
   EXPECT_EQ(profiles.get_or_throw(id).count, 4);
-  EXPECT_EQ(version(id), 3);
+  EXPECT_EQ(this->version(id), 3);
 }
 
-TEST_F(PatchTest, MissingIdThrowsNotFound) {
+TYPED_TEST(PatchTest, MissingIdThrowsNotFound) {
+  auto& profiles = *this->profiles_;
   const auto id = profiles.insert(sample("ann"));
   try {
     profiles.update(id + 1, sqler::inc(count, 1));
@@ -207,11 +238,12 @@ TEST_F(PatchTest, MissingIdThrowsNotFound) {
     EXPECT_EQ(e.id(), id + 1);
   }
   EXPECT_EQ(profiles.size(), 1);
-  EXPECT_EQ(version(id), 1);
+  EXPECT_EQ(this->version(id), 1);
   EXPECT_EQ(profiles.get_or_throw(id).count, 0);
 }
 
-TEST_F(PatchTest, QueryPatchUpdatesEveryMatch) {
+TYPED_TEST(PatchTest, QueryPatchUpdatesEveryMatch) {
+  auto& profiles = *this->profiles_;
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 10; ++i) ids.push_back(profiles.insert(sample("p" + std::to_string(i), i)));
 
@@ -230,7 +262,8 @@ TEST_F(PatchTest, QueryPatchUpdatesEveryMatch) {
   EXPECT_EQ(profiles.find(nums.contains(99)).count(), 10);
 }
 
-TEST_F(PatchTest, QueryPatchWithLimitOnlyTouchesThatMany) {
+TYPED_TEST(PatchTest, QueryPatchWithLimitOnlyTouchesThatMany) {
+  auto& profiles = *this->profiles_;
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 10; ++i) ids.push_back(profiles.insert(sample("p" + std::to_string(i), i)));
 

@@ -80,6 +80,10 @@ struct big_stream_shape {
 // ---------------------------------------------------------------- helpers
 
 const char* server() { return std::getenv("SQLER_PG"); }
+bool required() {
+  const char* r = std::getenv("SQLER_PG_REQUIRED");
+  return r != nullptr && std::string_view(r) == "1";
+}
 
 std::uint64_t bits(double d) { return std::bit_cast<std::uint64_t>(d); }
 
@@ -125,6 +129,8 @@ std::string source_dir() {
 class PgTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    if (server() == nullptr && required())
+      FAIL() << "SQLER_PG_REQUIRED=1 but SQLER_PG is not set";
     if (server() == nullptr)
       GTEST_SKIP() << "SQLER_PG is not set; start a throwaway server with "
                       "eval \"$(scripts/pg_cluster.sh start)\" to run the PostgreSQL tests";
@@ -685,8 +691,10 @@ TEST_F(PgTest, PoolSurvivesAServerRestart) {
   std::string text;
   char buf[512];
   while (fgets(buf, sizeof buf, out) != nullptr) text += buf;
-  if (pclose(out) != 0)
+  if (pclose(out) != 0) {
+    if (required()) FAIL() << "scripts/pg_cluster.sh start failed";
     GTEST_SKIP() << "scripts/pg_cluster.sh start failed: cannot run a cluster here";
+  }
   auto value = [&](const std::string& key) {
     const auto at = text.find(key + "='");
     if (at == std::string::npos) return std::string();

@@ -1,17 +1,20 @@
 #include <gtest/gtest.h>
 
-#include "sqler/sqler.hpp"
+#include "../support/backends.hpp"
 
 namespace {
 struct Note {
   std::string text;
   int stars;
 };
+
+template <class B>
+class Smoke : public sqler_test::on_backend<B> {};
+TYPED_TEST_SUITE(Smoke, sqler_test::backends, sqler_test::backend_names);
 }  // namespace
 
-TEST(Smoke, InsertAndFind) {
-  auto db = sqler::database::in_memory();
-  auto notes = db.collection<Note>();
+TYPED_TEST(Smoke, InsertAndFind) {
+  auto notes = sqler_test::collection_of<Note>(this->db());
   const auto id = notes.insert({"hello", 3});
   notes.insert({"bye", 1});
   constexpr auto stars = sqler::field<&Note::stars>;
