@@ -153,8 +153,19 @@ struct json_conversion;
 // Promoted members: scalar members that also live in a real, typed column of the table, so
 // filters, sorting and indexes on them use the column (see the README, "Promoted columns"):
 //   template <> struct sqler::promoted<User> : sqler::columns<&User::email, &User::age> {};
+// columns<...> are VIRTUAL (computed from the document when read: no space, but an unindexed
+// filter parses every document); stored<...> are STORED (computed when a document is written
+// and kept in the row: an unindexed filter reads the value without parsing JSON). Both lists
+// may be given:
+//   template <> struct sqler::promoted<User>
+//       : sqler::columns<&User::email>, sqler::stored<&User::age> {};
+// SQLite cannot add a STORED column to an existing table: opening the collection rebuilds the
+// table once, in one transaction (rows, ids, versions, indexes and triggers kept).
 template <auto... Ms>
 struct columns {};
+
+template <auto... Ms>
+struct stored {};
 
 template <class T>
 struct promoted : columns<> {};
@@ -2338,6 +2349,7 @@ T from_json(std::string_view json) {
 
 #include <ranges>
 #include <tuple>
+#include <unordered_set>
 
 // ---- begin sqler/detail/access.hpp ----
 #ifndef SQLER_AMALGAMATED_SQLER_DETAIL_ACCESS_HPP
@@ -4194,13 +4206,28 @@ struct with_bound_path {
 
 namespace sqler::detail {
 
+// The two lists of sqler::promoted<T>: its sqler::columns<...> base (VIRTUAL columns) and its
+// sqler::stored<...> base (STORED columns), each empty when not given. Converting a pointer to
+// a base is a better match than converting it to void*, so the list given wins.
 template <auto... Ms>
-consteval std::size_t promoted_count_of(const columns<Ms...>*) {
+columns<Ms...> virtual_list_of(const columns<Ms...>*);
+columns<> virtual_list_of(const void*);
+template <auto... Ms>
+stored<Ms...> stored_list_of(const stored<Ms...>*);
+stored<> stored_list_of(const void*);
+
+template <class T>
+using virtual_list = decltype(virtual_list_of(static_cast<const promoted<T>*>(nullptr)));
+template <class T>
+using stored_list = decltype(stored_list_of(static_cast<const promoted<T>*>(nullptr)));
+
+template <template <auto...> class List, auto... Ms>
+consteval std::size_t list_size(const List<Ms...>*) {
   return sizeof...(Ms);
 }
 
-template <auto M, auto... Ms>
-consteval bool promoted_has(const columns<Ms...>*) {
+template <auto M, template <auto...> class List, auto... Ms>
+consteval bool list_has(const List<Ms...>*) {
   using P = std::remove_cv_t<decltype(M)>;
   return ([] {
     if constexpr (std::is_same_v<std::remove_cv_t<decltype(Ms)>, P>)
@@ -4212,11 +4239,28 @@ consteval bool promoted_has(const columns<Ms...>*) {
 
 template <class T>
 inline constexpr std::size_t promoted_count =
-    promoted_count_of(static_cast<const promoted<T>*>(nullptr));
+    list_size(static_cast<const virtual_list<T>*>(nullptr)) +
+    list_size(static_cast<const stored_list<T>*>(nullptr));
 
-// Is the top-level member M of T promoted?
+// Is the top-level member M of T a STORED promoted column?
 template <class T, auto M>
-inline constexpr bool is_promoted = promoted_has<M>(static_cast<const promoted<T>*>(nullptr));
+inline constexpr bool is_stored = list_has<M>(static_cast<const stored_list<T>*>(nullptr));
+
+// Is the top-level member M of T promoted (VIRTUAL or STORED)?
+template <class T, auto M>
+inline constexpr bool is_promoted =
+    list_has<M>(static_cast<const virtual_list<T>*>(nullptr)) || is_stored<T, M>;
+
+// Calls f.template operator()<M, Stored>() for every promoted member M of T, VIRTUAL first.
+template <class T, class F>
+constexpr void for_each_promoted(F&& f) {
+  [&]<auto... Ms>(const columns<Ms...>*) {
+    (f.template operator()<Ms, false>(), ...);
+  }(static_cast<const virtual_list<T>*>(nullptr));
+  [&]<auto... Ms>(const stored<Ms...>*) {
+    (f.template operator()<Ms, true>(), ...);
+  }(static_cast<const stored_list<T>*>(nullptr));
+}
 
 template <class T, auto M>
 consteval auto promoted_column_name() {
@@ -4240,6 +4284,10 @@ consteval bool check_promoted() {
   static_assert(promoted_member_ok<T, M>(),
                 "sqler: promoted<T>: only scalar members (numbers, bool, enums, std::string, or "
                 "std::optional of those) can be promoted to a column");
+  static_assert(!(is_stored<T, M> &&
+                  list_has<M>(static_cast<const virtual_list<T>*>(nullptr))),
+                "sqler: promoted<T>: a member is listed both in columns<...> (VIRTUAL) and in "
+                "stored<...> (STORED); name it in one of them");
   return true;
 }
 
@@ -5688,6 +5736,7 @@ class query {
         : db_(std::move(db)), pred_(std::move(pred)) {
       auto&& c = db_->conn();
       st_ = c.template acquire<shape<detail::select_kind>>();
+      st_->stream_rows();  // one row in memory at a time, however many match
       bind_values(*st_, pred_, limit, offset);
       advance();
     }
@@ -5902,6 +5951,14 @@ class grouped_query {
 
 namespace sqler {
 
+// What upsert_many did with one document: inserted it under `id`, or replaced the document that
+// had that id (inserted == false).
+struct upsert_result {
+  std::int64_t id = 0;
+  bool inserted = false;
+  bool operator==(const upsert_result&) const = default;
+};
+
 template <class T, class Backend>
 class collection {
   static_assert(detail::reflectable<T>,
@@ -5995,6 +6052,50 @@ class collection {
     st->bind_text(2, encoded(c, doc));
     traits::bind_merge_schema(*st, 3, detail::merge_schema_of<T>::value);
     st->step();
+  }
+
+  // Inserts or replaces many documents by id, all or nothing: one transaction, one statement
+  // per 256 documents (then per 16, then one by one for the rest). Elements are (id, doc) pairs
+  // (anything with .first/.second, e.g. a std::map<std::int64_t, T>) or versioned<T> (its
+  // version is not checked: this is an upsert). Replacements keep undeclared members, as
+  // upsert() does. Returns {id, inserted} per element, in input order. An id given twice is a
+  // sqler::usage_error and nothing is written.
+  template <class Range>
+  std::vector<upsert_result> upsert_many(Range&& entries) {
+    // 256 rows per statement measured fastest (64: +7%, 1024: +15%); the 16- and 1-row
+    // statements write the rest, all three cached.
+    static constexpr std::size_t big = 256, mid = 16;
+    auto&& c = db_->conn();
+    std::vector<upsert_result> out;
+    if constexpr (std::ranges::sized_range<Range>) out.reserve(std::ranges::size(entries));
+    std::string buf;                // the documents not written yet, encoded back to back
+    std::vector<std::size_t> ends;  // where each of them ends in buf
+    ends.reserve(big);
+    // An id given twice is refused before anything is written (PostgreSQL refuses a statement
+    // that would touch one row twice; SQLite would report both).
+    std::unordered_set<std::int64_t> seen;
+    if constexpr (std::ranges::sized_range<Range>) seen.reserve(std::ranges::size(entries));
+    scope tx(c);
+    for (auto&& e : entries) {  // each element is encoded while it is alive
+      const auto [id, doc] = upsert_entry(e);
+      if (!seen.insert(id).second)
+        throw usage_error("sqler: upsert_many(): id " + std::to_string(id) +
+                          " is given more than once; nothing was written");
+      out.push_back({id, false});
+      encode(*doc, buf);
+      ends.push_back(buf.size());
+      if (ends.size() == big) {
+        upsert_rows<big>(c, buf, ends, 0, out.data() + (out.size() - big));
+        buf.clear();
+        ends.clear();
+      }
+    }
+    std::size_t done = 0;
+    upsert_result* rest = out.data() + (out.size() - ends.size());
+    for (; ends.size() - done >= mid; done += mid) upsert_rows<mid>(c, buf, ends, done, rest + done);
+    for (; done < ends.size(); ++done) upsert_rows<1>(c, buf, ends, done, rest + done);
+    tx.commit();
+    return out;
   }
 
   // Atomic in-place update: update(id, sqler::set(f, v), sqler::inc(g, 1), sqler::push(a, x)).
@@ -6221,6 +6322,62 @@ class collection {
                     "declare it in sqler::multikey<T> (sqler::elements<&T::m>) and pass it alone");
     }
   }
+
+  // ---- upsert_many
+
+  template <std::size_t Rows>
+  struct upsert_rows_shape {
+    static constexpr auto text = D::template upsert_many<T, Rows>();
+    static constexpr std::string_view sql = text.view();
+  };
+
+  // (id, document) of one upsert_many element.
+  template <class E>
+  static std::pair<std::int64_t, const T*> upsert_entry(const E& e) {
+    if constexpr (std::is_same_v<E, versioned<T>>) {
+      return {e.id, &e.value};
+    } else {
+      constexpr bool pair_like = requires { e.first; e.second; };
+      static_assert(pair_like,
+                    "sqler: upsert_many(range): the elements must be (id, document) pairs, such "
+                    "as std::pair<std::int64_t, T>, or sqler::versioned<T>");
+      if constexpr (pair_like) {
+        static_assert(std::is_convertible_v<decltype(e.first), std::int64_t> &&
+                          std::is_same_v<std::remove_cvref_t<decltype(e.second)>, T>,
+                      "sqler: upsert_many(range): each element's .first must be the id "
+                      "(std::int64_t) and .second a document of this collection's type");
+        return {static_cast<std::int64_t>(e.first), &e.second};
+      }
+    }
+  }
+
+  // Writes documents [first, first + Rows) of buf; records for each whether it was inserted.
+  // RETURNING's row order is not guaranteed, so each row is matched by id (usually in place).
+  template <std::size_t Rows>
+  static void upsert_rows(connection& c, const std::string& buf,
+                          const std::vector<std::size_t>& ends, std::size_t first,
+                          upsert_result* results) {
+    auto st = c.template acquire<upsert_rows_shape<Rows>>();
+    const std::string_view text(buf);
+    for (std::size_t r = 0; r < Rows; ++r) {
+      const std::size_t begin = first + r == 0 ? 0 : ends[first + r - 1];
+      st->bind(static_cast<int>(2 * r + 1), results[r].id);
+      st->bind_text(static_cast<int>(2 * r + 2), text.substr(begin, ends[first + r] - begin));
+    }
+    traits::bind_merge_schema(*st, static_cast<int>(2 * Rows + 1),
+                              detail::merge_schema_of<T>::value);
+    for (std::size_t k = 0; st->step(); ++k) {
+      const std::int64_t id = st->column_int64(0);
+      const bool inserted = st->column_int64(1) == 1;  // a replaced document is at 2 or more
+      if (k < Rows && results[k].id == id) {
+        results[k].inserted = inserted;
+        continue;
+      }
+      for (std::size_t r = 0; r < Rows; ++r)
+        if (results[r].id == id) results[r].inserted = inserted;
+    }
+  }
+
 
   static std::string& encoded(connection& c, const T& doc) {
     std::string& buf = c.encode_buffer();
@@ -6491,6 +6648,9 @@ class statement {
     check(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8));
   }
   void record_into(value_recorder* r) noexcept { recorder_ = r; }
+
+  // SQLite always hands rows over one at a time (the PostgreSQL statement needs to be told).
+  void stream_rows() noexcept {}
 
   // Steps once: true when a row is available, false when done.
   bool step() {
@@ -7110,12 +7270,14 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
     // and nulls, which contains() never matches.
     // `from` lists what comes before json_each in the FROM clause (the table, for a refill).
     auto values = [&](const std::string& src, const std::string& id, const std::string& from) {
+      // Scalars only. `atom IS NOT NULL` rather than `type NOT IN (three)`: SQLite builds a
+      // temporary index for a three-value list, inside the trigger on every write.
       if (mp.empty())
         return "SELECT value, " + id + " FROM " + from + "json_each(" + src + ", '" + ap +
-               "') WHERE type NOT IN ('object', 'array', 'null')";
+               "') WHERE atom IS NOT NULL";
       return "SELECT json_extract(value, '" + mp + "'), " + id + " FROM " + from + "json_each(" +
              src + ", '" + ap + "') WHERE json_type(value, '" + mp +
-             "') NOT IN ('object', 'array', 'null')";
+             "') NOT IN ('object', 'array') AND json_extract(value, '" + mp + "') IS NOT NULL";
     };
     const std::string insert_new =
         "INSERT OR IGNORE INTO " + side + " (value, _id) " + values("new.data", "new._id", "") +
@@ -7235,18 +7397,35 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
       return fixed_string{"TEXT"};
   }
 
-  // "\"email\" TEXT GENERATED ALWAYS AS (json_extract(data,'$.email')) VIRTUAL"
-  template <class T, auto M>
-  static consteval auto promoted_column() {
+  // "\"email\" TEXT GENERATED ALWAYS AS (json_extract(data,'$.email')) VIRTUAL", or STORED
+  // for a member of sqler::stored<...>. promoted_column_as spells either kind (a table upgrade
+  // looks for the other one in an existing table's text).
+  template <class T, auto M, bool Stored>
+  static consteval auto promoted_column_as() {
     static_assert(check_promoted<T, M>());
     using C = std::remove_cvref_t<decltype(std::declval<T&>().*M)>;
+    constexpr auto kind = [] {
+      if constexpr (Stored)
+        return fixed_string{"')) STORED"};
+      else
+        return fixed_string{"')) VIRTUAL"};
+    }();
     return concat(fixed_string{"\""}, promoted_column_name<T, M>(), fixed_string{"\" "},
                   column_type<C>(), fixed_string{" GENERATED ALWAYS AS (json_extract(data,'$."},
-                  promoted_column_name<T, M>(), fixed_string{"')) VIRTUAL"});
+                  promoted_column_name<T, M>(), kind);
+  }
+
+  template <class T, auto M>
+  static consteval auto promoted_column() {
+    return promoted_column_as<T, M, is_stored<T, M>>();
   }
 
   template <class T, auto... Ms>
   static consteval auto promoted_columns(const columns<Ms...>*) {
+    return concat(fixed_string{""}, concat(fixed_string{", "}, promoted_column<T, Ms>())...);
+  }
+  template <class T, auto... Ms>
+  static consteval auto promoted_columns(const stored<Ms...>*) {
     return concat(fixed_string{""}, concat(fixed_string{", "}, promoted_column<T, Ms>())...);
   }
 
@@ -7255,7 +7434,8 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
     return concat(fixed_string{"CREATE TABLE IF NOT EXISTS "}, table<T>(),
                   fixed_string{" (_id INTEGER PRIMARY KEY AUTOINCREMENT, _version INTEGER NOT "
                                "NULL DEFAULT 1, data TEXT NOT NULL CHECK (json_valid(data))"},
-                  promoted_columns<T>(static_cast<const promoted<T>*>(nullptr)),
+                  promoted_columns<T>(static_cast<const virtual_list<T>*>(nullptr)),
+                  promoted_columns<T>(static_cast<const stored_list<T>*>(nullptr)),
                   fixed_string{")"});
   }
 
@@ -7291,6 +7471,52 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
                   fixed_string{" (_id, data) VALUES (?1, ?2) ON CONFLICT (_id) DO UPDATE SET "
                                "data = sqler_merge(data, excluded.data, ?3), _version = "
                                "_version + 1"});
+  }
+
+  // upsert_many: Rows documents in one statement. "(?1, ?2), (?3, ?4), ..." as one text, built
+  // by a loop (not a fold: 256 rows would be 256 nested concats).
+  template <std::size_t Rows>
+  static consteval std::size_t upsert_values_size() {
+    std::size_t n = 0;
+    for (std::size_t r = 0; r < Rows; ++r)  // "(?a, ?b)" plus ", " between rows
+      n += (r == 0 ? 0 : 2) + 6 + decimal_digits(2 * r + 1) + decimal_digits(2 * r + 2);
+    return n;
+  }
+
+  template <std::size_t Rows>
+  static consteval auto upsert_values() {
+    fixed_string<upsert_values_size<Rows>()> out;
+    std::size_t pos = 0;
+    auto put = [&](const char* text) {
+      while (*text != '\0') out.data[pos++] = *text++;
+    };
+    auto number = [&](std::size_t v) {
+      std::size_t digits = 1;
+      for (std::size_t rest = v; rest >= 10; rest /= 10) ++digits;
+      for (std::size_t i = digits; i-- > 0; v /= 10)
+        out.data[pos + i] = static_cast<char>('0' + v % 10);
+      pos += digits;
+    };
+    for (std::size_t r = 0; r < Rows; ++r) {
+      put(r == 0 ? "(?" : ", (?");
+      number(2 * r + 1);
+      put(", ?");
+      number(2 * r + 2);
+      put(")");
+    }
+    return out;
+  }
+
+  // Inserts each (_id ?2k+1, data ?2k+2) or replaces the document with that _id (undeclared
+  // members kept, as upsert()); every row comes back with its new _version, 1 for an insert.
+  template <class T, std::size_t Rows>
+  static consteval auto upsert_many() {
+    return concat(fixed_string{"INSERT INTO "}, table<T>(), fixed_string{" (_id, data) VALUES "},
+                  upsert_values<Rows>(),
+                  fixed_string{" ON CONFLICT (_id) DO UPDATE SET data = sqler_merge(data, "
+                               "excluded.data, "},
+                  placeholder<2 * Rows + 1>(),
+                  fixed_string{"), _version = _version + 1 RETURNING _id, _version"});
   }
 
   template <class T>
@@ -7361,12 +7587,36 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
 
   // ---- run time: a promoted member added to a table that predates its promotion
 
-  static constexpr std::string_view has_column =
-      "SELECT 1 FROM pragma_table_xinfo(?1) WHERE name = ?2";
-
   static std::string add_column(std::string_view table, std::string_view column_ddl) {
     return "ALTER TABLE " + quote_name(table) + " ADD COLUMN " + std::string(column_ddl);
   }
+
+  // ---- run time: a promoted column whose kind changed, or a STORED one a table lacks
+  // (backend/sqlite/schema.hpp rebuilds the table from its own CREATE TABLE text, edited)
+
+  // pragma_table_xinfo's `hidden`: 0 an ordinary column, 2 VIRTUAL generated, 3 STORED.
+  static constexpr std::string_view column_kind =
+      "SELECT hidden FROM pragma_table_xinfo(?1) WHERE name = ?2";
+  static constexpr int virtual_generated = 2;
+  static constexpr int stored_generated = 3;
+
+  // `create_sql` (a table's CREATE TABLE text) with one more column at the end of its list.
+  static std::string with_column(std::string_view create_sql, std::string_view column_ddl) {
+    const std::size_t close = create_sql.rfind(')');
+    return std::string(create_sql.substr(0, close)) + ", " + std::string(column_ddl) +
+           std::string(create_sql.substr(close));
+  }
+
+  // A rebuilt AUTOINCREMENT table keeps its high-water mark (?1 the table, ?2 the mark): the
+  // DROP of the old table dropped its row in sqlite_sequence.
+  static constexpr std::string_view sequence_table = "sqlite_sequence";  // made with the first
+  static constexpr std::string_view autoincrement_sequence =           // AUTOINCREMENT table
+      "SELECT seq FROM sqlite_sequence WHERE name = ?1";
+  static constexpr std::string_view raise_sequence =
+      "UPDATE sqlite_sequence SET seq = MAX(seq, ?2) WHERE name = ?1";
+  static constexpr std::string_view insert_sequence =
+      "INSERT INTO sqlite_sequence (name, seq) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM "
+      "sqlite_sequence WHERE name = ?1)";
 
   // ---- run time: full-text search over string members (collection::ensure_fts)
 
@@ -7406,6 +7656,90 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
       s.drop_triggers[i] = "DROP TRIGGER IF EXISTS " + name;
     }
     return s;
+  }
+
+  // ================================================================ the profiler's full-scan check
+  // (backend/sqlite/backend.hpp, scan_probe): which tables a statement reads in full, and the
+  // expression index that would serve its filter.
+
+  static std::string explain_plan(std::string_view sql) {
+    return std::string(explain().view()) + std::string(sql);
+  }
+  static constexpr int plan_detail_column = 3;  // EXPLAIN QUERY PLAN: id, parent, notused, detail
+
+  static std::string count_rows(std::string_view table) {
+    return "SELECT COUNT(*) FROM " + quote_name(table);
+  }
+
+  // A statement that filters: a full scan of it is the table read to find a few rows (a
+  // statement without WHERE reads every row by design).
+  static bool filters(std::string_view sql) { return sql.find(" WHERE ") != std::string_view::npos; }
+
+  // The table a plan step reads in full ("SCAN Order"), or "" for a step that does not: a
+  // SEARCH, a scan of an index ("SCAN t USING COVERING INDEX ix"), of a virtual table
+  // (json_each, FTS), of a subquery or a constant row.
+  static std::string scanned_table(std::string_view detail) {
+    for (std::string_view prefix : {"SCAN TABLE ", "SCAN "}) {  // before 3.36: "SCAN TABLE x"
+      if (!detail.starts_with(prefix)) continue;
+      const std::string_view rest = detail.substr(prefix.size());
+      if (rest.find(" USING ") != std::string_view::npos ||
+          rest.find(" VIRTUAL TABLE") != std::string_view::npos || rest.starts_with("(") ||
+          rest == "CONSTANT ROW")
+        return {};
+      return std::string(rest);
+    }
+    return {};
+  }
+
+  // What the filter of `sql` compares, as index expressions in order of appearance: each
+  // json_extract(data,'$.path') of the document, and each of `columns` (the table's generated,
+  // i.e. promoted, columns) named in the WHERE clause. Paired with the member path
+  // ("$.age") they stand for.
+  struct filter_term {
+    std::string path, expression;
+  };
+  static std::vector<filter_term> filter_terms(std::string_view sql,
+                                               const std::vector<std::string>& columns) {
+    std::vector<filter_term> out;
+    std::size_t where = sql.find(" WHERE ");
+    if (where == std::string_view::npos) return out;
+    std::string_view clause = sql.substr(where + 7);
+    for (std::string_view end : {" ORDER BY ", " GROUP BY ", " LIMIT ", " RETURNING "})
+      clause = clause.substr(0, clause.find(end));
+    auto add = [&](std::string path, std::string expression) {
+      for (const auto& t : out)
+        if (t.path == path) return;
+      out.push_back({std::move(path), std::move(expression)});
+    };
+    constexpr std::string_view open = "json_extract(data,'";
+    for (std::size_t i = 0; i < clause.size(); ++i) {
+      if (clause.substr(i).starts_with(open)) {
+        const std::size_t from = i + open.size(), to = clause.find("')", from);
+        if (to == std::string_view::npos) break;
+        const std::string path(clause.substr(from, to - from));
+        add(path, "json_extract(data,'" + path + "')");
+        i = to + 1;
+      } else if (clause[i] == '"') {
+        const std::size_t to = clause.find('"', i + 1);
+        if (to == std::string_view::npos) break;
+        const std::string_view name = clause.substr(i + 1, to - i - 1);
+        for (const auto& col : columns)
+          if (col == name) add("$." + col, quote_name(col));
+        i = to;
+      }
+    }
+    return out;
+  }
+
+  // The index ensure_index(<the members at those paths>) creates, spelled as it spells it.
+  static std::string suggested_index(std::string_view table, const std::vector<filter_term>& terms) {
+    std::string name = "sqler_ix_" + std::string(table), exprs;
+    for (const auto& t : terms) {
+      name += "__" + t.path.substr(2);
+      exprs += (exprs.empty() ? "" : ", ") + t.expression;
+    }
+    return "CREATE INDEX IF NOT EXISTS " + quote_name(name) + " ON " + quote_name(table) + " (" +
+           exprs + ")";
   }
 
   // ================================================================ sqler's own tables
@@ -8149,24 +8483,21 @@ inline std::size_t autoincrement_insert_point(std::string_view sql) {
   return std::string::npos;
 }
 
-// Rebuilds `table` with `_id INTEGER PRIMARY KEY AUTOINCREMENT`, keeping every row (ids,
-// versions, data and any other stored columns), its indexes and triggers; SQLite cannot ALTER a
-// table into AUTOINCREMENT (https://sqlite.org/lang_altertable.html, "other kinds of changes").
-// Runs in one transaction; the caller has checked that the table needs it.
-inline void rebuild_with_autoincrement(connection& c, std::string_view table,
-                                       const std::string& old_sql) {
-  const std::size_t insert_at = autoincrement_insert_point(old_sql);
-  if (insert_at == std::string::npos)
-    throw schema_error(
-                "sqler: table \"" + std::string(table) +
-                    "\" declares _id other than as `_id INTEGER PRIMARY KEY`; sqler needs that "
-                    "rowid alias to keep ids unique for the table's lifetime. Migrate the table "
-                    "to `_id INTEGER PRIMARY KEY AUTOINCREMENT` first",
-                old_sql);
-  const std::size_t open = old_sql.find('(');
+// The AUTOINCREMENT high-water mark of `table` (0 when it has none yet).
+inline std::int64_t autoincrement_sequence(connection& c, std::string_view table) {
+  if (!table_exists(c, sqlite_dialect::sequence_table)) return 0;
+  auto st = c.acquire_oneoff(sqlite_dialect::autoincrement_sequence);
+  st->bind_text(1, table);
+  return st->step() ? st->column_int64(0) : 0;
+}
+
+// Recreates `table` from `definition` (a CREATE TABLE text from its '(' on), keeping every row
+// (ids, versions, data and any other stored columns; generated columns are recomputed), its
+// indexes, its triggers and its AUTOINCREMENT high-water mark (ids of deleted documents stay
+// used). The caller holds a transaction (in_rebuild_transaction).
+inline void rebuild_table(connection& c, std::string_view table, std::string_view definition) {
   const std::string temp = std::string(table) + "__sqler_rebuild";
-  const std::string create = sqlite_dialect::create_table_as(
-      temp, old_sql.substr(open, insert_at - open) + " AUTOINCREMENT" + old_sql.substr(insert_at));
+  const std::string create = sqlite_dialect::create_table_as(temp, definition);
 
   std::string columns;
   for (const auto& col : table_columns(c, table)) {
@@ -8181,6 +8512,7 @@ inline void rebuild_with_autoincrement(connection& c, std::string_view table,
     st->bind_text(1, table);
     while (st->step()) dependents.emplace_back(st->column_text(0));
   }
+  const std::int64_t sequence = autoincrement_sequence(c, table);
   // Triggers on the table reference it by name; renaming the copy back must not rewrite them.
   c.exec(sqlite_dialect::legacy_alter_on);
   struct restore_alter {
@@ -8197,6 +8529,36 @@ inline void rebuild_with_autoincrement(connection& c, std::string_view table,
   c.exec(sqlite_dialect::drop_table(table));
   c.exec(sqlite_dialect::rename_table(temp, table));
   for (const auto& sql : dependents) c.exec(sql);
+  if (sequence > autoincrement_sequence(c, table)) {
+    // Dropping the table dropped its sqlite_sequence row; the copy only knows the ids it holds.
+    for (std::string_view sql :
+         {sqlite_dialect::raise_sequence, sqlite_dialect::insert_sequence}) {
+      auto st = c.acquire_oneoff(sql);
+      st->bind_text(1, table);
+      st->bind(2, sequence);
+      st->step();
+    }
+  }
+}
+
+// Rebuilds `table` with `_id INTEGER PRIMARY KEY AUTOINCREMENT`, keeping every row (ids,
+// versions, data and any other stored columns), its indexes and triggers; SQLite cannot ALTER a
+// table into AUTOINCREMENT (https://sqlite.org/lang_altertable.html, "other kinds of changes").
+// Runs in one transaction; the caller has checked that the table needs it.
+inline void rebuild_with_autoincrement(connection& c, std::string_view table,
+                                       const std::string& old_sql) {
+  const std::size_t insert_at = autoincrement_insert_point(old_sql);
+  if (insert_at == std::string::npos)
+    throw schema_error(
+                "sqler: table \"" + std::string(table) +
+                    "\" declares _id other than as `_id INTEGER PRIMARY KEY`; sqler needs that "
+                    "rowid alias to keep ids unique for the table's lifetime. Migrate the table "
+                    "to `_id INTEGER PRIMARY KEY AUTOINCREMENT` first",
+                old_sql);
+  const std::size_t open = old_sql.find('(');
+  rebuild_table(c, table,
+                old_sql.substr(open, insert_at - open) + " AUTOINCREMENT" +
+                    old_sql.substr(insert_at));
 }
 
 // Another table's FOREIGN KEY points at `table`: dropping it during a rebuild would run that
@@ -8207,15 +8569,13 @@ inline bool is_fk_target(connection& c, std::string_view table) {
   return st->step();
 }
 
-// Brings an existing table up to the layout sqler needs, keeping every row: adds `_version` to
-// a table made by another tool, and AUTOINCREMENT to one made without it (sqler 0.1), so ids of
-// deleted documents are never handed out again. A read-only database is read as it is.
-inline void upgrade_table(connection& c, std::string_view table, const std::string& sql) {
-  const std::string low = lowercase(sql);
-  if (low.find("autoincrement") != std::string::npos && low.find("_version") != std::string::npos)
-    return;  // the usual case: nothing to do, decided without another query
-  if (c.read_only()) return;
-
+// Runs `body` (which may rebuild `table`) in one transaction, with foreign keys switched off
+// around it when they are on (dropping a table that FOREIGN KEYs point at would run their ON
+// DELETE actions), and checks afterwards that no FOREIGN KEY broke. `why` names the upgrade in
+// the error raised when it cannot switch them off (inside a caller's transaction).
+template <class Body>
+void in_rebuild_transaction(connection& c, std::string_view table, std::string_view why,
+                            Body&& body) {
   // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched off around it.
   bool fk_was_on = false;
   {
@@ -8224,10 +8584,10 @@ inline void upgrade_table(connection& c, std::string_view table, const std::stri
   }
   const bool can_switch_fk = c.autocommit() && c.transaction_depth() == 0;
   if (fk_was_on && !can_switch_fk && is_fk_target(c, table))
-    throw schema_error("sqler: table \"" + std::string(table) +
-                                  "\" needs a one-time upgrade (AUTOINCREMENT ids) and other "
-                                  "tables have FOREIGN KEYs into it: open this collection once "
-                                  "outside a transaction");
+    throw schema_error("sqler: table \"" + std::string(table) + "\" needs a one-time upgrade (" +
+                       std::string(why) +
+                       ") and other tables have FOREIGN KEYs into it: open this collection once "
+                       "outside a transaction");
   if (fk_was_on && can_switch_fk) c.exec(sqlite_dialect::foreign_keys_off);
   struct restore_fk {
     connection& c;
@@ -8242,17 +8602,7 @@ inline void upgrade_table(connection& c, std::string_view table, const std::stri
   } restore{c, fk_was_on && can_switch_fk};
 
   transaction_scope tx(c);
-  // Re-read under the write lock: another connection may have upgraded it meanwhile.
-  std::string current = table_sql_of(c, table);
-  bool has_version = false;
-  for (const auto& col : table_columns(c, table))
-    if (col.name == "_version") has_version = true;
-  if (!has_version) {
-    c.exec(sqlite_dialect::add_version_column(table));
-    current = table_sql_of(c, table);
-  }
-  if (lowercase(current).find("autoincrement") == std::string::npos)
-    rebuild_with_autoincrement(c, table, current);
+  body();
   if (fk_was_on && can_switch_fk) {
     auto st = c.acquire_oneoff(sqlite_dialect::foreign_key_check);
     if (st->step())
@@ -8261,6 +8611,76 @@ inline void upgrade_table(connection& c, std::string_view table, const std::stri
                                  "\" would break a FOREIGN KEY; nothing was changed");
   }
   tx.commit();
+}
+
+// Brings an existing table up to the layout sqler needs, keeping every row: adds `_version` to
+// a table made by another tool, and AUTOINCREMENT to one made without it (sqler 0.1), so ids of
+// deleted documents are never handed out again. A read-only database is read as it is.
+inline void upgrade_table(connection& c, std::string_view table, const std::string& sql) {
+  const std::string low = lowercase(sql);
+  if (low.find("autoincrement") != std::string::npos && low.find("_version") != std::string::npos)
+    return;  // the usual case: nothing to do, decided without another query
+  if (c.read_only()) return;
+
+  in_rebuild_transaction(c, table, "AUTOINCREMENT ids", [&] {
+    // Re-read under the write lock: another connection may have upgraded it meanwhile.
+    std::string current = table_sql_of(c, table);
+    bool has_version = false;
+    for (const auto& col : table_columns(c, table))
+      if (col.name == "_version") has_version = true;
+    if (!has_version) {
+      c.exec(sqlite_dialect::add_version_column(table));
+      current = table_sql_of(c, table);
+    }
+    if (lowercase(current).find("autoincrement") == std::string::npos)
+      rebuild_with_autoincrement(c, table, current);
+  });
+}
+
+// ---- promoted columns whose kind (VIRTUAL or STORED) an existing table does not have yet
+
+// The kind of column `name` of `table`: -1 when there is none, else pragma_table_xinfo's
+// `hidden` (0 an ordinary column, 2 VIRTUAL generated, 3 STORED generated).
+inline int column_kind(connection& c, std::string_view table, std::string_view name) {
+  auto st = c.acquire_oneoff(sqlite_dialect::column_kind);
+  st->bind_text(1, table);
+  st->bind_text(2, name);
+  return st->step() ? static_cast<int>(st->column_int64(0)) : -1;
+}
+
+// A promoted column as the type declares it (`ddl`) and as the other kind (`other_ddl`): the
+// exact text sqler writes either way, which is how it finds the column in the table's text.
+struct promoted_change {
+  std::string_view column, ddl, other_ddl;
+};
+
+// Gives `table` the promoted columns in `changes` as declared, in one rebuild: a column of the
+// other kind is respelled, a missing one appended (SQLite cannot ALTER TABLE ADD a STORED
+// column, nor change a column's kind). Rows, ids, versions, indexes and triggers are kept.
+inline void rebuild_promoted(connection& c, std::string_view table,
+                             const std::vector<promoted_change>& changes) {
+  in_rebuild_transaction(c, table, "STORED promoted columns", [&] {
+    std::string sql = table_sql_of(c, table);  // under the write lock: another connection may
+    bool changed = false;                      // have rebuilt it meanwhile
+    for (const auto& ch : changes) {
+      if (sql.find(ch.ddl) != std::string::npos) continue;
+      if (const auto at = sql.find(ch.other_ddl); at != std::string::npos) {
+        sql.replace(at, ch.other_ddl.size(), ch.ddl);
+        changed = true;
+      } else if (column_kind(c, table, ch.column) < 0) {
+        sql = sqlite_dialect::with_column(sql, ch.ddl);
+        changed = true;
+      } else {
+        throw schema_error("sqler: table \"" + std::string(table) + "\" has a column \"" +
+                               std::string(ch.column) +
+                               "\" that sqler did not write as the promoted member's column, so "
+                               "it cannot make it " + std::string(ch.ddl) +
+                               ". Drop or rename that column (a migration step), then reopen",
+                           sql);
+      }
+    }
+    if (changed) rebuild_table(c, table, std::string_view(sql).substr(sql.find('(')));
+  });
 }
 
 }  // namespace sqler::detail::sqlite
@@ -8405,6 +8825,48 @@ class db_state : public std::enable_shared_from_this<db_state> {
 #endif  // SQLER_AMALGAMATED_SQLER_DETAIL_BACKEND_SQLITE_STATE_HPP
 // ---- end sqler/detail/backend/sqlite/state.hpp ----
 
+// ---- begin sqler/detail/scan_probe.hpp ----
+#ifndef SQLER_AMALGAMATED_SQLER_DETAIL_SCAN_PROBE_HPP
+#define SQLER_AMALGAMATED_SQLER_DETAIL_SCAN_PROBE_HPP
+// sqler/detail/scan_probe.hpp - what sqler::profiler's full-scan check asks of a database.
+// A backend specialises scan_probe for its database type (SQLite: backend/sqlite/backend.hpp);
+// a database without one has no full-scan check (profiler::warn_on_full_scans says so).
+
+
+namespace sqler::detail {
+
+// A table a statement reads in full, and what would serve the statement's filter instead.
+struct plan_scan {
+  std::string table;
+  std::vector<std::string> paths;  // the members the filter compares ("$.age"), if known
+  std::string index_sql;           // the index ensure_index on them creates, if known
+};
+
+template <class Database>
+struct scan_probe {
+  static constexpr bool supported = false;
+
+  // The tables `sql` reads in full, checked on this thread's connection of `db`.
+  template <class Db>
+  static std::vector<plan_scan> full_scans(Db&, std::string_view) {
+    return {};
+  }
+
+  // The rows of `table`.
+  template <class Db>
+  static std::int64_t rows(Db&, std::string_view) {
+    return 0;
+  }
+};
+
+}  // namespace sqler::detail
+#endif  // SQLER_AMALGAMATED_SQLER_DETAIL_SCAN_PROBE_HPP
+// ---- end sqler/detail/scan_probe.hpp ----
+
+
+namespace sqler {
+class database;
+}
 
 namespace sqler::detail {
 
@@ -8481,26 +8943,88 @@ struct backend_traits<sqlite_backend> {
     }(static_cast<const multikey<T>*>(nullptr));
   }
 
-  // Tables created before a member was promoted get its generated column now. Also run for
-  // tables reached only through refs: a through<> filter names the target's column
-  // unqualified, and if the target table lacked it SQLite would resolve it against the outer
-  // table instead.
+  // Tables created before a member was promoted get its generated column now: a VIRTUAL one by
+  // ALTER TABLE ADD COLUMN; a STORED one, or one whose kind (VIRTUAL or STORED) changed, by one
+  // rebuild of the table (SQLite can neither add a STORED column nor change a column's kind).
+  // Also run for tables reached only through refs: a through<> filter names the target's
+  // column unqualified, and if the target table lacked it SQLite would resolve it against the
+  // outer table instead. A column of the member's name that is not generated is left alone.
   template <class T>
   static void add_promoted_columns(connection& c) {
-    [&]<auto... Ms>(const columns<Ms...>*) {
-      (([&] {
-         // Static: bind_text binds without copying, so the name must outlive the step.
-         static constexpr auto column = promoted_column_name<T, Ms>();
-         auto st = c.acquire_oneoff(dialect::has_column);
-         st->bind_text(1, table_name<T>);
-         st->bind_text(2, column.view());
-         if (st->step()) return;
-         st.release();
-         static constexpr auto ddl = dialect::promoted_column<T, Ms>();
-         c.exec(dialect::add_column(table_name<T>, ddl.view()));
-       }()),
-       ...);
-    }(static_cast<const promoted<T>*>(nullptr));
+    std::vector<sqlite::promoted_change> rebuild;
+    bool missing = false;
+    for_each_promoted<T>([&]<auto M, bool Stored>() {
+      // Static: bind_text binds without copying, so the name must outlive the step.
+      static constexpr auto column = promoted_column_name<T, M>();
+      static constexpr auto ddl = dialect::promoted_column_as<T, M, Stored>();
+      static constexpr auto other = dialect::promoted_column_as<T, M, !Stored>();
+      const int kind = sqlite::column_kind(c, table_name<T>, column.view());
+      if (kind == dialect::virtual_generated || kind == dialect::stored_generated) {
+        if ((kind == dialect::stored_generated) != Stored)
+          rebuild.push_back({column.view(), ddl.view(), other.view()});
+      } else if (kind < 0) {
+        if constexpr (Stored) {
+          rebuild.push_back({column.view(), ddl.view(), other.view()});
+          missing = true;
+        } else {
+          c.exec(dialect::add_column(table_name<T>, ddl.view()));
+        }
+      }
+    });
+    if (rebuild.empty()) return;
+    if (!c.read_only()) return sqlite::rebuild_promoted(c, table_name<T>, rebuild);
+    // Read-only: a column of the other kind reads the same; a missing one cannot be read.
+    if (missing)
+      throw schema_error("sqler: table \"" + std::string(table_name<T>) +
+                         "\" lacks a STORED promoted column its type declares, and the database "
+                         "is read-only: open it writable once to add the column");
+  }
+};
+
+// The profiler's full-scan check on SQLite: EXPLAIN QUERY PLAN and COUNT(*) run straight on
+// this thread's connection (db.native_handle()), not through sqler's statements, so query hooks
+// (the profiler among them) do not see the check's own queries.
+template <>
+struct scan_probe<sqler::database> {
+  static constexpr bool supported = true;
+
+  template <class Db>
+  static std::vector<plan_scan> full_scans(Db& db, std::string_view sql) {
+    using dialect = sqlite_dialect;
+    std::vector<plan_scan> out;
+    if (!dialect::filters(sql)) return out;
+    sqlite3* h = db.native_handle();
+    const std::string explain = dialect::explain_plan(sql);
+    sqlite::statement plan(h, explain);
+    while (plan.step()) {
+      std::string table = dialect::scanned_table(plan.column_text(dialect::plan_detail_column));
+      if (table.empty()) continue;
+      // A name without columns is not a table (an alias): nothing to count or index.
+      bool is_table = false;
+      std::vector<std::string> generated;
+      {
+        sqlite::statement cols(h, dialect::table_columns);
+        cols.bind_text(1, table);
+        while (cols.step()) {
+          is_table = true;
+          if (cols.column_int64(1) != 0) generated.emplace_back(cols.column_text(0));
+        }
+      }
+      if (!is_table) continue;
+      plan_scan scan{std::move(table), {}, {}};
+      const auto terms = dialect::filter_terms(sql, generated);
+      for (const auto& t : terms) scan.paths.push_back(t.path);
+      if (!terms.empty()) scan.index_sql = dialect::suggested_index(scan.table, terms);
+      out.push_back(std::move(scan));
+    }
+    return out;
+  }
+
+  template <class Db>
+  static std::int64_t rows(Db& db, std::string_view table) {
+    const std::string sql = sqlite_dialect::count_rows(table);
+    sqlite::statement count(db.native_handle(), sql);
+    return count.step() ? count.column_int64(0) : 0;
   }
 };
 
@@ -9077,9 +9601,12 @@ auto push(const F&, const V& value) {
 // ---- begin sqler/profiler.hpp ----
 #ifndef SQLER_AMALGAMATED_SQLER_PROFILER_HPP
 #define SQLER_AMALGAMATED_SQLER_PROFILER_HPP
-// sqler/profiler.hpp - counts queries per shape while in scope, and warns on N+1 loops.
+// sqler/profiler.hpp - counts queries per shape while in scope, and warns on N+1 loops and,
+// when asked, on repeated full scans.
 // An N+1 is the same single-row shape (get by id, first()) run more than a threshold number
 // of times inside one profiler scope: the pattern hydration (query::with) replaces.
+// A repeated full scan is a filtering shape run more than a threshold number of times whose
+// plan reads a whole table larger than a row threshold: the pattern an index replaces.
 
 
 
@@ -9088,6 +9615,26 @@ namespace sqler {
 struct n_plus_one_warning {
   std::string sql;         // the repeated single-row statement
   std::uint64_t count = 0; // executions when the warning fired
+};
+
+// A filtering statement, run repeatedly, that reads every row of a large table.
+struct full_scan_warning {
+  std::string sql;          // the repeated statement
+  std::string table;        // the table it reads in full
+  std::int64_t rows = 0;    // that table's rows when checked
+  std::uint64_t count = 0;  // executions when the check ran
+  // What would serve the filter: the members it compares and the index ensure_index on them
+  // creates, e.g. "ensure_index on the member(s) at $.age: CREATE INDEX IF NOT EXISTS
+  // \"sqler_ix_User__age\" ON \"User\" (json_extract(data,'$.age'))"; empty when the
+  // statement's filter names no member (a full scan no index on a member serves).
+  std::string suggestion;
+};
+
+struct full_scan_options {
+  std::uint64_t repeats = 10;    // a filtering shape run more than this many times is checked
+  std::int64_t min_rows = 1000;  // warn for tables with more rows than this
+  // Called once per shape and table; default: a line on stderr.
+  std::function<void(const full_scan_warning&)> on_warning;
 };
 
 class profiler {
@@ -9114,6 +9661,13 @@ class profiler {
                      "scope; load them in one query (query::with<...>) instead: %s\n",
                      static_cast<unsigned long long>(w.count), w.sql.c_str());
       };
+    scan_supported_ = detail::scan_probe<Database>::supported;
+    full_scans_ = [&db](std::string_view sql) {
+      return detail::scan_probe<Database>::full_scans(db, sql);
+    };
+    table_rows_ = [&db](std::string_view table) {
+      return detail::scan_probe<Database>::rows(db, table);
+    };
     const std::uint64_t id = db.on_query([this](const query_event& ev) { record(ev); });
     remove_hook_ = [&db, id] { db.remove_query_hook(id); };
   }
@@ -9129,6 +9683,33 @@ class profiler {
     std::lock_guard<std::mutex> lock(mu_);
     return warnings_;
   }
+  // Also checks, once per shape, the plan of every filtering shape run more than
+  // `options.repeats` times in this scope (on the thread that runs it, with EXPLAIN QUERY
+  // PLAN), and warns when it reads in full a table of more than `options.min_rows` rows (each
+  // table counted once). Call it before the queries to watch; a usage_error on a database
+  // whose backend cannot check plans.
+  void warn_on_full_scans(full_scan_options options = {}) {
+    if (!scan_supported_)
+      throw usage_error("sqler: profiler::warn_on_full_scans(): this database cannot check "
+                        "query plans");
+    if (!options.on_warning)
+      options.on_warning = [](const full_scan_warning& w) {
+        std::fprintf(stderr,
+                     "sqler: full scan: a statement run %llu times in a profiler scope reads all "
+                     "%lld rows of \"%s\" each time: %s\n%s%s%s",
+                     static_cast<unsigned long long>(w.count), static_cast<long long>(w.rows),
+                     w.table.c_str(), w.sql.c_str(), w.suggestion.empty() ? "" : "  fix: ",
+                     w.suggestion.c_str(), w.suggestion.empty() ? "" : "\n");
+      };
+    std::lock_guard<std::mutex> lock(mu_);
+    scan_options_ = std::move(options);
+    scan_enabled_ = true;
+  }
+  std::vector<full_scan_warning> full_scan_warnings() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return scan_warnings_;
+  }
+
   // Per-shape counters, most executed first.
   std::vector<shape_stats> shapes() const {
     std::vector<shape_stats> out;
@@ -9143,6 +9724,9 @@ class profiler {
  private:
   void record(const query_event& ev) {
     n_plus_one_warning fire;
+    bool n_plus_one = false;
+    std::string check;  // a shape whose plan is to be checked now
+    std::uint64_t count = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++total_;
@@ -9154,11 +9738,65 @@ class profiler {
       ++s.count;
       s.rows += ev.rows;
       s.total += ev.duration;
-      if (!ev.single_row || s.count != threshold_ + 1) return;
-      fire = {s.sql, s.count};
-      warnings_.push_back(fire);
+      if (ev.single_row && s.count == threshold_ + 1) {
+        fire = {s.sql, s.count};
+        warnings_.push_back(fire);
+        n_plus_one = true;
+      }
+      if (scan_enabled_ && !ev.single_row && s.count == scan_options_.repeats + 1) {
+        check = s.sql;
+        count = s.count;
+      }
     }
-    on_warning_(fire);
+    if (n_plus_one) on_warning_(fire);
+    if (!check.empty()) check_full_scans(check, count);
+  }
+
+  // Runs on the thread (and so the connection) that ran the statement, outside the lock.
+  void check_full_scans(const std::string& sql, std::uint64_t count) {
+    std::vector<detail::plan_scan> scans;
+    try {
+      scans = full_scans_(sql);
+    } catch (const std::exception&) {
+      return;  // a plan the check cannot read is no warning
+    }
+    for (auto& scan : scans) {
+      std::int64_t rows = 0;
+      bool known = false;
+      std::int64_t min_rows = 0;
+      std::function<void(const full_scan_warning&)> handler;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        min_rows = scan_options_.min_rows;
+        handler = scan_options_.on_warning;
+        if (auto it = table_rows_seen_.find(scan.table); it != table_rows_seen_.end()) {
+          rows = it->second;
+          known = true;
+        }
+      }
+      if (!known) {
+        try {
+          rows = table_rows_(scan.table);
+        } catch (const std::exception&) {
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(mu_);
+        table_rows_seen_.emplace(scan.table, rows);
+      }
+      if (rows <= min_rows) continue;
+      full_scan_warning w{sql, scan.table, rows, count, {}};
+      if (!scan.index_sql.empty()) {
+        w.suggestion = "ensure_index on the member(s) at ";
+        for (std::size_t i = 0; i < scan.paths.size(); ++i)
+          w.suggestion += (i == 0 ? "" : ", ") + scan.paths[i];
+        w.suggestion += ": " + scan.index_sql;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        scan_warnings_.push_back(w);
+      }
+      handler(w);
+    }
   }
 
   std::uint64_t threshold_;
@@ -9168,6 +9806,14 @@ class profiler {
   std::uint64_t total_ = 0;
   std::map<std::string, shape_stats> shapes_;
   std::vector<n_plus_one_warning> warnings_;
+  // The full-scan check (warn_on_full_scans).
+  bool scan_supported_ = false;
+  bool scan_enabled_ = false;
+  full_scan_options scan_options_;
+  std::function<std::vector<detail::plan_scan>(std::string_view)> full_scans_;
+  std::function<std::int64_t(std::string_view)> table_rows_;
+  std::map<std::string, std::int64_t, std::less<>> table_rows_seen_;
+  std::vector<full_scan_warning> scan_warnings_;
 };
 
 }  // namespace sqler

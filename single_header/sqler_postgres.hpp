@@ -164,8 +164,19 @@ struct json_conversion;
 // Promoted members: scalar members that also live in a real, typed column of the table, so
 // filters, sorting and indexes on them use the column (see the README, "Promoted columns"):
 //   template <> struct sqler::promoted<User> : sqler::columns<&User::email, &User::age> {};
+// columns<...> are VIRTUAL (computed from the document when read: no space, but an unindexed
+// filter parses every document); stored<...> are STORED (computed when a document is written
+// and kept in the row: an unindexed filter reads the value without parsing JSON). Both lists
+// may be given:
+//   template <> struct sqler::promoted<User>
+//       : sqler::columns<&User::email>, sqler::stored<&User::age> {};
+// SQLite cannot add a STORED column to an existing table: opening the collection rebuilds the
+// table once, in one transaction (rows, ids, versions, indexes and triggers kept).
 template <auto... Ms>
 struct columns {};
+
+template <auto... Ms>
+struct stored {};
 
 template <class T>
 struct promoted : columns<> {};
@@ -2346,6 +2357,7 @@ T from_json(std::string_view json) {
 // every backend; a collection shares ownership of its database.
 
 #include <ranges>
+#include <unordered_set>
 
 // ---- begin sqler/detail/access.hpp ----
 #ifndef SQLER_AMALGAMATED_SQLER_DETAIL_ACCESS_HPP
@@ -4202,13 +4214,28 @@ struct with_bound_path {
 
 namespace sqler::detail {
 
+// The two lists of sqler::promoted<T>: its sqler::columns<...> base (VIRTUAL columns) and its
+// sqler::stored<...> base (STORED columns), each empty when not given. Converting a pointer to
+// a base is a better match than converting it to void*, so the list given wins.
 template <auto... Ms>
-consteval std::size_t promoted_count_of(const columns<Ms...>*) {
+columns<Ms...> virtual_list_of(const columns<Ms...>*);
+columns<> virtual_list_of(const void*);
+template <auto... Ms>
+stored<Ms...> stored_list_of(const stored<Ms...>*);
+stored<> stored_list_of(const void*);
+
+template <class T>
+using virtual_list = decltype(virtual_list_of(static_cast<const promoted<T>*>(nullptr)));
+template <class T>
+using stored_list = decltype(stored_list_of(static_cast<const promoted<T>*>(nullptr)));
+
+template <template <auto...> class List, auto... Ms>
+consteval std::size_t list_size(const List<Ms...>*) {
   return sizeof...(Ms);
 }
 
-template <auto M, auto... Ms>
-consteval bool promoted_has(const columns<Ms...>*) {
+template <auto M, template <auto...> class List, auto... Ms>
+consteval bool list_has(const List<Ms...>*) {
   using P = std::remove_cv_t<decltype(M)>;
   return ([] {
     if constexpr (std::is_same_v<std::remove_cv_t<decltype(Ms)>, P>)
@@ -4220,11 +4247,28 @@ consteval bool promoted_has(const columns<Ms...>*) {
 
 template <class T>
 inline constexpr std::size_t promoted_count =
-    promoted_count_of(static_cast<const promoted<T>*>(nullptr));
+    list_size(static_cast<const virtual_list<T>*>(nullptr)) +
+    list_size(static_cast<const stored_list<T>*>(nullptr));
 
-// Is the top-level member M of T promoted?
+// Is the top-level member M of T a STORED promoted column?
 template <class T, auto M>
-inline constexpr bool is_promoted = promoted_has<M>(static_cast<const promoted<T>*>(nullptr));
+inline constexpr bool is_stored = list_has<M>(static_cast<const stored_list<T>*>(nullptr));
+
+// Is the top-level member M of T promoted (VIRTUAL or STORED)?
+template <class T, auto M>
+inline constexpr bool is_promoted =
+    list_has<M>(static_cast<const virtual_list<T>*>(nullptr)) || is_stored<T, M>;
+
+// Calls f.template operator()<M, Stored>() for every promoted member M of T, VIRTUAL first.
+template <class T, class F>
+constexpr void for_each_promoted(F&& f) {
+  [&]<auto... Ms>(const columns<Ms...>*) {
+    (f.template operator()<Ms, false>(), ...);
+  }(static_cast<const virtual_list<T>*>(nullptr));
+  [&]<auto... Ms>(const stored<Ms...>*) {
+    (f.template operator()<Ms, true>(), ...);
+  }(static_cast<const stored_list<T>*>(nullptr));
+}
 
 template <class T, auto M>
 consteval auto promoted_column_name() {
@@ -4248,6 +4292,10 @@ consteval bool check_promoted() {
   static_assert(promoted_member_ok<T, M>(),
                 "sqler: promoted<T>: only scalar members (numbers, bool, enums, std::string, or "
                 "std::optional of those) can be promoted to a column");
+  static_assert(!(is_stored<T, M> &&
+                  list_has<M>(static_cast<const virtual_list<T>*>(nullptr))),
+                "sqler: promoted<T>: a member is listed both in columns<...> (VIRTUAL) and in "
+                "stored<...> (STORED); name it in one of them");
   return true;
 }
 
@@ -5696,6 +5744,7 @@ class query {
         : db_(std::move(db)), pred_(std::move(pred)) {
       auto&& c = db_->conn();
       st_ = c.template acquire<shape<detail::select_kind>>();
+      st_->stream_rows();  // one row in memory at a time, however many match
       bind_values(*st_, pred_, limit, offset);
       advance();
     }
@@ -5910,6 +5959,14 @@ class grouped_query {
 
 namespace sqler {
 
+// What upsert_many did with one document: inserted it under `id`, or replaced the document that
+// had that id (inserted == false).
+struct upsert_result {
+  std::int64_t id = 0;
+  bool inserted = false;
+  bool operator==(const upsert_result&) const = default;
+};
+
 template <class T, class Backend>
 class collection {
   static_assert(detail::reflectable<T>,
@@ -6003,6 +6060,50 @@ class collection {
     st->bind_text(2, encoded(c, doc));
     traits::bind_merge_schema(*st, 3, detail::merge_schema_of<T>::value);
     st->step();
+  }
+
+  // Inserts or replaces many documents by id, all or nothing: one transaction, one statement
+  // per 256 documents (then per 16, then one by one for the rest). Elements are (id, doc) pairs
+  // (anything with .first/.second, e.g. a std::map<std::int64_t, T>) or versioned<T> (its
+  // version is not checked: this is an upsert). Replacements keep undeclared members, as
+  // upsert() does. Returns {id, inserted} per element, in input order. An id given twice is a
+  // sqler::usage_error and nothing is written.
+  template <class Range>
+  std::vector<upsert_result> upsert_many(Range&& entries) {
+    // 256 rows per statement measured fastest (64: +7%, 1024: +15%); the 16- and 1-row
+    // statements write the rest, all three cached.
+    static constexpr std::size_t big = 256, mid = 16;
+    auto&& c = db_->conn();
+    std::vector<upsert_result> out;
+    if constexpr (std::ranges::sized_range<Range>) out.reserve(std::ranges::size(entries));
+    std::string buf;                // the documents not written yet, encoded back to back
+    std::vector<std::size_t> ends;  // where each of them ends in buf
+    ends.reserve(big);
+    // An id given twice is refused before anything is written (PostgreSQL refuses a statement
+    // that would touch one row twice; SQLite would report both).
+    std::unordered_set<std::int64_t> seen;
+    if constexpr (std::ranges::sized_range<Range>) seen.reserve(std::ranges::size(entries));
+    scope tx(c);
+    for (auto&& e : entries) {  // each element is encoded while it is alive
+      const auto [id, doc] = upsert_entry(e);
+      if (!seen.insert(id).second)
+        throw usage_error("sqler: upsert_many(): id " + std::to_string(id) +
+                          " is given more than once; nothing was written");
+      out.push_back({id, false});
+      encode(*doc, buf);
+      ends.push_back(buf.size());
+      if (ends.size() == big) {
+        upsert_rows<big>(c, buf, ends, 0, out.data() + (out.size() - big));
+        buf.clear();
+        ends.clear();
+      }
+    }
+    std::size_t done = 0;
+    upsert_result* rest = out.data() + (out.size() - ends.size());
+    for (; ends.size() - done >= mid; done += mid) upsert_rows<mid>(c, buf, ends, done, rest + done);
+    for (; done < ends.size(); ++done) upsert_rows<1>(c, buf, ends, done, rest + done);
+    tx.commit();
+    return out;
   }
 
   // Atomic in-place update: update(id, sqler::set(f, v), sqler::inc(g, 1), sqler::push(a, x)).
@@ -6229,6 +6330,62 @@ class collection {
                     "declare it in sqler::multikey<T> (sqler::elements<&T::m>) and pass it alone");
     }
   }
+
+  // ---- upsert_many
+
+  template <std::size_t Rows>
+  struct upsert_rows_shape {
+    static constexpr auto text = D::template upsert_many<T, Rows>();
+    static constexpr std::string_view sql = text.view();
+  };
+
+  // (id, document) of one upsert_many element.
+  template <class E>
+  static std::pair<std::int64_t, const T*> upsert_entry(const E& e) {
+    if constexpr (std::is_same_v<E, versioned<T>>) {
+      return {e.id, &e.value};
+    } else {
+      constexpr bool pair_like = requires { e.first; e.second; };
+      static_assert(pair_like,
+                    "sqler: upsert_many(range): the elements must be (id, document) pairs, such "
+                    "as std::pair<std::int64_t, T>, or sqler::versioned<T>");
+      if constexpr (pair_like) {
+        static_assert(std::is_convertible_v<decltype(e.first), std::int64_t> &&
+                          std::is_same_v<std::remove_cvref_t<decltype(e.second)>, T>,
+                      "sqler: upsert_many(range): each element's .first must be the id "
+                      "(std::int64_t) and .second a document of this collection's type");
+        return {static_cast<std::int64_t>(e.first), &e.second};
+      }
+    }
+  }
+
+  // Writes documents [first, first + Rows) of buf; records for each whether it was inserted.
+  // RETURNING's row order is not guaranteed, so each row is matched by id (usually in place).
+  template <std::size_t Rows>
+  static void upsert_rows(connection& c, const std::string& buf,
+                          const std::vector<std::size_t>& ends, std::size_t first,
+                          upsert_result* results) {
+    auto st = c.template acquire<upsert_rows_shape<Rows>>();
+    const std::string_view text(buf);
+    for (std::size_t r = 0; r < Rows; ++r) {
+      const std::size_t begin = first + r == 0 ? 0 : ends[first + r - 1];
+      st->bind(static_cast<int>(2 * r + 1), results[r].id);
+      st->bind_text(static_cast<int>(2 * r + 2), text.substr(begin, ends[first + r] - begin));
+    }
+    traits::bind_merge_schema(*st, static_cast<int>(2 * Rows + 1),
+                              detail::merge_schema_of<T>::value);
+    for (std::size_t k = 0; st->step(); ++k) {
+      const std::int64_t id = st->column_int64(0);
+      const bool inserted = st->column_int64(1) == 1;  // a replaced document is at 2 or more
+      if (k < Rows && results[k].id == id) {
+        results[k].inserted = inserted;
+        continue;
+      }
+      for (std::size_t r = 0; r < Rows; ++r)
+        if (results[r].id == id) results[r].inserted = inserted;
+    }
+  }
+
 
   static std::string& encoded(connection& c, const T& doc) {
     std::string& buf = c.encode_buffer();
@@ -7293,9 +7450,15 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
                   fixed_string{") STORED"});
   }
 
-  template <class T, auto... Ms>
-  static consteval auto promoted_columns(const columns<Ms...>*) {
+  // columns<...> and stored<...> alike: PostgreSQL 15 has STORED generated columns only.
+  template <class T, template <auto...> class List, auto... Ms>
+  static consteval auto promoted_list(const List<Ms...>*) {
     return concat(fixed_string{""}, concat(fixed_string{", "}, promoted_column<T, Ms>())...);
+  }
+  template <class T>
+  static consteval auto promoted_columns() {
+    return concat(promoted_list<T>(static_cast<const virtual_list<T>*>(nullptr)),
+                  promoted_list<T>(static_cast<const stored_list<T>*>(nullptr)));
   }
 
   // _id never reused: an identity column only counts up.
@@ -7304,7 +7467,7 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
     return concat(fixed_string{"CREATE TABLE IF NOT EXISTS "}, table<T>(),
                   fixed_string{" (_id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
                                "_version bigint NOT NULL DEFAULT 1, data jsonb NOT NULL"},
-                  promoted_columns<T>(static_cast<const promoted<T>*>(nullptr)),
+                  promoted_columns<T>(),
                   fixed_string{")"});
   }
 
@@ -7342,6 +7505,39 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
                   fixed_string{"', $1), $2::jsonb) ON CONFLICT (_id) DO UPDATE SET data = "
                                "sqler_merge(t.data, excluded.data, $3::jsonb), _version = "
                                "t._version + 1"});
+  }
+
+  // upsert_many: Rows documents in one statement, "(sqler_claim_id('T', $1::bigint),
+  // $2::jsonb), ..." written by a loop (256 rows would be 256 nested concats).
+  static constexpr std::size_t write_upsert_rows(char* out, std::string_view table,
+                                                 std::size_t rows) {
+    std::size_t pos = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+      pos = put(out, pos, r == 0 ? "(sqler_claim_id('" : ", (sqler_claim_id('");
+      pos = put_literal(out, pos, table);
+      pos = put(out, pos, "', $");
+      pos = put_number(out, pos, static_cast<long>(2 * r + 1));
+      pos = put(out, pos, "::bigint), $");
+      pos = put_number(out, pos, static_cast<long>(2 * r + 2));
+      pos = put(out, pos, "::jsonb)");
+    }
+    return pos;
+  }
+
+  template <class T, std::size_t Rows>
+  static consteval auto upsert_many() {
+    constexpr auto name = table<T>();
+    constexpr auto rows = [&] {
+      fixed_string<write_upsert_rows(nullptr, name.view(), Rows)> out;
+      write_upsert_rows(out.data, name.view(), Rows);
+      return out;
+    }();
+    return concat(fixed_string{"INSERT INTO "}, name, fixed_string{" AS t (_id, data) VALUES "},
+                  rows,
+                  fixed_string{" ON CONFLICT (_id) DO UPDATE SET data = sqler_merge(t.data, "
+                               "excluded.data, "},
+                  placeholder<2 * Rows + 1>(),
+                  fixed_string{"::jsonb), _version = t._version + 1 RETURNING _id, _version"});
   }
 
   template <class T>
@@ -8053,6 +8249,13 @@ class statement {
   }
   void record_into(value_recorder* r) noexcept { recorder_ = r; }
 
+  // Rows arrive one at a time (libpq's single-row mode) instead of as one result: for
+  // iterating a large query in bounded memory. Everything else (all(), get(), counts, writes)
+  // reads the whole result at once, which costs less per row (one PGresult, no per-row copy of
+  // the column descriptors) and leaves the connection idle for nested statements at once.
+  // Applies to the next execution.
+  void stream_rows() noexcept { stream_ = true; }
+
   // True when a row is available, false when done. The first call sends the statement.
   bool step() {
     if (phase_ == phase::ready)
@@ -8060,6 +8263,15 @@ class statement {
     else if (phase_ == phase::done)
       return false;
     release_row();
+    if (phase_ == phase::whole) {
+      if (next_ < stored_rows_) {
+        cur_ = next_++;
+        ++rows_;
+        return true;
+      }
+      phase_ = phase::done;
+      return false;
+    }
     if (phase_ == phase::buffered) {
       if (next_ < stored_rows_) {
         cur_ = next_++;
@@ -8105,6 +8317,7 @@ class statement {
     phase_ = phase::ready;
     rows_ = 0;
     wrote_ = false;
+    stream_ = false;
   }
 
   // Another statement needs the connection while this one still has rows on the socket: they
@@ -8178,7 +8391,9 @@ class statement {
   }
 
  private:
-  enum class phase { ready, live, buffered, done };
+  // live: rows streaming in (single-row mode); buffered: the rest of a stream read ahead for a
+  // nested statement; whole: the complete result held, rows served from it.
+  enum class phase { ready, live, buffered, whole, done };
   struct param {
     enum kind : unsigned char { unbound, null, value };  // unbound is sent as NULL, as on SQLite
     std::size_t offset = 0;
@@ -8224,10 +8439,31 @@ class statement {
     if (ok == 0) throw_connection(s_->pg, sql_);
     phase_ = phase::live;
     s_->streaming = this;
+    if (!stream_) {
+      read_whole();
+      return;
+    }
     if (PQsetSingleRowMode(s_->pg) == 0) {  // only fails when not called right after the send
       finish();
       throw error(result_code::misuse, "sqler: libpq refused single-row mode", sql_);
     }
+  }
+
+  // The whole result of this execution, read now: rows are served from it by index.
+  void read_whole() {
+    result_ptr r(PQgetResult(s_->pg));
+    if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) == 0) {
+      conclude(std::move(r));  // a command, no rows, or an error (thrown)
+      phase_ = phase::done;
+      return;
+    }
+    wrote_ = note_command(*s_, r.get());  // INSERT ... RETURNING counts as a change
+    finish();                             // reads the end of the execution: the connection idles
+    whole_ = r.release();
+    columns_ = static_cast<std::size_t>(PQnfields(whole_));
+    stored_rows_ = static_cast<std::size_t>(PQntuples(whole_));
+    next_ = 0;
+    phase_ = phase::whole;
   }
 
   // The result that ends an execution: a command tag, the end of the rows, or an error.
@@ -8259,6 +8495,14 @@ class statement {
   }
 
   bool cell(int c, std::string_view& out) const noexcept {
+    if (whole_ != nullptr) {
+      if (cur_ == no_row || c < 0 || static_cast<std::size_t>(c) >= columns_) return false;
+      const int r = static_cast<int>(cur_);
+      if (PQgetisnull(whole_, r, c) != 0) return false;
+      out = std::string_view(PQgetvalue(whole_, r, c),
+                             static_cast<std::size_t>(PQgetlength(whole_, r, c)));
+      return true;
+    }
     if (row_ != nullptr) {
       if (c < 0 || c >= PQnfields(row_) || PQgetisnull(row_, 0, c) != 0) return false;
       out = std::string_view(PQgetvalue(row_, 0, c),
@@ -8287,6 +8531,8 @@ class statement {
   void drop_buffer() noexcept {
     PQclear(tail_);
     tail_ = nullptr;
+    PQclear(whole_);
+    whole_ = nullptr;
     bytes_.clear();
     cells_.clear();
     columns_ = 0;
@@ -8311,6 +8557,8 @@ class statement {
   std::size_t next_ = 0;
   std::size_t cur_ = no_row;
   PGresult* tail_ = nullptr;
+  PGresult* whole_ = nullptr;  // the complete result (phase::whole)
+  bool stream_ = false;
   phase phase_ = phase::ready;
   std::int64_t rows_ = 0;
   bool wrote_ = false;
@@ -8616,6 +8864,9 @@ class connection {
 
   // The pool hands this connection to the next borrower only if it is open, idle and outside
   // any transaction; anything else is closed (the server rolls back what was left open).
+  // The server closed it, or a failure left its protocol state unknown.
+  bool lost() const noexcept { return PQstatus(pg_.get()) != CONNECTION_OK || session_.doomed; }
+
   bool reusable() const noexcept {
     return PQstatus(pg_.get()) == CONNECTION_OK && !session_.doomed &&
            session_.streaming == nullptr && tx_depth_ == 0 &&
@@ -8625,6 +8876,10 @@ class connection {
   // Whether an idle connection still works, without a round trip: a server that terminated the
   // backend (pg_terminate_backend, shutdown, restart) sent a FATAL notice and closed the socket,
   // which one non-blocking read finds.
+  // When the pool last got it back (the pool probes only connections idle for a while).
+  std::chrono::steady_clock::time_point returned_at() const noexcept { return returned_at_; }
+  void set_returned_at(std::chrono::steady_clock::time_point t) noexcept { returned_at_ = t; }
+
   bool alive() noexcept {
     if (PQstatus(pg_.get()) != CONNECTION_OK || session_.doomed) return false;
     if (PQconsumeInput(pg_.get()) == 0) return false;
@@ -8692,6 +8947,7 @@ class connection {
   hook_registry* hooks_ = nullptr;
   int tx_depth_ = 0;
   bool read_only_ = false;
+  std::chrono::steady_clock::time_point returned_at_{};
 };
 
 inline void lease::report() noexcept {
@@ -8730,6 +8986,7 @@ struct pool_options {
   std::size_t size = 4;           // connections open at most
   int acquire_timeout_ms = 5000;  // how long a borrow waits for a free one: then busy_error
   bool read_only = false;         // default_transaction_read_only on every connection
+  int probe_idle_ms = 500;        // an idle connection is checked before it is lent after this
 };
 
 // Ownership, in one place:
@@ -8873,7 +9130,14 @@ class db_state {
           c = std::move(w.conn);
         }
       }
-      if (c && c->alive()) return c;
+      // A connection back for less than probe_idle_ms is lent as it is: probing costs a system
+      // call per borrow, a tenth of a fast query (HikariCP skips it for 500 ms too). If the
+      // server dropped it within that window, the operation fails with the connection's error
+      // and the pool replaces the connection afterwards.
+      if (c && (std::chrono::steady_clock::now() - c->returned_at() <
+                    std::chrono::milliseconds(opts.probe_idle_ms) ||
+                c->alive()))
+        return c;
       c.reset();  // closed by the server: its place in the pool is reused for a new one
       try {
         auto fresh =
@@ -8888,7 +9152,14 @@ class db_state {
 
     void give_back(connection* raw) noexcept {
       std::unique_ptr<connection> c(raw);
+      c->set_returned_at(std::chrono::steady_clock::now());
       if (!c->reusable()) {
+        // A lost connection (a server restart, a terminated backend) says the idle ones may be
+        // gone too: each is probed before it is lent again, whatever its idle time.
+        if (c->lost()) {
+          std::lock_guard<std::mutex> lock(mu);
+          for (auto& idle_one : idle) idle_one->set_returned_at({});
+        }
         c.reset();  // closed before the lock is taken
         free_place();
         return;
@@ -9160,15 +9431,14 @@ struct backend_traits<postgres_backend> {
     }(static_cast<const multikey<T>*>(nullptr));
   }
 
+  // A member promoted after its table was made gets its column (STORED: PostgreSQL 15 has no
+  // other generated columns, so columns<> and stored<> are the same here).
   template <class T>
   static void add_promoted_columns(connection& c) {
-    [&]<auto... Ms>(const columns<Ms...>*) {
-      (([&] {
-         static constexpr auto ddl = dialect::promoted_column<T, Ms>();
-         c.exec(dialect::add_column(table_name<T>, ddl.view()));
-       }()),
-       ...);
-    }(static_cast<const promoted<T>*>(nullptr));
+    for_each_promoted<T>([&]<auto M, bool Stored>() {
+      static constexpr auto ddl = dialect::promoted_column<T, M>();
+      c.exec(dialect::add_column(table_name<T>, ddl.view()));
+    });
   }
 };
 
@@ -9500,10 +9770,51 @@ auto push(const F&, const V& value) {
 // ---- begin sqler/profiler.hpp ----
 #ifndef SQLER_AMALGAMATED_SQLER_PROFILER_HPP
 #define SQLER_AMALGAMATED_SQLER_PROFILER_HPP
-// sqler/profiler.hpp - counts queries per shape while in scope, and warns on N+1 loops.
+// sqler/profiler.hpp - counts queries per shape while in scope, and warns on N+1 loops and,
+// when asked, on repeated full scans.
 // An N+1 is the same single-row shape (get by id, first()) run more than a threshold number
 // of times inside one profiler scope: the pattern hydration (query::with) replaces.
+// A repeated full scan is a filtering shape run more than a threshold number of times whose
+// plan reads a whole table larger than a row threshold: the pattern an index replaces.
 
+
+// ---- begin sqler/detail/scan_probe.hpp ----
+#ifndef SQLER_AMALGAMATED_SQLER_DETAIL_SCAN_PROBE_HPP
+#define SQLER_AMALGAMATED_SQLER_DETAIL_SCAN_PROBE_HPP
+// sqler/detail/scan_probe.hpp - what sqler::profiler's full-scan check asks of a database.
+// A backend specialises scan_probe for its database type (SQLite: backend/sqlite/backend.hpp);
+// a database without one has no full-scan check (profiler::warn_on_full_scans says so).
+
+
+namespace sqler::detail {
+
+// A table a statement reads in full, and what would serve the statement's filter instead.
+struct plan_scan {
+  std::string table;
+  std::vector<std::string> paths;  // the members the filter compares ("$.age"), if known
+  std::string index_sql;           // the index ensure_index on them creates, if known
+};
+
+template <class Database>
+struct scan_probe {
+  static constexpr bool supported = false;
+
+  // The tables `sql` reads in full, checked on this thread's connection of `db`.
+  template <class Db>
+  static std::vector<plan_scan> full_scans(Db&, std::string_view) {
+    return {};
+  }
+
+  // The rows of `table`.
+  template <class Db>
+  static std::int64_t rows(Db&, std::string_view) {
+    return 0;
+  }
+};
+
+}  // namespace sqler::detail
+#endif  // SQLER_AMALGAMATED_SQLER_DETAIL_SCAN_PROBE_HPP
+// ---- end sqler/detail/scan_probe.hpp ----
 
 
 namespace sqler {
@@ -9511,6 +9822,26 @@ namespace sqler {
 struct n_plus_one_warning {
   std::string sql;         // the repeated single-row statement
   std::uint64_t count = 0; // executions when the warning fired
+};
+
+// A filtering statement, run repeatedly, that reads every row of a large table.
+struct full_scan_warning {
+  std::string sql;          // the repeated statement
+  std::string table;        // the table it reads in full
+  std::int64_t rows = 0;    // that table's rows when checked
+  std::uint64_t count = 0;  // executions when the check ran
+  // What would serve the filter: the members it compares and the index ensure_index on them
+  // creates, e.g. "ensure_index on the member(s) at $.age: CREATE INDEX IF NOT EXISTS
+  // \"sqler_ix_User__age\" ON \"User\" (json_extract(data,'$.age'))"; empty when the
+  // statement's filter names no member (a full scan no index on a member serves).
+  std::string suggestion;
+};
+
+struct full_scan_options {
+  std::uint64_t repeats = 10;    // a filtering shape run more than this many times is checked
+  std::int64_t min_rows = 1000;  // warn for tables with more rows than this
+  // Called once per shape and table; default: a line on stderr.
+  std::function<void(const full_scan_warning&)> on_warning;
 };
 
 class profiler {
@@ -9537,6 +9868,13 @@ class profiler {
                      "scope; load them in one query (query::with<...>) instead: %s\n",
                      static_cast<unsigned long long>(w.count), w.sql.c_str());
       };
+    scan_supported_ = detail::scan_probe<Database>::supported;
+    full_scans_ = [&db](std::string_view sql) {
+      return detail::scan_probe<Database>::full_scans(db, sql);
+    };
+    table_rows_ = [&db](std::string_view table) {
+      return detail::scan_probe<Database>::rows(db, table);
+    };
     const std::uint64_t id = db.on_query([this](const query_event& ev) { record(ev); });
     remove_hook_ = [&db, id] { db.remove_query_hook(id); };
   }
@@ -9552,6 +9890,33 @@ class profiler {
     std::lock_guard<std::mutex> lock(mu_);
     return warnings_;
   }
+  // Also checks, once per shape, the plan of every filtering shape run more than
+  // `options.repeats` times in this scope (on the thread that runs it, with EXPLAIN QUERY
+  // PLAN), and warns when it reads in full a table of more than `options.min_rows` rows (each
+  // table counted once). Call it before the queries to watch; a usage_error on a database
+  // whose backend cannot check plans.
+  void warn_on_full_scans(full_scan_options options = {}) {
+    if (!scan_supported_)
+      throw usage_error("sqler: profiler::warn_on_full_scans(): this database cannot check "
+                        "query plans");
+    if (!options.on_warning)
+      options.on_warning = [](const full_scan_warning& w) {
+        std::fprintf(stderr,
+                     "sqler: full scan: a statement run %llu times in a profiler scope reads all "
+                     "%lld rows of \"%s\" each time: %s\n%s%s%s",
+                     static_cast<unsigned long long>(w.count), static_cast<long long>(w.rows),
+                     w.table.c_str(), w.sql.c_str(), w.suggestion.empty() ? "" : "  fix: ",
+                     w.suggestion.c_str(), w.suggestion.empty() ? "" : "\n");
+      };
+    std::lock_guard<std::mutex> lock(mu_);
+    scan_options_ = std::move(options);
+    scan_enabled_ = true;
+  }
+  std::vector<full_scan_warning> full_scan_warnings() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return scan_warnings_;
+  }
+
   // Per-shape counters, most executed first.
   std::vector<shape_stats> shapes() const {
     std::vector<shape_stats> out;
@@ -9566,6 +9931,9 @@ class profiler {
  private:
   void record(const query_event& ev) {
     n_plus_one_warning fire;
+    bool n_plus_one = false;
+    std::string check;  // a shape whose plan is to be checked now
+    std::uint64_t count = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++total_;
@@ -9577,11 +9945,65 @@ class profiler {
       ++s.count;
       s.rows += ev.rows;
       s.total += ev.duration;
-      if (!ev.single_row || s.count != threshold_ + 1) return;
-      fire = {s.sql, s.count};
-      warnings_.push_back(fire);
+      if (ev.single_row && s.count == threshold_ + 1) {
+        fire = {s.sql, s.count};
+        warnings_.push_back(fire);
+        n_plus_one = true;
+      }
+      if (scan_enabled_ && !ev.single_row && s.count == scan_options_.repeats + 1) {
+        check = s.sql;
+        count = s.count;
+      }
     }
-    on_warning_(fire);
+    if (n_plus_one) on_warning_(fire);
+    if (!check.empty()) check_full_scans(check, count);
+  }
+
+  // Runs on the thread (and so the connection) that ran the statement, outside the lock.
+  void check_full_scans(const std::string& sql, std::uint64_t count) {
+    std::vector<detail::plan_scan> scans;
+    try {
+      scans = full_scans_(sql);
+    } catch (const std::exception&) {
+      return;  // a plan the check cannot read is no warning
+    }
+    for (auto& scan : scans) {
+      std::int64_t rows = 0;
+      bool known = false;
+      std::int64_t min_rows = 0;
+      std::function<void(const full_scan_warning&)> handler;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        min_rows = scan_options_.min_rows;
+        handler = scan_options_.on_warning;
+        if (auto it = table_rows_seen_.find(scan.table); it != table_rows_seen_.end()) {
+          rows = it->second;
+          known = true;
+        }
+      }
+      if (!known) {
+        try {
+          rows = table_rows_(scan.table);
+        } catch (const std::exception&) {
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(mu_);
+        table_rows_seen_.emplace(scan.table, rows);
+      }
+      if (rows <= min_rows) continue;
+      full_scan_warning w{sql, scan.table, rows, count, {}};
+      if (!scan.index_sql.empty()) {
+        w.suggestion = "ensure_index on the member(s) at ";
+        for (std::size_t i = 0; i < scan.paths.size(); ++i)
+          w.suggestion += (i == 0 ? "" : ", ") + scan.paths[i];
+        w.suggestion += ": " + scan.index_sql;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        scan_warnings_.push_back(w);
+      }
+      handler(w);
+    }
   }
 
   std::uint64_t threshold_;
@@ -9591,6 +10013,14 @@ class profiler {
   std::uint64_t total_ = 0;
   std::map<std::string, shape_stats> shapes_;
   std::vector<n_plus_one_warning> warnings_;
+  // The full-scan check (warn_on_full_scans).
+  bool scan_supported_ = false;
+  bool scan_enabled_ = false;
+  full_scan_options scan_options_;
+  std::function<std::vector<detail::plan_scan>(std::string_view)> full_scans_;
+  std::function<std::int64_t(std::string_view)> table_rows_;
+  std::map<std::string, std::int64_t, std::less<>> table_rows_seen_;
+  std::vector<full_scan_warning> scan_warnings_;
 };
 
 }  // namespace sqler
@@ -9998,6 +10428,11 @@ struct database_options {
   // Every connection's transactions are read-only (default_transaction_read_only); writes
   // throw, and sqler creates no tables or functions.
   bool read_only = false;
+  // A connection idle in the pool for at least this long is checked (one system call) before it
+  // is lent, so one the server closed meanwhile is replaced unseen. Within the window the check
+  // is skipped: an operation on a connection dropped just before fails with sqler::error (the
+  // pool then replaces it). 0 checks every time.
+  int probe_idle_ms = 500;
 };
 
 class database {
@@ -10012,6 +10447,7 @@ class database {
     p.size = o.pool_size;
     p.acquire_timeout_ms = o.acquire_timeout_ms;
     p.read_only = o.read_only;
+    p.probe_idle_ms = o.probe_idle_ms;
     auto state = std::make_shared<state_type>(std::move(p));
     auto c = state->conn();
     traits::install_functions(c);

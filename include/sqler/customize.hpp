@@ -61,8 +61,19 @@ struct json_conversion;
 // Promoted members: scalar members that also live in a real, typed column of the table, so
 // filters, sorting and indexes on them use the column (see the README, "Promoted columns"):
 //   template <> struct sqler::promoted<User> : sqler::columns<&User::email, &User::age> {};
+// columns<...> are VIRTUAL (computed from the document when read: no space, but an unindexed
+// filter parses every document); stored<...> are STORED (computed when a document is written
+// and kept in the row: an unindexed filter reads the value without parsing JSON). Both lists
+// may be given:
+//   template <> struct sqler::promoted<User>
+//       : sqler::columns<&User::email>, sqler::stored<&User::age> {};
+// SQLite cannot add a STORED column to an existing table: opening the collection rebuilds the
+// table once, in one transaction (rows, ids, versions, indexes and triggers kept).
 template <auto... Ms>
 struct columns {};
+
+template <auto... Ms>
+struct stored {};
 
 template <class T>
 struct promoted : columns<> {};

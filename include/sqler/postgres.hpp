@@ -52,6 +52,11 @@ struct database_options {
   // Every connection's transactions are read-only (default_transaction_read_only); writes
   // throw, and sqler creates no tables or functions.
   bool read_only = false;
+  // A connection idle in the pool for at least this long is checked (one system call) before it
+  // is lent, so one the server closed meanwhile is replaced unseen. Within the window the check
+  // is skipped: an operation on a connection dropped just before fails with sqler::error (the
+  // pool then replaces it). 0 checks every time.
+  int probe_idle_ms = 500;
 };
 
 class database {
@@ -66,6 +71,7 @@ class database {
     p.size = o.pool_size;
     p.acquire_timeout_ms = o.acquire_timeout_ms;
     p.read_only = o.read_only;
+    p.probe_idle_ms = o.probe_idle_ms;
     auto state = std::make_shared<state_type>(std::move(p));
     auto c = state->conn();
     traits::install_functions(c);

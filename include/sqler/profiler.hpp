@@ -1,6 +1,9 @@
-// sqler/profiler.hpp - counts queries per shape while in scope, and warns on N+1 loops.
+// sqler/profiler.hpp - counts queries per shape while in scope, and warns on N+1 loops and,
+// when asked, on repeated full scans.
 // An N+1 is the same single-row shape (get by id, first()) run more than a threshold number
 // of times inside one profiler scope: the pattern hydration (query::with) replaces.
+// A repeated full scan is a filtering shape run more than a threshold number of times whose
+// plan reads a whole table larger than a row threshold: the pattern an index replaces.
 #pragma once
 
 #include <chrono>
@@ -11,8 +14,12 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "sqler/detail/scan_probe.hpp"
+#include "sqler/error.hpp"
 #include "sqler/query_event.hpp"
 
 namespace sqler {
@@ -20,6 +27,26 @@ namespace sqler {
 struct n_plus_one_warning {
   std::string sql;         // the repeated single-row statement
   std::uint64_t count = 0; // executions when the warning fired
+};
+
+// A filtering statement, run repeatedly, that reads every row of a large table.
+struct full_scan_warning {
+  std::string sql;          // the repeated statement
+  std::string table;        // the table it reads in full
+  std::int64_t rows = 0;    // that table's rows when checked
+  std::uint64_t count = 0;  // executions when the check ran
+  // What would serve the filter: the members it compares and the index ensure_index on them
+  // creates, e.g. "ensure_index on the member(s) at $.age: CREATE INDEX IF NOT EXISTS
+  // \"sqler_ix_User__age\" ON \"User\" (json_extract(data,'$.age'))"; empty when the
+  // statement's filter names no member (a full scan no index on a member serves).
+  std::string suggestion;
+};
+
+struct full_scan_options {
+  std::uint64_t repeats = 10;    // a filtering shape run more than this many times is checked
+  std::int64_t min_rows = 1000;  // warn for tables with more rows than this
+  // Called once per shape and table; default: a line on stderr.
+  std::function<void(const full_scan_warning&)> on_warning;
 };
 
 class profiler {
@@ -46,6 +73,13 @@ class profiler {
                      "scope; load them in one query (query::with<...>) instead: %s\n",
                      static_cast<unsigned long long>(w.count), w.sql.c_str());
       };
+    scan_supported_ = detail::scan_probe<Database>::supported;
+    full_scans_ = [&db](std::string_view sql) {
+      return detail::scan_probe<Database>::full_scans(db, sql);
+    };
+    table_rows_ = [&db](std::string_view table) {
+      return detail::scan_probe<Database>::rows(db, table);
+    };
     const std::uint64_t id = db.on_query([this](const query_event& ev) { record(ev); });
     remove_hook_ = [&db, id] { db.remove_query_hook(id); };
   }
@@ -61,6 +95,33 @@ class profiler {
     std::lock_guard<std::mutex> lock(mu_);
     return warnings_;
   }
+  // Also checks, once per shape, the plan of every filtering shape run more than
+  // `options.repeats` times in this scope (on the thread that runs it, with EXPLAIN QUERY
+  // PLAN), and warns when it reads in full a table of more than `options.min_rows` rows (each
+  // table counted once). Call it before the queries to watch; a usage_error on a database
+  // whose backend cannot check plans.
+  void warn_on_full_scans(full_scan_options options = {}) {
+    if (!scan_supported_)
+      throw usage_error("sqler: profiler::warn_on_full_scans(): this database cannot check "
+                        "query plans");
+    if (!options.on_warning)
+      options.on_warning = [](const full_scan_warning& w) {
+        std::fprintf(stderr,
+                     "sqler: full scan: a statement run %llu times in a profiler scope reads all "
+                     "%lld rows of \"%s\" each time: %s\n%s%s%s",
+                     static_cast<unsigned long long>(w.count), static_cast<long long>(w.rows),
+                     w.table.c_str(), w.sql.c_str(), w.suggestion.empty() ? "" : "  fix: ",
+                     w.suggestion.c_str(), w.suggestion.empty() ? "" : "\n");
+      };
+    std::lock_guard<std::mutex> lock(mu_);
+    scan_options_ = std::move(options);
+    scan_enabled_ = true;
+  }
+  std::vector<full_scan_warning> full_scan_warnings() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return scan_warnings_;
+  }
+
   // Per-shape counters, most executed first.
   std::vector<shape_stats> shapes() const {
     std::vector<shape_stats> out;
@@ -75,6 +136,9 @@ class profiler {
  private:
   void record(const query_event& ev) {
     n_plus_one_warning fire;
+    bool n_plus_one = false;
+    std::string check;  // a shape whose plan is to be checked now
+    std::uint64_t count = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++total_;
@@ -86,11 +150,65 @@ class profiler {
       ++s.count;
       s.rows += ev.rows;
       s.total += ev.duration;
-      if (!ev.single_row || s.count != threshold_ + 1) return;
-      fire = {s.sql, s.count};
-      warnings_.push_back(fire);
+      if (ev.single_row && s.count == threshold_ + 1) {
+        fire = {s.sql, s.count};
+        warnings_.push_back(fire);
+        n_plus_one = true;
+      }
+      if (scan_enabled_ && !ev.single_row && s.count == scan_options_.repeats + 1) {
+        check = s.sql;
+        count = s.count;
+      }
     }
-    on_warning_(fire);
+    if (n_plus_one) on_warning_(fire);
+    if (!check.empty()) check_full_scans(check, count);
+  }
+
+  // Runs on the thread (and so the connection) that ran the statement, outside the lock.
+  void check_full_scans(const std::string& sql, std::uint64_t count) {
+    std::vector<detail::plan_scan> scans;
+    try {
+      scans = full_scans_(sql);
+    } catch (const std::exception&) {
+      return;  // a plan the check cannot read is no warning
+    }
+    for (auto& scan : scans) {
+      std::int64_t rows = 0;
+      bool known = false;
+      std::int64_t min_rows = 0;
+      std::function<void(const full_scan_warning&)> handler;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        min_rows = scan_options_.min_rows;
+        handler = scan_options_.on_warning;
+        if (auto it = table_rows_seen_.find(scan.table); it != table_rows_seen_.end()) {
+          rows = it->second;
+          known = true;
+        }
+      }
+      if (!known) {
+        try {
+          rows = table_rows_(scan.table);
+        } catch (const std::exception&) {
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(mu_);
+        table_rows_seen_.emplace(scan.table, rows);
+      }
+      if (rows <= min_rows) continue;
+      full_scan_warning w{sql, scan.table, rows, count, {}};
+      if (!scan.index_sql.empty()) {
+        w.suggestion = "ensure_index on the member(s) at ";
+        for (std::size_t i = 0; i < scan.paths.size(); ++i)
+          w.suggestion += (i == 0 ? "" : ", ") + scan.paths[i];
+        w.suggestion += ": " + scan.index_sql;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        scan_warnings_.push_back(w);
+      }
+      handler(w);
+    }
   }
 
   std::uint64_t threshold_;
@@ -100,6 +218,14 @@ class profiler {
   std::uint64_t total_ = 0;
   std::map<std::string, shape_stats> shapes_;
   std::vector<n_plus_one_warning> warnings_;
+  // The full-scan check (warn_on_full_scans).
+  bool scan_supported_ = false;
+  bool scan_enabled_ = false;
+  full_scan_options scan_options_;
+  std::function<std::vector<detail::plan_scan>(std::string_view)> full_scans_;
+  std::function<std::int64_t(std::string_view)> table_rows_;
+  std::map<std::string, std::int64_t, std::less<>> table_rows_seen_;
+  std::vector<full_scan_warning> scan_warnings_;
 };
 
 }  // namespace sqler

@@ -396,6 +396,7 @@ class query {
         : db_(std::move(db)), pred_(std::move(pred)) {
       auto&& c = db_->conn();
       st_ = c.template acquire<shape<detail::select_kind>>();
+      st_->stream_rows();  // one row in memory at a time, however many match
       bind_values(*st_, pred_, limit, offset);
       advance();
     }

@@ -254,6 +254,7 @@ TEST_F(PgTest, RefusesValuesItCannotSend) {
 
 TEST_F(PgTest, StreamsLargeResultsInBoundedMemory) {
   auto st = c_->acquire<big_stream_shape>();
+  st->stream_rows();  // query iteration does this; everything else reads whole results
   const std::int64_t before = rss_bytes();
   std::int64_t peak = before;
   const auto start = std::chrono::steady_clock::now();
@@ -293,6 +294,7 @@ TEST_F(PgTest, StreamsLargeResultsInBoundedMemory) {
 // statement is sent, and the outer iteration then continues from the buffer, in order.
 TEST_F(PgTest, NestedStatementsOnOneConnection) {
   auto outer = c_->acquire<series_shape>();
+  outer->stream_rows();
   outer->bind(1, std::int64_t{1000});
   std::int64_t expect = 0;
   for (int i = 0; i < 10; ++i) {
@@ -321,6 +323,7 @@ TEST_F(PgTest, NestedStatementsOnOneConnection) {
 
   // An abandoned stream leaves the connection usable.
   auto again = c_->acquire<series_shape>();
+  again->stream_rows();
   again->bind(1, std::int64_t{100000});
   ASSERT_TRUE(again->step());
   again.release();
@@ -363,6 +366,7 @@ TEST_F(PgTest, ChangesCountsRowsOfTheLastWrite) {
   // A write still streaming when another command runs counts when its end is read: the last
   // command to complete is the inner one.
   auto outer = c_->acquire_oneoff("UPDATE ch SET v = v RETURNING id");
+  outer->stream_rows();
   ASSERT_TRUE(outer->step());
   c_->exec("UPDATE ch SET v = v WHERE id <= 2");
   EXPECT_EQ(c_->changes(), 2);
@@ -652,15 +656,30 @@ TEST_F(PgTest, BrokenConnectionIsReplaced) {
     auto h = pool.conn();
     first = pid_of(h);
   }
-  // Killed while idle in the pool: the next borrow notices and opens a new one.
+  // Killed while idle in the pool for longer than probe_idle_ms: the next borrow notices and
+  // opens a new one.
   EXPECT_EQ(
       scalar(*admin_, "SELECT pg_terminate_backend(" + std::to_string(first) + ", 5000)::int"), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(pool_opts(1, 2000).probe_idle_ms + 100));
   std::int64_t second = 0;
   {
     auto h = pool.conn();
     second = pid_of(h);
   }
   EXPECT_NE(second, first);
+  EXPECT_EQ(pool.connection_count(), 1u);
+  // Killed right after it came back (within the probe window): it is lent unchecked, the
+  // operation fails as a lost connection, and the pool replaces it.
+  EXPECT_EQ(
+      scalar(*admin_, "SELECT pg_terminate_backend(" + std::to_string(second) + ", 5000)::int"), 1);
+  {
+    auto h = pool.conn();
+    EXPECT_THROW(pid_of(h), sqler::error);
+  }
+  {
+    auto h = pool.conn();
+    second = pid_of(h);
+  }
   EXPECT_EQ(pool.connection_count(), 1u);
   // Killed while borrowed: the statement fails as a lost connection, the pool discards it.
   {
@@ -711,6 +730,7 @@ TEST_F(PgTest, PoolSurvivesAServerRestart) {
   pg::pool_options o;
   o.conninfo = ci;
   o.size = 2;
+  o.probe_idle_ms = 0;  // every borrow checks its connection: a restart is never seen
   pg::db_state pool(o);
   // Two connections in the pool (a second thread holds the second one).
   {
@@ -730,6 +750,35 @@ TEST_F(PgTest, PoolSurvivesAServerRestart) {
     }).get();
   }
   EXPECT_EQ(pool.connection_count(), 2u);
+
+  // With the default probe window, connections used just before a restart are lent unchecked:
+  // the first operation on one fails as a lost connection, which makes the pool probe every
+  // idle connection before lending it again, so only that one operation fails.
+  pg::pool_options windowed = o;
+  windowed.probe_idle_ms = pg::pool_options{}.probe_idle_ms;
+  pg::db_state fast(windowed);
+  {
+    auto h = fast.conn();
+    std::async(std::launch::async, [&] {
+      EXPECT_EQ(scalar(fast.conn().get(), "SELECT 1"), 1);
+    }).get();
+    EXPECT_EQ(scalar(h.get(), "SELECT 1"), 1);
+  }
+  ASSERT_EQ(std::system((script + " restart " + dir).c_str()), 0);
+  int failures = 0;
+  for (int i = 0; i < 4; ++i) {
+    try {
+      auto h = fast.conn();
+      EXPECT_EQ(scalar(h.get(), "SELECT 2"), 2);
+      std::async(std::launch::async, [&] {
+        EXPECT_EQ(scalar(fast.conn().get(), "SELECT 3"), 3);
+      }).get();
+    } catch (const sqler::error& e) {
+      ++failures;
+      EXPECT_TRUE(e.sqlstate() == "57P01" || e.sqlstate() == "08006") << e.what();
+    }
+  }
+  EXPECT_LE(failures, 1);
 }
 
 TEST_F(PgTest, PathHidesThePassword) {

@@ -80,6 +80,42 @@ struct Shop {
   sqler::ref<Place> place;
 };
 
+// STORED promoted members (sqler::stored<...>), beside a VIRTUAL one.
+struct Reading {
+  std::string sensor;
+  double value = 0;
+  int level = 0;
+  std::string note;
+  bool operator==(const Reading&) const = default;
+};
+
+// Only a stored<...> list, no columns<...>.
+struct Gauge {
+  int level = 0;
+  std::string label;
+};
+
+// One table, "Metric", as four programs declare it over the years.
+#define PROMO_METRIC_MEMBERS                                  \
+  static constexpr std::string_view sqler_table = "Metric";   \
+  static constexpr bool sqler_shared_table = true;            \
+  std::string name;                                           \
+  int score = 0;                                              \
+  std::string tag;
+struct MetricPlain {
+  PROMO_METRIC_MEMBERS
+};
+struct MetricVirtual {
+  PROMO_METRIC_MEMBERS
+};
+struct MetricStored {
+  PROMO_METRIC_MEMBERS
+};
+struct MetricBoth {
+  PROMO_METRIC_MEMBERS
+};
+#undef PROMO_METRIC_MEMBERS
+
 }  // namespace promo
 
 template <>
@@ -96,6 +132,24 @@ struct sqler::promoted<promo::Account>
 template <>
 struct sqler::promoted<promo::Customer>
     : sqler::columns<&promo::Customer::email, &promo::Customer::age> {};
+
+template <>
+struct sqler::promoted<promo::Reading>
+    : sqler::columns<&promo::Reading::sensor>,
+      sqler::stored<&promo::Reading::value, &promo::Reading::level> {};
+
+template <>
+struct sqler::promoted<promo::Gauge> : sqler::stored<&promo::Gauge::level> {};
+
+template <>
+struct sqler::promoted<promo::MetricVirtual> : sqler::columns<&promo::MetricVirtual::score> {};
+
+template <>
+struct sqler::promoted<promo::MetricStored> : sqler::stored<&promo::MetricStored::score> {};
+
+template <>
+struct sqler::promoted<promo::MetricBoth>
+    : sqler::columns<&promo::MetricBoth::tag>, sqler::stored<&promo::MetricBoth::score> {};
 
 namespace {
 
@@ -777,6 +831,250 @@ TYPED_TEST(PromotedMigration, PromotedTableCreatedFreshHasTheColumnsAtOnce) {
   }
   customers.insert({"q@q.org", 1, "Q"});
   EXPECT_EQ(customers.find(sqler::field<&Customer::age> == 1).count(), 1);
+}
+
+// ---- STORED promoted columns
+
+using promo::Gauge;
+using promo::MetricBoth;
+using promo::MetricPlain;
+using promo::MetricStored;
+using promo::MetricVirtual;
+using promo::Reading;
+
+using column_row = std::tuple<std::string, std::string, std::int64_t>;
+
+std::vector<column_row> generated_columns(sqler::database& db, const std::string& table) {
+  return db.query<std::string, std::string, std::int64_t>(
+      "SELECT name, type, hidden FROM pragma_table_xinfo(?1) WHERE hidden >= 2 ORDER BY cid",
+      table);
+}
+
+std::string table_sql(sqler::database& db, const std::string& table) {
+  auto rows = db.query<std::string>("SELECT sql FROM sqlite_master WHERE name = ?1", table);
+  return rows.empty() ? std::string() : std::get<0>(rows[0]);
+}
+
+std::int64_t root_page(sqler::database& db, const std::string& table) {
+  return std::get<0>(
+      db.query<std::int64_t>("SELECT rootpage FROM sqlite_master WHERE name = ?1", table).at(0));
+}
+
+using stored_row = std::tuple<std::int64_t, std::int64_t, std::string>;
+std::vector<stored_row> metric_rows(sqler::database& db) {
+  return db.query<std::int64_t, std::int64_t, std::string>(
+      "SELECT _id, _version, data FROM \"Metric\" ORDER BY _id");
+}
+
+// What the dependents of Metric look like: every index and trigger, by name and text.
+std::vector<std::tuple<std::string, std::string>> metric_dependents(sqler::database& db) {
+  return db.query<std::string, std::string>(
+      "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'Metric' AND type IN ('index', "
+      "'trigger') AND sql IS NOT NULL ORDER BY name");
+}
+
+TEST(StoredPromoted, FreshTableHasStoredColumnsThatQueriesAndWritesUse) {
+  auto db = sqler::database::in_memory();
+  auto readings = db.collection<Reading>();
+  const std::string ddl = table_sql(db, "Reading");
+  EXPECT_NE(ddl.find(R"("sensor" TEXT GENERATED ALWAYS AS (json_extract(data,'$.sensor')) VIRTUAL)"),
+            std::string::npos)
+      << ddl;
+  EXPECT_NE(ddl.find(R"("value" REAL GENERATED ALWAYS AS (json_extract(data,'$.value')) STORED)"),
+            std::string::npos)
+      << ddl;
+  // hidden: 2 VIRTUAL, 3 STORED.
+  EXPECT_EQ(generated_columns(db, "Reading"),
+            (std::vector<column_row>{
+                {"sensor", "TEXT", 2}, {"value", "REAL", 3}, {"level", "INTEGER", 3}}));
+
+  constexpr auto value = sqler::field<&Reading::value>;
+  constexpr auto level = sqler::field<&Reading::level>;
+  constexpr auto sensor = sqler::field<&Reading::sensor>;
+  std::vector<Reading> docs;
+  for (int i = 0; i < 20; ++i)
+    docs.push_back({"s" + std::to_string(i % 3), i * 1.5, i % 4, "n" + std::to_string(i)});
+  const auto ids = readings.insert_many(docs);
+
+  auto q = readings.find(value > 18.0 && level == 1).order_by(value.desc());
+  EXPECT_EQ(decltype(q)::sql(),
+            "SELECT _id, _version, data FROM \"Reading\" WHERE (\"value\" > ?1 AND \"level\" = "
+            "?2) ORDER BY \"value\" DESC");
+  EXPECT_EQ(q.ids(), (std::vector<std::int64_t>{ids[17], ids[13]}));
+  EXPECT_EQ(readings.find(sensor == "s1" && level >= 2).count(), 3);
+  EXPECT_EQ(readings.find().sum(level), std::optional<std::int64_t>(30));
+  EXPECT_EQ(readings.get(ids[5]), docs[5]);
+
+  // Every write path recomputes the stored value.
+  readings.update(ids[0], sqler::set(level, 9));
+  EXPECT_EQ(readings.find(level == 9).ids(), std::vector<std::int64_t>{ids[0]});
+  readings.replace(ids[1], {"s9", 1000.0, 8, "r"});
+  readings.upsert_many(std::vector<std::pair<std::int64_t, Reading>>{
+      {ids[2], {"s9", 2000.0, 8, "u"}}, {500, {"s9", 3000.0, 8, "new"}}});
+  readings.find(sensor == "s2").update(sqler::inc(level, 100));
+  EXPECT_EQ(readings.find(level == 8).order_by(value.asc()).ids(),
+            (std::vector<std::int64_t>{ids[1], ids[2], 500}));
+  EXPECT_EQ(readings.find(level >= 100).count(), 5);  // s2 but ids[2], now s9
+  auto stored = db.query<double, std::int64_t>(
+      "SELECT value, level FROM \"Reading\" WHERE _id = ?1", std::int64_t{500});
+  EXPECT_EQ(stored.at(0), std::make_tuple(3000.0, std::int64_t{8}));
+
+  readings.ensure_index(level);
+  EXPECT_NE(readings.find(level == 8).explain().find("sqler_ix_Reading__level"),
+            std::string::npos);
+
+  auto gauges = db.collection<Gauge>();
+  EXPECT_EQ(generated_columns(db, "Gauge"), (std::vector<column_row>{{"level", "INTEGER", 3}}));
+  gauges.insert({4, "a"});
+  EXPECT_EQ(gauges.find(sqler::field<&Gauge::level> == 4).count(), 1);
+}
+
+// SQLite cannot ALTER TABLE ADD a STORED column: a table made before the member was stored is
+// rebuilt once, in one transaction, keeping rows, ids, versions, the id high-water mark,
+// indexes and triggers.
+TEST(StoredPromoted, ExistingTableIsRebuiltOnceWithTheStoredColumn) {
+  sqler_test::temp_db_file file;
+  std::vector<stored_row> before;
+  std::vector<std::tuple<std::string, std::string>> dependents;
+  std::int64_t newest = 0;
+  {
+    auto db = sqler::database::open(file.path());
+    auto plain = db.collection<MetricPlain>();
+    std::vector<MetricPlain> docs;
+    for (int i = 0; i < 50; ++i)
+      docs.push_back({"metric " + std::to_string(i), i % 10, i % 2 == 0 ? "even" : "odd"});
+    const auto ids = plain.insert_many(docs);
+    newest = ids.back();
+    plain.remove(newest);  // the id high-water mark is now above every stored id
+    plain.update(ids[3], sqler::set(sqler::field<&MetricPlain::score>, 7));
+    plain.ensure_index(sqler::field<&MetricPlain::tag>);
+    plain.ensure_fts(sqler::field<&MetricPlain::name>);
+    before = metric_rows(db);
+    dependents = metric_dependents(db);
+    EXPECT_EQ(dependents.size(), 4u);  // the index and three FTS triggers
+  }
+  std::int64_t root = 0;
+  {
+    auto db = sqler::database::open(file.path());
+    auto metrics = db.collection<MetricBoth>();  // tag: VIRTUAL (ALTER), score: STORED (rebuild)
+    EXPECT_EQ(generated_columns(db, "Metric"),
+              (std::vector<column_row>{{"tag", "TEXT", 2}, {"score", "INTEGER", 3}}));
+    EXPECT_NE(table_sql(db, "Metric").find("AUTOINCREMENT"), std::string::npos);
+    EXPECT_EQ(metric_rows(db), before);
+    EXPECT_EQ(metric_dependents(db), dependents);
+
+    constexpr auto score = sqler::field<&MetricBoth::score>;
+    constexpr auto tag = sqler::field<&MetricBoth::tag>;
+    EXPECT_EQ(metrics.find(score == 7).count(), 6);  // five of 0..48 with i % 10 == 7, and ids[3]
+    EXPECT_EQ(metrics.find(tag == "odd").count(), 24);  // 49 was removed
+    // The expression index made before is kept, and serves the program that filters by path.
+    auto by_path = db.collection<MetricPlain>().find(sqler::field<&MetricPlain::tag> == "odd");
+    EXPECT_NE(by_path.explain().find("sqler_ix_Metric__tag"), std::string::npos);
+    // Ids are not reused, and the triggers still feed the full-text index.
+    const auto id = metrics.insert({"fresh gauge", 3, "odd"});
+    EXPECT_GT(id, newest);
+    EXPECT_EQ(metrics.find().match("fresh").ids(), std::vector<std::int64_t>{id});
+    root = root_page(db, "Metric");
+  }
+  {  // opened again: nothing to do, no rebuild
+    auto db = sqler::database::open(file.path());
+    auto metrics = db.collection<MetricBoth>();
+    EXPECT_EQ(root_page(db, "Metric"), root);
+    EXPECT_EQ(metrics.size(), 50);
+  }
+}
+
+TEST(StoredPromoted, AVirtualColumnBecomesStoredAndBackWithItsIndex) {
+  sqler_test::temp_db_file file;
+  constexpr auto vscore = sqler::field<&MetricVirtual::score>;
+  std::vector<stored_row> before;
+  {
+    auto db = sqler::database::open(file.path());
+    auto metrics = db.collection<MetricVirtual>();
+    for (int i = 0; i < 30; ++i) metrics.insert({"m", i % 5, "t"});
+    metrics.ensure_index(vscore);
+    EXPECT_EQ(generated_columns(db, "Metric"), (std::vector<column_row>{{"score", "INTEGER", 2}}));
+    before = metric_rows(db);
+  }
+  {
+    auto db = sqler::database::open(file.path());
+    auto metrics = db.collection<MetricStored>();
+    EXPECT_EQ(generated_columns(db, "Metric"), (std::vector<column_row>{{"score", "INTEGER", 3}}));
+    EXPECT_EQ(metric_rows(db), before);
+    auto q = metrics.find(sqler::field<&MetricStored::score> == 2);
+    EXPECT_NE(q.explain().find("sqler_ix_Metric__score"), std::string::npos) << q.explain();
+    EXPECT_EQ(q.count(), 6);
+  }
+  {  // declared VIRTUAL again: the table follows the declaration
+    auto db = sqler::database::open(file.path());
+    auto metrics = db.collection<MetricVirtual>();
+    EXPECT_EQ(generated_columns(db, "Metric"), (std::vector<column_row>{{"score", "INTEGER", 2}}));
+    EXPECT_EQ(metric_rows(db), before);
+    EXPECT_NE(metrics.find(vscore == 2).explain().find("sqler_ix_Metric__score"),
+              std::string::npos);
+  }
+}
+
+TEST(StoredPromoted, AColumnSqlerDidNotWriteIsASchemaError) {
+  auto db = sqler::database::in_memory();
+  db.execute(
+      "CREATE TABLE \"Metric\" (_id INTEGER PRIMARY KEY AUTOINCREMENT, _version INTEGER NOT "
+      "NULL DEFAULT 1, data TEXT NOT NULL CHECK (json_valid(data)), \"score\" INTEGER "
+      "GENERATED ALWAYS AS (length(data)) VIRTUAL)");
+  db.execute("INSERT INTO \"Metric\" (data) VALUES ('{\"name\":\"x\",\"score\":1,\"tag\":\"\"}')");
+  const std::string ddl = table_sql(db, "Metric");
+  try {
+    db.collection<MetricStored>();
+    ADD_FAILURE() << "no error";
+  } catch (const sqler::schema_error& e) {
+    EXPECT_NE(std::string(e.what()).find("\"score\""), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(table_sql(db, "Metric"), ddl);  // untouched
+  EXPECT_EQ(db.collection<MetricPlain>().size(), 1);
+}
+
+TEST(StoredPromoted, ReadOnlyDatabasesAreReadAsTheyAre) {
+  sqler_test::temp_db_file virtual_file, plain_file;
+  {
+    auto db = sqler::database::open(virtual_file.path());
+    db.collection<MetricVirtual>().insert({"m", 4, "t"});
+    auto plain = sqler::database::open(plain_file.path());
+    plain.collection<MetricPlain>().insert({"m", 4, "t"});
+  }
+  sqler::database_options ro;
+  ro.read_only = true;
+  {  // VIRTUAL where STORED is declared: read as it is, the same answers
+    auto db = sqler::database::open(virtual_file.path(), ro);
+    auto metrics = db.collection<MetricStored>();
+    EXPECT_EQ(metrics.find(sqler::field<&MetricStored::score> == 4).count(), 1);
+    EXPECT_EQ(generated_columns(db, "Metric"), (std::vector<column_row>{{"score", "INTEGER", 2}}));
+  }
+  {  // no column at all: it cannot be added, say so
+    auto db = sqler::database::open(plain_file.path(), ro);
+    EXPECT_THROW(db.collection<MetricStored>(), sqler::schema_error);
+  }
+}
+
+TEST(StoredPromoted, ATableFromAnotherToolGetsVersionIdsAndTheStoredColumnAtOnce) {
+  auto db = sqler::database::in_memory();
+  db.execute("CREATE TABLE \"Metric\" (_id INTEGER PRIMARY KEY, data TEXT NOT NULL)");
+  db.execute("CREATE INDEX other_tool_ix ON \"Metric\" (json_extract(data, '$.name'))");
+  db.execute("INSERT INTO \"Metric\" (_id, data) VALUES (3, '{\"name\":\"a\",\"score\":5,\"tag\":\"x\"}'), "
+             "(9, '{\"name\":\"b\",\"score\":6,\"tag\":\"y\"}')");
+  auto metrics = db.collection<MetricStored>();
+  const std::string ddl = table_sql(db, "Metric");
+  EXPECT_NE(ddl.find("AUTOINCREMENT"), std::string::npos) << ddl;
+  EXPECT_NE(ddl.find("_version"), std::string::npos) << ddl;
+  EXPECT_EQ(generated_columns(db, "Metric"), (std::vector<column_row>{{"score", "INTEGER", 3}}));
+  EXPECT_EQ(metric_rows(db),
+            (std::vector<stored_row>{{3, 1, R"({"name":"a","score":5,"tag":"x"})"},
+                                     {9, 1, R"({"name":"b","score":6,"tag":"y"})"}}));
+  EXPECT_EQ(std::get<0>(db.query<std::int64_t>(
+                              "SELECT COUNT(*) FROM sqlite_master WHERE name = 'other_tool_ix'")
+                            .at(0)),
+            1);
+  EXPECT_EQ(metrics.find(sqler::field<&MetricStored::score> > 5).ids(), std::vector<std::int64_t>{9});
+  EXPECT_EQ(metrics.insert({"c", 1, "z"}), 10);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "sqler/detail/fixed_string.hpp"
 #include "sqler/detail/promoted.hpp"
@@ -219,12 +220,14 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
     // and nulls, which contains() never matches.
     // `from` lists what comes before json_each in the FROM clause (the table, for a refill).
     auto values = [&](const std::string& src, const std::string& id, const std::string& from) {
+      // Scalars only. `atom IS NOT NULL` rather than `type NOT IN (three)`: SQLite builds a
+      // temporary index for a three-value list, inside the trigger on every write.
       if (mp.empty())
         return "SELECT value, " + id + " FROM " + from + "json_each(" + src + ", '" + ap +
-               "') WHERE type NOT IN ('object', 'array', 'null')";
+               "') WHERE atom IS NOT NULL";
       return "SELECT json_extract(value, '" + mp + "'), " + id + " FROM " + from + "json_each(" +
              src + ", '" + ap + "') WHERE json_type(value, '" + mp +
-             "') NOT IN ('object', 'array', 'null')";
+             "') NOT IN ('object', 'array') AND json_extract(value, '" + mp + "') IS NOT NULL";
     };
     const std::string insert_new =
         "INSERT OR IGNORE INTO " + side + " (value, _id) " + values("new.data", "new._id", "") +
@@ -344,18 +347,35 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
       return fixed_string{"TEXT"};
   }
 
-  // "\"email\" TEXT GENERATED ALWAYS AS (json_extract(data,'$.email')) VIRTUAL"
-  template <class T, auto M>
-  static consteval auto promoted_column() {
+  // "\"email\" TEXT GENERATED ALWAYS AS (json_extract(data,'$.email')) VIRTUAL", or STORED
+  // for a member of sqler::stored<...>. promoted_column_as spells either kind (a table upgrade
+  // looks for the other one in an existing table's text).
+  template <class T, auto M, bool Stored>
+  static consteval auto promoted_column_as() {
     static_assert(check_promoted<T, M>());
     using C = std::remove_cvref_t<decltype(std::declval<T&>().*M)>;
+    constexpr auto kind = [] {
+      if constexpr (Stored)
+        return fixed_string{"')) STORED"};
+      else
+        return fixed_string{"')) VIRTUAL"};
+    }();
     return concat(fixed_string{"\""}, promoted_column_name<T, M>(), fixed_string{"\" "},
                   column_type<C>(), fixed_string{" GENERATED ALWAYS AS (json_extract(data,'$."},
-                  promoted_column_name<T, M>(), fixed_string{"')) VIRTUAL"});
+                  promoted_column_name<T, M>(), kind);
+  }
+
+  template <class T, auto M>
+  static consteval auto promoted_column() {
+    return promoted_column_as<T, M, is_stored<T, M>>();
   }
 
   template <class T, auto... Ms>
   static consteval auto promoted_columns(const columns<Ms...>*) {
+    return concat(fixed_string{""}, concat(fixed_string{", "}, promoted_column<T, Ms>())...);
+  }
+  template <class T, auto... Ms>
+  static consteval auto promoted_columns(const stored<Ms...>*) {
     return concat(fixed_string{""}, concat(fixed_string{", "}, promoted_column<T, Ms>())...);
   }
 
@@ -364,7 +384,8 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
     return concat(fixed_string{"CREATE TABLE IF NOT EXISTS "}, table<T>(),
                   fixed_string{" (_id INTEGER PRIMARY KEY AUTOINCREMENT, _version INTEGER NOT "
                                "NULL DEFAULT 1, data TEXT NOT NULL CHECK (json_valid(data))"},
-                  promoted_columns<T>(static_cast<const promoted<T>*>(nullptr)),
+                  promoted_columns<T>(static_cast<const virtual_list<T>*>(nullptr)),
+                  promoted_columns<T>(static_cast<const stored_list<T>*>(nullptr)),
                   fixed_string{")"});
   }
 
@@ -400,6 +421,52 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
                   fixed_string{" (_id, data) VALUES (?1, ?2) ON CONFLICT (_id) DO UPDATE SET "
                                "data = sqler_merge(data, excluded.data, ?3), _version = "
                                "_version + 1"});
+  }
+
+  // upsert_many: Rows documents in one statement. "(?1, ?2), (?3, ?4), ..." as one text, built
+  // by a loop (not a fold: 256 rows would be 256 nested concats).
+  template <std::size_t Rows>
+  static consteval std::size_t upsert_values_size() {
+    std::size_t n = 0;
+    for (std::size_t r = 0; r < Rows; ++r)  // "(?a, ?b)" plus ", " between rows
+      n += (r == 0 ? 0 : 2) + 6 + decimal_digits(2 * r + 1) + decimal_digits(2 * r + 2);
+    return n;
+  }
+
+  template <std::size_t Rows>
+  static consteval auto upsert_values() {
+    fixed_string<upsert_values_size<Rows>()> out;
+    std::size_t pos = 0;
+    auto put = [&](const char* text) {
+      while (*text != '\0') out.data[pos++] = *text++;
+    };
+    auto number = [&](std::size_t v) {
+      std::size_t digits = 1;
+      for (std::size_t rest = v; rest >= 10; rest /= 10) ++digits;
+      for (std::size_t i = digits; i-- > 0; v /= 10)
+        out.data[pos + i] = static_cast<char>('0' + v % 10);
+      pos += digits;
+    };
+    for (std::size_t r = 0; r < Rows; ++r) {
+      put(r == 0 ? "(?" : ", (?");
+      number(2 * r + 1);
+      put(", ?");
+      number(2 * r + 2);
+      put(")");
+    }
+    return out;
+  }
+
+  // Inserts each (_id ?2k+1, data ?2k+2) or replaces the document with that _id (undeclared
+  // members kept, as upsert()); every row comes back with its new _version, 1 for an insert.
+  template <class T, std::size_t Rows>
+  static consteval auto upsert_many() {
+    return concat(fixed_string{"INSERT INTO "}, table<T>(), fixed_string{" (_id, data) VALUES "},
+                  upsert_values<Rows>(),
+                  fixed_string{" ON CONFLICT (_id) DO UPDATE SET data = sqler_merge(data, "
+                               "excluded.data, "},
+                  placeholder<2 * Rows + 1>(),
+                  fixed_string{"), _version = _version + 1 RETURNING _id, _version"});
   }
 
   template <class T>
@@ -470,12 +537,36 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
 
   // ---- run time: a promoted member added to a table that predates its promotion
 
-  static constexpr std::string_view has_column =
-      "SELECT 1 FROM pragma_table_xinfo(?1) WHERE name = ?2";
-
   static std::string add_column(std::string_view table, std::string_view column_ddl) {
     return "ALTER TABLE " + quote_name(table) + " ADD COLUMN " + std::string(column_ddl);
   }
+
+  // ---- run time: a promoted column whose kind changed, or a STORED one a table lacks
+  // (backend/sqlite/schema.hpp rebuilds the table from its own CREATE TABLE text, edited)
+
+  // pragma_table_xinfo's `hidden`: 0 an ordinary column, 2 VIRTUAL generated, 3 STORED.
+  static constexpr std::string_view column_kind =
+      "SELECT hidden FROM pragma_table_xinfo(?1) WHERE name = ?2";
+  static constexpr int virtual_generated = 2;
+  static constexpr int stored_generated = 3;
+
+  // `create_sql` (a table's CREATE TABLE text) with one more column at the end of its list.
+  static std::string with_column(std::string_view create_sql, std::string_view column_ddl) {
+    const std::size_t close = create_sql.rfind(')');
+    return std::string(create_sql.substr(0, close)) + ", " + std::string(column_ddl) +
+           std::string(create_sql.substr(close));
+  }
+
+  // A rebuilt AUTOINCREMENT table keeps its high-water mark (?1 the table, ?2 the mark): the
+  // DROP of the old table dropped its row in sqlite_sequence.
+  static constexpr std::string_view sequence_table = "sqlite_sequence";  // made with the first
+  static constexpr std::string_view autoincrement_sequence =           // AUTOINCREMENT table
+      "SELECT seq FROM sqlite_sequence WHERE name = ?1";
+  static constexpr std::string_view raise_sequence =
+      "UPDATE sqlite_sequence SET seq = MAX(seq, ?2) WHERE name = ?1";
+  static constexpr std::string_view insert_sequence =
+      "INSERT INTO sqlite_sequence (name, seq) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM "
+      "sqlite_sequence WHERE name = ?1)";
 
   // ---- run time: full-text search over string members (collection::ensure_fts)
 
@@ -515,6 +606,90 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
       s.drop_triggers[i] = "DROP TRIGGER IF EXISTS " + name;
     }
     return s;
+  }
+
+  // ================================================================ the profiler's full-scan check
+  // (backend/sqlite/backend.hpp, scan_probe): which tables a statement reads in full, and the
+  // expression index that would serve its filter.
+
+  static std::string explain_plan(std::string_view sql) {
+    return std::string(explain().view()) + std::string(sql);
+  }
+  static constexpr int plan_detail_column = 3;  // EXPLAIN QUERY PLAN: id, parent, notused, detail
+
+  static std::string count_rows(std::string_view table) {
+    return "SELECT COUNT(*) FROM " + quote_name(table);
+  }
+
+  // A statement that filters: a full scan of it is the table read to find a few rows (a
+  // statement without WHERE reads every row by design).
+  static bool filters(std::string_view sql) { return sql.find(" WHERE ") != std::string_view::npos; }
+
+  // The table a plan step reads in full ("SCAN Order"), or "" for a step that does not: a
+  // SEARCH, a scan of an index ("SCAN t USING COVERING INDEX ix"), of a virtual table
+  // (json_each, FTS), of a subquery or a constant row.
+  static std::string scanned_table(std::string_view detail) {
+    for (std::string_view prefix : {"SCAN TABLE ", "SCAN "}) {  // before 3.36: "SCAN TABLE x"
+      if (!detail.starts_with(prefix)) continue;
+      const std::string_view rest = detail.substr(prefix.size());
+      if (rest.find(" USING ") != std::string_view::npos ||
+          rest.find(" VIRTUAL TABLE") != std::string_view::npos || rest.starts_with("(") ||
+          rest == "CONSTANT ROW")
+        return {};
+      return std::string(rest);
+    }
+    return {};
+  }
+
+  // What the filter of `sql` compares, as index expressions in order of appearance: each
+  // json_extract(data,'$.path') of the document, and each of `columns` (the table's generated,
+  // i.e. promoted, columns) named in the WHERE clause. Paired with the member path
+  // ("$.age") they stand for.
+  struct filter_term {
+    std::string path, expression;
+  };
+  static std::vector<filter_term> filter_terms(std::string_view sql,
+                                               const std::vector<std::string>& columns) {
+    std::vector<filter_term> out;
+    std::size_t where = sql.find(" WHERE ");
+    if (where == std::string_view::npos) return out;
+    std::string_view clause = sql.substr(where + 7);
+    for (std::string_view end : {" ORDER BY ", " GROUP BY ", " LIMIT ", " RETURNING "})
+      clause = clause.substr(0, clause.find(end));
+    auto add = [&](std::string path, std::string expression) {
+      for (const auto& t : out)
+        if (t.path == path) return;
+      out.push_back({std::move(path), std::move(expression)});
+    };
+    constexpr std::string_view open = "json_extract(data,'";
+    for (std::size_t i = 0; i < clause.size(); ++i) {
+      if (clause.substr(i).starts_with(open)) {
+        const std::size_t from = i + open.size(), to = clause.find("')", from);
+        if (to == std::string_view::npos) break;
+        const std::string path(clause.substr(from, to - from));
+        add(path, "json_extract(data,'" + path + "')");
+        i = to + 1;
+      } else if (clause[i] == '"') {
+        const std::size_t to = clause.find('"', i + 1);
+        if (to == std::string_view::npos) break;
+        const std::string_view name = clause.substr(i + 1, to - i - 1);
+        for (const auto& col : columns)
+          if (col == name) add("$." + col, quote_name(col));
+        i = to;
+      }
+    }
+    return out;
+  }
+
+  // The index ensure_index(<the members at those paths>) creates, spelled as it spells it.
+  static std::string suggested_index(std::string_view table, const std::vector<filter_term>& terms) {
+    std::string name = "sqler_ix_" + std::string(table), exprs;
+    for (const auto& t : terms) {
+      name += "__" + t.path.substr(2);
+      exprs += (exprs.empty() ? "" : ", ") + t.expression;
+    }
+    return "CREATE INDEX IF NOT EXISTS " + quote_name(name) + " ON " + quote_name(table) + " (" +
+           exprs + ")";
   }
 
   // ================================================================ sqler's own tables

@@ -311,6 +311,9 @@ class connection {
 
   // The pool hands this connection to the next borrower only if it is open, idle and outside
   // any transaction; anything else is closed (the server rolls back what was left open).
+  // The server closed it, or a failure left its protocol state unknown.
+  bool lost() const noexcept { return PQstatus(pg_.get()) != CONNECTION_OK || session_.doomed; }
+
   bool reusable() const noexcept {
     return PQstatus(pg_.get()) == CONNECTION_OK && !session_.doomed &&
            session_.streaming == nullptr && tx_depth_ == 0 &&
@@ -320,6 +323,10 @@ class connection {
   // Whether an idle connection still works, without a round trip: a server that terminated the
   // backend (pg_terminate_backend, shutdown, restart) sent a FATAL notice and closed the socket,
   // which one non-blocking read finds.
+  // When the pool last got it back (the pool probes only connections idle for a while).
+  std::chrono::steady_clock::time_point returned_at() const noexcept { return returned_at_; }
+  void set_returned_at(std::chrono::steady_clock::time_point t) noexcept { returned_at_ = t; }
+
   bool alive() noexcept {
     if (PQstatus(pg_.get()) != CONNECTION_OK || session_.doomed) return false;
     if (PQconsumeInput(pg_.get()) == 0) return false;
@@ -387,6 +394,7 @@ class connection {
   hook_registry* hooks_ = nullptr;
   int tx_depth_ = 0;
   bool read_only_ = false;
+  std::chrono::steady_clock::time_point returned_at_{};
 };
 
 inline void lease::report() noexcept {

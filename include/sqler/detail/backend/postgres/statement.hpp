@@ -142,6 +142,13 @@ class statement {
   }
   void record_into(value_recorder* r) noexcept { recorder_ = r; }
 
+  // Rows arrive one at a time (libpq's single-row mode) instead of as one result: for
+  // iterating a large query in bounded memory. Everything else (all(), get(), counts, writes)
+  // reads the whole result at once, which costs less per row (one PGresult, no per-row copy of
+  // the column descriptors) and leaves the connection idle for nested statements at once.
+  // Applies to the next execution.
+  void stream_rows() noexcept { stream_ = true; }
+
   // True when a row is available, false when done. The first call sends the statement.
   bool step() {
     if (phase_ == phase::ready)
@@ -149,6 +156,15 @@ class statement {
     else if (phase_ == phase::done)
       return false;
     release_row();
+    if (phase_ == phase::whole) {
+      if (next_ < stored_rows_) {
+        cur_ = next_++;
+        ++rows_;
+        return true;
+      }
+      phase_ = phase::done;
+      return false;
+    }
     if (phase_ == phase::buffered) {
       if (next_ < stored_rows_) {
         cur_ = next_++;
@@ -194,6 +210,7 @@ class statement {
     phase_ = phase::ready;
     rows_ = 0;
     wrote_ = false;
+    stream_ = false;
   }
 
   // Another statement needs the connection while this one still has rows on the socket: they
@@ -267,7 +284,9 @@ class statement {
   }
 
  private:
-  enum class phase { ready, live, buffered, done };
+  // live: rows streaming in (single-row mode); buffered: the rest of a stream read ahead for a
+  // nested statement; whole: the complete result held, rows served from it.
+  enum class phase { ready, live, buffered, whole, done };
   struct param {
     enum kind : unsigned char { unbound, null, value };  // unbound is sent as NULL, as on SQLite
     std::size_t offset = 0;
@@ -313,10 +332,31 @@ class statement {
     if (ok == 0) throw_connection(s_->pg, sql_);
     phase_ = phase::live;
     s_->streaming = this;
+    if (!stream_) {
+      read_whole();
+      return;
+    }
     if (PQsetSingleRowMode(s_->pg) == 0) {  // only fails when not called right after the send
       finish();
       throw error(result_code::misuse, "sqler: libpq refused single-row mode", sql_);
     }
+  }
+
+  // The whole result of this execution, read now: rows are served from it by index.
+  void read_whole() {
+    result_ptr r(PQgetResult(s_->pg));
+    if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) == 0) {
+      conclude(std::move(r));  // a command, no rows, or an error (thrown)
+      phase_ = phase::done;
+      return;
+    }
+    wrote_ = note_command(*s_, r.get());  // INSERT ... RETURNING counts as a change
+    finish();                             // reads the end of the execution: the connection idles
+    whole_ = r.release();
+    columns_ = static_cast<std::size_t>(PQnfields(whole_));
+    stored_rows_ = static_cast<std::size_t>(PQntuples(whole_));
+    next_ = 0;
+    phase_ = phase::whole;
   }
 
   // The result that ends an execution: a command tag, the end of the rows, or an error.
@@ -348,6 +388,14 @@ class statement {
   }
 
   bool cell(int c, std::string_view& out) const noexcept {
+    if (whole_ != nullptr) {
+      if (cur_ == no_row || c < 0 || static_cast<std::size_t>(c) >= columns_) return false;
+      const int r = static_cast<int>(cur_);
+      if (PQgetisnull(whole_, r, c) != 0) return false;
+      out = std::string_view(PQgetvalue(whole_, r, c),
+                             static_cast<std::size_t>(PQgetlength(whole_, r, c)));
+      return true;
+    }
     if (row_ != nullptr) {
       if (c < 0 || c >= PQnfields(row_) || PQgetisnull(row_, 0, c) != 0) return false;
       out = std::string_view(PQgetvalue(row_, 0, c),
@@ -376,6 +424,8 @@ class statement {
   void drop_buffer() noexcept {
     PQclear(tail_);
     tail_ = nullptr;
+    PQclear(whole_);
+    whole_ = nullptr;
     bytes_.clear();
     cells_.clear();
     columns_ = 0;
@@ -400,6 +450,8 @@ class statement {
   std::size_t next_ = 0;
   std::size_t cur_ = no_row;
   PGresult* tail_ = nullptr;
+  PGresult* whole_ = nullptr;  // the complete result (phase::whole)
+  bool stream_ = false;
   phase phase_ = phase::ready;
   std::int64_t rows_ = 0;
   bool wrote_ = false;

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sqler/backend.hpp"
 #include "sqler/customize.hpp"
@@ -18,8 +19,14 @@
 #include "sqler/detail/multikey.hpp"
 #include "sqler/detail/promoted.hpp"
 #include "sqler/detail/ref_graph.hpp"
+#include "sqler/detail/scan_probe.hpp"
 #include "sqler/detail/shapes.hpp"
 #include "sqler/detail/sql/sqlite.hpp"
+#include "sqler/error.hpp"
+
+namespace sqler {
+class database;
+}
 
 namespace sqler::detail {
 
@@ -96,26 +103,88 @@ struct backend_traits<sqlite_backend> {
     }(static_cast<const multikey<T>*>(nullptr));
   }
 
-  // Tables created before a member was promoted get its generated column now. Also run for
-  // tables reached only through refs: a through<> filter names the target's column
-  // unqualified, and if the target table lacked it SQLite would resolve it against the outer
-  // table instead.
+  // Tables created before a member was promoted get its generated column now: a VIRTUAL one by
+  // ALTER TABLE ADD COLUMN; a STORED one, or one whose kind (VIRTUAL or STORED) changed, by one
+  // rebuild of the table (SQLite can neither add a STORED column nor change a column's kind).
+  // Also run for tables reached only through refs: a through<> filter names the target's
+  // column unqualified, and if the target table lacked it SQLite would resolve it against the
+  // outer table instead. A column of the member's name that is not generated is left alone.
   template <class T>
   static void add_promoted_columns(connection& c) {
-    [&]<auto... Ms>(const columns<Ms...>*) {
-      (([&] {
-         // Static: bind_text binds without copying, so the name must outlive the step.
-         static constexpr auto column = promoted_column_name<T, Ms>();
-         auto st = c.acquire_oneoff(dialect::has_column);
-         st->bind_text(1, table_name<T>);
-         st->bind_text(2, column.view());
-         if (st->step()) return;
-         st.release();
-         static constexpr auto ddl = dialect::promoted_column<T, Ms>();
-         c.exec(dialect::add_column(table_name<T>, ddl.view()));
-       }()),
-       ...);
-    }(static_cast<const promoted<T>*>(nullptr));
+    std::vector<sqlite::promoted_change> rebuild;
+    bool missing = false;
+    for_each_promoted<T>([&]<auto M, bool Stored>() {
+      // Static: bind_text binds without copying, so the name must outlive the step.
+      static constexpr auto column = promoted_column_name<T, M>();
+      static constexpr auto ddl = dialect::promoted_column_as<T, M, Stored>();
+      static constexpr auto other = dialect::promoted_column_as<T, M, !Stored>();
+      const int kind = sqlite::column_kind(c, table_name<T>, column.view());
+      if (kind == dialect::virtual_generated || kind == dialect::stored_generated) {
+        if ((kind == dialect::stored_generated) != Stored)
+          rebuild.push_back({column.view(), ddl.view(), other.view()});
+      } else if (kind < 0) {
+        if constexpr (Stored) {
+          rebuild.push_back({column.view(), ddl.view(), other.view()});
+          missing = true;
+        } else {
+          c.exec(dialect::add_column(table_name<T>, ddl.view()));
+        }
+      }
+    });
+    if (rebuild.empty()) return;
+    if (!c.read_only()) return sqlite::rebuild_promoted(c, table_name<T>, rebuild);
+    // Read-only: a column of the other kind reads the same; a missing one cannot be read.
+    if (missing)
+      throw schema_error("sqler: table \"" + std::string(table_name<T>) +
+                         "\" lacks a STORED promoted column its type declares, and the database "
+                         "is read-only: open it writable once to add the column");
+  }
+};
+
+// The profiler's full-scan check on SQLite: EXPLAIN QUERY PLAN and COUNT(*) run straight on
+// this thread's connection (db.native_handle()), not through sqler's statements, so query hooks
+// (the profiler among them) do not see the check's own queries.
+template <>
+struct scan_probe<sqler::database> {
+  static constexpr bool supported = true;
+
+  template <class Db>
+  static std::vector<plan_scan> full_scans(Db& db, std::string_view sql) {
+    using dialect = sqlite_dialect;
+    std::vector<plan_scan> out;
+    if (!dialect::filters(sql)) return out;
+    sqlite3* h = db.native_handle();
+    const std::string explain = dialect::explain_plan(sql);
+    sqlite::statement plan(h, explain);
+    while (plan.step()) {
+      std::string table = dialect::scanned_table(plan.column_text(dialect::plan_detail_column));
+      if (table.empty()) continue;
+      // A name without columns is not a table (an alias): nothing to count or index.
+      bool is_table = false;
+      std::vector<std::string> generated;
+      {
+        sqlite::statement cols(h, dialect::table_columns);
+        cols.bind_text(1, table);
+        while (cols.step()) {
+          is_table = true;
+          if (cols.column_int64(1) != 0) generated.emplace_back(cols.column_text(0));
+        }
+      }
+      if (!is_table) continue;
+      plan_scan scan{std::move(table), {}, {}};
+      const auto terms = dialect::filter_terms(sql, generated);
+      for (const auto& t : terms) scan.paths.push_back(t.path);
+      if (!terms.empty()) scan.index_sql = dialect::suggested_index(scan.table, terms);
+      out.push_back(std::move(scan));
+    }
+    return out;
+  }
+
+  template <class Db>
+  static std::int64_t rows(Db& db, std::string_view table) {
+    const std::string sql = sqlite_dialect::count_rows(table);
+    sqlite::statement count(db.native_handle(), sql);
+    return count.step() ? count.column_int64(0) : 0;
   }
 };
 

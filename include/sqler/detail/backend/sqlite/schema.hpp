@@ -12,6 +12,7 @@
 
 #include "sqler/detail/backend/sqlite/connection.hpp"
 #include "sqler/detail/backend/sqlite/transaction.hpp"
+#include "sqler/detail/catalog.hpp"
 #include "sqler/detail/sql/sqlite.hpp"
 #include "sqler/error.hpp"
 
@@ -72,24 +73,21 @@ inline std::size_t autoincrement_insert_point(std::string_view sql) {
   return std::string::npos;
 }
 
-// Rebuilds `table` with `_id INTEGER PRIMARY KEY AUTOINCREMENT`, keeping every row (ids,
-// versions, data and any other stored columns), its indexes and triggers; SQLite cannot ALTER a
-// table into AUTOINCREMENT (https://sqlite.org/lang_altertable.html, "other kinds of changes").
-// Runs in one transaction; the caller has checked that the table needs it.
-inline void rebuild_with_autoincrement(connection& c, std::string_view table,
-                                       const std::string& old_sql) {
-  const std::size_t insert_at = autoincrement_insert_point(old_sql);
-  if (insert_at == std::string::npos)
-    throw schema_error(
-                "sqler: table \"" + std::string(table) +
-                    "\" declares _id other than as `_id INTEGER PRIMARY KEY`; sqler needs that "
-                    "rowid alias to keep ids unique for the table's lifetime. Migrate the table "
-                    "to `_id INTEGER PRIMARY KEY AUTOINCREMENT` first",
-                old_sql);
-  const std::size_t open = old_sql.find('(');
+// The AUTOINCREMENT high-water mark of `table` (0 when it has none yet).
+inline std::int64_t autoincrement_sequence(connection& c, std::string_view table) {
+  if (!table_exists(c, sqlite_dialect::sequence_table)) return 0;
+  auto st = c.acquire_oneoff(sqlite_dialect::autoincrement_sequence);
+  st->bind_text(1, table);
+  return st->step() ? st->column_int64(0) : 0;
+}
+
+// Recreates `table` from `definition` (a CREATE TABLE text from its '(' on), keeping every row
+// (ids, versions, data and any other stored columns; generated columns are recomputed), its
+// indexes, its triggers and its AUTOINCREMENT high-water mark (ids of deleted documents stay
+// used). The caller holds a transaction (in_rebuild_transaction).
+inline void rebuild_table(connection& c, std::string_view table, std::string_view definition) {
   const std::string temp = std::string(table) + "__sqler_rebuild";
-  const std::string create = sqlite_dialect::create_table_as(
-      temp, old_sql.substr(open, insert_at - open) + " AUTOINCREMENT" + old_sql.substr(insert_at));
+  const std::string create = sqlite_dialect::create_table_as(temp, definition);
 
   std::string columns;
   for (const auto& col : table_columns(c, table)) {
@@ -104,6 +102,7 @@ inline void rebuild_with_autoincrement(connection& c, std::string_view table,
     st->bind_text(1, table);
     while (st->step()) dependents.emplace_back(st->column_text(0));
   }
+  const std::int64_t sequence = autoincrement_sequence(c, table);
   // Triggers on the table reference it by name; renaming the copy back must not rewrite them.
   c.exec(sqlite_dialect::legacy_alter_on);
   struct restore_alter {
@@ -120,6 +119,36 @@ inline void rebuild_with_autoincrement(connection& c, std::string_view table,
   c.exec(sqlite_dialect::drop_table(table));
   c.exec(sqlite_dialect::rename_table(temp, table));
   for (const auto& sql : dependents) c.exec(sql);
+  if (sequence > autoincrement_sequence(c, table)) {
+    // Dropping the table dropped its sqlite_sequence row; the copy only knows the ids it holds.
+    for (std::string_view sql :
+         {sqlite_dialect::raise_sequence, sqlite_dialect::insert_sequence}) {
+      auto st = c.acquire_oneoff(sql);
+      st->bind_text(1, table);
+      st->bind(2, sequence);
+      st->step();
+    }
+  }
+}
+
+// Rebuilds `table` with `_id INTEGER PRIMARY KEY AUTOINCREMENT`, keeping every row (ids,
+// versions, data and any other stored columns), its indexes and triggers; SQLite cannot ALTER a
+// table into AUTOINCREMENT (https://sqlite.org/lang_altertable.html, "other kinds of changes").
+// Runs in one transaction; the caller has checked that the table needs it.
+inline void rebuild_with_autoincrement(connection& c, std::string_view table,
+                                       const std::string& old_sql) {
+  const std::size_t insert_at = autoincrement_insert_point(old_sql);
+  if (insert_at == std::string::npos)
+    throw schema_error(
+                "sqler: table \"" + std::string(table) +
+                    "\" declares _id other than as `_id INTEGER PRIMARY KEY`; sqler needs that "
+                    "rowid alias to keep ids unique for the table's lifetime. Migrate the table "
+                    "to `_id INTEGER PRIMARY KEY AUTOINCREMENT` first",
+                old_sql);
+  const std::size_t open = old_sql.find('(');
+  rebuild_table(c, table,
+                old_sql.substr(open, insert_at - open) + " AUTOINCREMENT" +
+                    old_sql.substr(insert_at));
 }
 
 // Another table's FOREIGN KEY points at `table`: dropping it during a rebuild would run that
@@ -130,15 +159,13 @@ inline bool is_fk_target(connection& c, std::string_view table) {
   return st->step();
 }
 
-// Brings an existing table up to the layout sqler needs, keeping every row: adds `_version` to
-// a table made by another tool, and AUTOINCREMENT to one made without it (sqler 0.1), so ids of
-// deleted documents are never handed out again. A read-only database is read as it is.
-inline void upgrade_table(connection& c, std::string_view table, const std::string& sql) {
-  const std::string low = lowercase(sql);
-  if (low.find("autoincrement") != std::string::npos && low.find("_version") != std::string::npos)
-    return;  // the usual case: nothing to do, decided without another query
-  if (c.read_only()) return;
-
+// Runs `body` (which may rebuild `table`) in one transaction, with foreign keys switched off
+// around it when they are on (dropping a table that FOREIGN KEYs point at would run their ON
+// DELETE actions), and checks afterwards that no FOREIGN KEY broke. `why` names the upgrade in
+// the error raised when it cannot switch them off (inside a caller's transaction).
+template <class Body>
+void in_rebuild_transaction(connection& c, std::string_view table, std::string_view why,
+                            Body&& body) {
   // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched off around it.
   bool fk_was_on = false;
   {
@@ -147,10 +174,10 @@ inline void upgrade_table(connection& c, std::string_view table, const std::stri
   }
   const bool can_switch_fk = c.autocommit() && c.transaction_depth() == 0;
   if (fk_was_on && !can_switch_fk && is_fk_target(c, table))
-    throw schema_error("sqler: table \"" + std::string(table) +
-                                  "\" needs a one-time upgrade (AUTOINCREMENT ids) and other "
-                                  "tables have FOREIGN KEYs into it: open this collection once "
-                                  "outside a transaction");
+    throw schema_error("sqler: table \"" + std::string(table) + "\" needs a one-time upgrade (" +
+                       std::string(why) +
+                       ") and other tables have FOREIGN KEYs into it: open this collection once "
+                       "outside a transaction");
   if (fk_was_on && can_switch_fk) c.exec(sqlite_dialect::foreign_keys_off);
   struct restore_fk {
     connection& c;
@@ -165,17 +192,7 @@ inline void upgrade_table(connection& c, std::string_view table, const std::stri
   } restore{c, fk_was_on && can_switch_fk};
 
   transaction_scope tx(c);
-  // Re-read under the write lock: another connection may have upgraded it meanwhile.
-  std::string current = table_sql_of(c, table);
-  bool has_version = false;
-  for (const auto& col : table_columns(c, table))
-    if (col.name == "_version") has_version = true;
-  if (!has_version) {
-    c.exec(sqlite_dialect::add_version_column(table));
-    current = table_sql_of(c, table);
-  }
-  if (lowercase(current).find("autoincrement") == std::string::npos)
-    rebuild_with_autoincrement(c, table, current);
+  body();
   if (fk_was_on && can_switch_fk) {
     auto st = c.acquire_oneoff(sqlite_dialect::foreign_key_check);
     if (st->step())
@@ -184,6 +201,76 @@ inline void upgrade_table(connection& c, std::string_view table, const std::stri
                                  "\" would break a FOREIGN KEY; nothing was changed");
   }
   tx.commit();
+}
+
+// Brings an existing table up to the layout sqler needs, keeping every row: adds `_version` to
+// a table made by another tool, and AUTOINCREMENT to one made without it (sqler 0.1), so ids of
+// deleted documents are never handed out again. A read-only database is read as it is.
+inline void upgrade_table(connection& c, std::string_view table, const std::string& sql) {
+  const std::string low = lowercase(sql);
+  if (low.find("autoincrement") != std::string::npos && low.find("_version") != std::string::npos)
+    return;  // the usual case: nothing to do, decided without another query
+  if (c.read_only()) return;
+
+  in_rebuild_transaction(c, table, "AUTOINCREMENT ids", [&] {
+    // Re-read under the write lock: another connection may have upgraded it meanwhile.
+    std::string current = table_sql_of(c, table);
+    bool has_version = false;
+    for (const auto& col : table_columns(c, table))
+      if (col.name == "_version") has_version = true;
+    if (!has_version) {
+      c.exec(sqlite_dialect::add_version_column(table));
+      current = table_sql_of(c, table);
+    }
+    if (lowercase(current).find("autoincrement") == std::string::npos)
+      rebuild_with_autoincrement(c, table, current);
+  });
+}
+
+// ---- promoted columns whose kind (VIRTUAL or STORED) an existing table does not have yet
+
+// The kind of column `name` of `table`: -1 when there is none, else pragma_table_xinfo's
+// `hidden` (0 an ordinary column, 2 VIRTUAL generated, 3 STORED generated).
+inline int column_kind(connection& c, std::string_view table, std::string_view name) {
+  auto st = c.acquire_oneoff(sqlite_dialect::column_kind);
+  st->bind_text(1, table);
+  st->bind_text(2, name);
+  return st->step() ? static_cast<int>(st->column_int64(0)) : -1;
+}
+
+// A promoted column as the type declares it (`ddl`) and as the other kind (`other_ddl`): the
+// exact text sqler writes either way, which is how it finds the column in the table's text.
+struct promoted_change {
+  std::string_view column, ddl, other_ddl;
+};
+
+// Gives `table` the promoted columns in `changes` as declared, in one rebuild: a column of the
+// other kind is respelled, a missing one appended (SQLite cannot ALTER TABLE ADD a STORED
+// column, nor change a column's kind). Rows, ids, versions, indexes and triggers are kept.
+inline void rebuild_promoted(connection& c, std::string_view table,
+                             const std::vector<promoted_change>& changes) {
+  in_rebuild_transaction(c, table, "STORED promoted columns", [&] {
+    std::string sql = table_sql_of(c, table);  // under the write lock: another connection may
+    bool changed = false;                      // have rebuilt it meanwhile
+    for (const auto& ch : changes) {
+      if (sql.find(ch.ddl) != std::string::npos) continue;
+      if (const auto at = sql.find(ch.other_ddl); at != std::string::npos) {
+        sql.replace(at, ch.other_ddl.size(), ch.ddl);
+        changed = true;
+      } else if (column_kind(c, table, ch.column) < 0) {
+        sql = sqlite_dialect::with_column(sql, ch.ddl);
+        changed = true;
+      } else {
+        throw schema_error("sqler: table \"" + std::string(table) + "\" has a column \"" +
+                               std::string(ch.column) +
+                               "\" that sqler did not write as the promoted member's column, so "
+                               "it cannot make it " + std::string(ch.ddl) +
+                               ". Drop or rename that column (a migration step), then reopen",
+                           sql);
+      }
+    }
+    if (changed) rebuild_table(c, table, std::string_view(sql).substr(sql.find('(')));
+  });
 }
 
 }  // namespace sqler::detail::sqlite

@@ -103,6 +103,9 @@ class statement {
   }
   void record_into(value_recorder* r) noexcept { recorder_ = r; }
 
+  // SQLite always hands rows over one at a time (the PostgreSQL statement needs to be told).
+  void stream_rows() noexcept {}
+
   // Steps once: true when a row is available, false when done.
   bool step() {
     const int rc = sqlite3_step(stmt_);
