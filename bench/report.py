@@ -10,10 +10,13 @@ installed.
     python3 bench/report.py --binary build-bench/bench/sqler_bench
     python3 bench/report.py --json results.json          # re-render a saved run
     python3 bench/report.py --scaling                    # the Scaling table: 10k, 100k, 1M docs
+    python3 bench/report.py --pg                         # the PostgreSQL section (sqler_bench_pg)
 
-RESULTS.md keeps the blocks other runs wrote between <!-- scaling:begin/end --> and
-<!-- compile-time:begin/end --> markers (report.py --scaling, compile_time.py) when it is
-rewritten.
+RESULTS.md keeps the blocks other runs wrote between <!-- scaling:begin/end -->,
+<!-- compile-time:begin/end --> and <!-- postgres:begin/end --> markers (report.py --scaling,
+compile_time.py, report.py --pg) when it is rewritten, and the multikey blocks
+(<!-- multikey:begin/end -->, <!-- multikey-scaling:begin/end -->) that report_multikey.py renders
+from the BM_mk_ cases (a full run, `--multikey`, `--scaling`).
 """
 
 import argparse
@@ -31,13 +34,15 @@ import subprocess
 import sys
 import tempfile
 
+import report_multikey  # the "Multikey indexes" section (bench_multikey.cpp's BM_mk_ cases)
+
 HERE = pathlib.Path(__file__).resolve().parent
 TWINS = ("sqler", "handwritten", "overhead", "sqlitecpp")
 TWIN_ALIASES = {"raw": "overhead"}  # the overhead twin's name in runs saved before it was renamed
 RATIO_TARGET = 1.05
 PATCH_CASE = "BM_patch_inc"
 PATCH_TARGET = 0.5  # patch at least 2x faster than load-modify-save by hand
-BLOCKS = ("scaling", "compile-time")
+BLOCKS = ("scaling", "compile-time", "postgres", "multikey", "multikey-scaling")
 README = HERE / "README.md"
 # report.py --scaling: these cases at these document counts (SQLER_BENCH_DOCS), sqler and
 # hand-written twins only.
@@ -550,8 +555,7 @@ def render_scaling(data):
              f"{'s' if reps != 1 else ''}, randomly interleaved. "
              "Per doc divides by the documents in the collection (for insert: inserted). The filters "
              "return at most 200 documents at every size (`limit(200)`), contains returns about 0.8% "
-             "of them. A contains with a multikey index is not measured: sqler has no multikey "
-             "index yet.", ""]
+             "of them, without an index (with a multikey index: \"Multikey indexes: scaling\" below).", ""]
     lines += [n for n in machine_notes(ctx) if n.startswith(("- CPU", "- Compiler"))]
     lines += ["", "| operation | docs | sqler / call | handwritten / call | sqler / doc | handwritten / doc "
               "| sqler/handwritten | rows/call |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -570,9 +574,211 @@ def render_scaling(data):
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- PostgreSQL (--pg)
+# sqler_bench_pg names its benchmarks <twin>/<case>: sqler_pg (sqler on PostgreSQL), libpq (the
+# same SQL and prepared statements by hand), sqler_sqlite (sqler on a SQLite file, orientation).
+
+PG_TWINS = ("sqler_pg", "libpq", "sqler_sqlite")
+PG_TARGET = 1.05
+PG_SKIP = ("report.py --pg: skipping: SQLER_PG is not set, so there is no PostgreSQL server to "
+           "benchmark (eval \"$(scripts/pg_cluster.sh start)\" starts a throwaway one)")
+PG_DESCRIPTIONS = {
+    "get_by_id": "get(id) from 20k docs, decoded (libpq: PQexecPrepared, decode column 2)",
+    "insert": "insert(doc), autocommit, id from RETURNING",
+    "insert_many_1k": "insert_many of 1,000 docs: BEGIN, the prepared INSERT ... RETURNING per doc, COMMIT (table emptied between calls, untimed)",
+    "filter_range_100": "find(i in [10000, 10100)).order_by(i).all() on the expression index: 100 docs",
+    "contains_gin": "find(tags.contains(42)).all(): jsonb @> on the multikey GIN index (jsonb_path_ops)",
+    "count_range": "find(i in [10000, 11000)).count() on the index",
+    "update_inc": "update(id, inc(child.id, 1)): one jsonb_set UPDATE with sqler_int's range check",
+    "replace_versioned": "get_versioned(id), change a member, replace(versioned&): 2 statements, the UPDATE guarded by _version (sqler_merge keeps undeclared members)",
+    "iterate_all": "for (doc : find()) over 20k docs, streamed in single-row mode (both twins)",
+    "sum_range": "find(i in [10000, 11000)).sum(i) on the index",
+}
+
+
+def parse_pg(doc):
+    """({case: {twin: row}}, case order) for sqler_bench_pg: "samples" are elapsed times (the
+    primary measure: the server works in another process), "cpu_samples" the benchmark
+    thread's CPU time (the client's own work)."""
+    results, first_seen = {}, {}
+    for b in doc["benchmarks"]:
+        if b.get("run_type") != "iteration":
+            continue
+        name = b["run_name"]
+        for suffix in ("/real_time", "/process_time", "/manual_time"):
+            if name.endswith(suffix):
+                name = name[: -len(suffix)]
+        parts = name.split("/")
+        if len(parts) != 2 or parts[0] not in PG_TWINS:
+            continue
+        twin, case = parts
+        first_seen[case] = min(first_seen.get(case, 1 << 30), b.get("family_index", 0))
+        row = results.setdefault(case, {}).setdefault(twin, {"samples": [], "cpu_samples": []})
+        row["samples"].append(b["real_time"] * TO_NS[b["time_unit"]])
+        row["cpu_samples"].append(b["cpu_time"] * TO_NS[b["time_unit"]])
+        if b.get("rows") is not None:
+            row.setdefault("rows_samples", []).append(b["rows"])
+    for twins in results.values():
+        for row in twins.values():
+            row["ns"] = statistics.median(row["samples"])
+            row["cv"] = cv(row["samples"])
+            row["cpu_ns"] = statistics.median(row["cpu_samples"])
+            row["cpu_cv"] = cv(row["cpu_samples"])
+            if "rows_samples" in row:
+                row["rows"] = statistics.median(row["rows_samples"])
+    return results, sorted(first_seen, key=first_seen.get)
+
+
+PG_FAST = 0.1  # the "uncontended" statistic: the 10th percentile of the repetitions
+
+
+def pg_quantile(xs, p):
+    xs = sorted(xs)
+    return xs[int(p * (len(xs) - 1))]
+
+
+def pg_fast_ratio(a, b, resamples=4000, level=0.95):
+    """Ratio of the PG_FAST quantiles of two rows' samples with its bootstrap interval (fixed
+    seed): the repetitions that ran while the client and the server each had a core."""
+    if not a or not b or len(a["samples"]) < 3 or len(b["samples"]) < 3:
+        return None, None
+    xs, ys = a["samples"], b["samples"]
+    value = pg_quantile(xs, PG_FAST) / pg_quantile(ys, PG_FAST)
+    rng = random.Random(20261125)
+    ratios = sorted(pg_quantile(rng.choices(xs, k=len(xs)), PG_FAST) /
+                    pg_quantile(rng.choices(ys, k=len(ys)), PG_FAST) for _ in range(resamples))
+    return value, (ratios[int((1 - level) / 2 * resamples)], ratios[int((1 + level) / 2 * resamples) - 1])
+
+
+def pg_cpu(row):
+    """The CPU-time view of a parse_pg row, for ratio() and ratio_ci()."""
+    return {"ns": row["cpu_ns"], "cv": row["cpu_cv"], "samples": row["cpu_samples"]} if row else None
+
+
+def render_pg(doc, results, order, repetitions):
+    ctx = doc.get("context", {})
+    cpu_line = next((n for n in machine_notes(ctx) if n.startswith("- CPU")), "- CPU: ?")
+    load_start = ", ".join(f"{x:.2f}" for x in ctx.get("load_avg", []))
+    load_end = ", ".join(f"{x:.2f}" for x in ctx.get("load_avg_end", []))
+    libpq = ctx.get("libpq_version", "?")
+    if libpq.isdigit():
+        libpq = f"{int(libpq) // 10000}.{int(libpq) % 100}"
+    lines = [
+        "## PostgreSQL", "",
+        "Generated by `bench/report.py --pg` from `sqler_bench_pg` (see `bench/README.md`, "
+        "\"PostgreSQL\"). Every case runs as three twins doing the same work on the same data: "
+        "`sqler_pg` (sqler::postgres), `libpq` (hand-written libpq running the very SQL text sqler "
+        "sends, each statement prepared once per connection, documents through sqler's own "
+        "encode/decode, so the ratio is sqler's overhead and not JSON work) and `sqler_sqlite` "
+        "(the same sqler calls on a SQLite file database, WAL). sqler_pg and libpq share the "
+        "tables of one schema made for the run. Times are medians of "
+        f"{repetitions} randomly interleaved repetitions (±: coefficient of variation); ratios "
+        "are ratios of medians with their 95% bootstrap interval. **Elapsed time is the primary "
+        "measure** here: the server works in another process, so a call costs its round trip "
+        "plus the server's work plus the client's; the benchmark thread's CPU time (the client's "
+        "own work: libpq, sqler, decoding) is shown beside it, where sqler's own cost is "
+        "magnified. The client and the server each need a core; when other work on this shared "
+        "2-core machine takes one, a round trip waits for context switches and takes up to 5× "
+        "as long, so the medians carry that noise. The fastest tenth of the repetitions (their "
+        "10th percentile) ran uncontended: its ratio is the steadier estimate of sqler's cost. "
+        "Ratios below 1 mean sqler was faster.", "",
+        cpu_line,
+        f"- Server: {ctx.get('pg_server', '?')}, on the same machine, over a Unix socket; "
+        f"{ctx.get('pg_settings', '?')}",
+        f"- Client: libpq {libpq}, SQLite {ctx.get('sqlite_version', '?')}, "
+        f"{ctx.get('compiler', '?')}, sqler {ctx.get('sqler_version', '?')} ({ctx.get('sqler_build', '?')})",
+        f"- Run: {ctx.get('date', '?')}; load average at start {load_start or '?'}"
+        + (f", at the end {load_end}" if load_end else "")
+        + f" (the 2 cores are shared with other work); {ctx.get('docs', '?')} documents "
+        f"(data scale {ctx.get('data_scale', '1')})",
+        "",
+    ]
+    misses, significant, mismatches, fast_misses = [], [], [], []
+    table = ["| case | sqler_pg | libpq | **sqler_pg / libpq** [95%] | fastest 10%: sqler_pg / libpq "
+             "[95%] | CPU: sqler_pg | CPU: libpq | CPU ratio [95%] | rows/call |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for case in order:
+        twins = results.get(case, {})
+        s, h = twins.get("sqler_pg"), twins.get("libpq")
+        r, ci = ratio(s, h), ratio_ci(s, h)
+        cr, cci = ratio(pg_cpu(s), pg_cpu(h)), ratio_ci(pg_cpu(s), pg_cpu(h))
+        fr, fci = pg_fast_ratio(s, h)
+        if r is not None and r > PG_TARGET:
+            misses.append(f"{case}: {fmt_ratio(r, ci)}")
+            if ci and ci[0] > PG_TARGET:
+                significant.append(case)
+        if fr is not None and fr > PG_TARGET:
+            fast_misses.append(f"`{case}` {fmt_ratio(fr, fci)}")
+        rows = {t: twins[t].get("rows") for t in PG_TWINS if t in twins and twins[t].get("rows") is not None}
+        if len(set(rows.values())) > 1:
+            mismatches.append(f"{case}: rows per call differ {rows}")
+        n = (s or h or {}).get("rows")
+        table.append(f"| `{case}` | {fmt_cell(s)} | {fmt_cell(h)} | {fmt_ratio(r, ci)} | "
+                     f"{fmt_ratio(fr, fci)} | {fmt_cell(pg_cpu(s))} | {fmt_cell(pg_cpu(h))} | {fmt_ratio(cr, cci)} | "
+                     + (f"{n:.0f}" if n is not None else "-") + " |")
+    lines.append(f"Target: every sqler_pg/libpq elapsed-time ratio ≤ {PG_TARGET}: "
+                 + ("met." if not misses else "MISSED in:"))
+    for m in misses:
+        case = m.split(":", 1)[0]
+        lines.append(f"- {m}" + (" (the whole interval lies above the target)" if case in significant
+                                 else " (the interval holds the target: within noise)"))
+    lines.append("")
+    lines.append(f"Fastest tenth of the repetitions (uncontended), sqler_pg/libpq above {PG_TARGET}: "
+                 + (", ".join(fast_misses) if fast_misses else "none") + ".")
+    if mismatches:
+        lines.append("")
+        lines.append("WARNING, twins returned different row counts:")
+        lines += [f"- {m}" for m in mismatches]
+    else:
+        lines.append("")
+        lines.append("Every twin returned the same number of rows per call as its siblings, and "
+                     "each checked its results against the generated data before timing.")
+    lines += ["", *table, "", "What each case does:", ""]
+    lines += [f"- `{case}`: {PG_DESCRIPTIONS.get(case, '?')}" for case in order]
+    lines += ["", "### SQLite and PostgreSQL side by side", "",
+              "For orientation only: the same sqler calls on a SQLite file (in process, WAL, "
+              "`synchronous=NORMAL`) and on the PostgreSQL server above (a round trip per "
+              "statement). Elapsed medians.", "",
+              "| case | sqler_sqlite | sqler_pg | sqler_pg / sqler_sqlite |",
+              "| --- | ---: | ---: | ---: |"]
+    for case in order:
+        twins = results.get(case, {})
+        lite, pg = twins.get("sqler_sqlite"), twins.get("sqler_pg")
+        r = ratio(pg, lite)
+        lines.append(f"| `{case}` | {fmt_cell(lite)} | {fmt_cell(pg)} | "
+                     + (f"{r:.1f}×" if r is not None else "-") + " |")
+    return "\n".join(lines)
+
+
+def run_pg(args, out):
+    """report.py --pg: runs sqler_bench_pg (or reads its saved JSON) and writes the PostgreSQL
+    block of RESULTS.md."""
+    if args.json:
+        doc = json.loads(pathlib.Path(args.json).read_text())
+        reps = max((b.get("repetitions", 0) for b in doc["benchmarks"]), default=0)
+    else:
+        if not os.environ.get("SQLER_PG"):
+            if os.environ.get("SQLER_PG_REQUIRED") == "1":
+                sys.exit("report.py --pg: SQLER_PG_REQUIRED=1 but no server is named (SQLER_PG)")
+            print(PG_SKIP, file=sys.stderr)
+            return
+        reps = args.repetitions or 10
+        doc = run_binary(args.binary, reps, args.min_time, args.filter, args.scale)
+        doc.setdefault("context", {})["load_avg_end"] = list(os.getloadavg())
+    if args.save_json:
+        pathlib.Path(args.save_json).write_text(json.dumps(doc, indent=1))
+    results, order = parse_pg(doc)
+    if not results:
+        sys.exit("no <twin>/<case> results of sqler_bench_pg in the benchmark output")
+    replace_block(out / "RESULTS.md", "postgres", render_pg(doc, results, order, reps))
+    print(f"wrote the PostgreSQL section of {out / 'RESULTS.md'}", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--binary", default=str(HERE.parent / "build-bench" / "bench" / "sqler_bench"))
+    default_binary = str(HERE.parent / "build-bench" / "bench" / "sqler_bench")
+    ap.add_argument("--binary", default=default_binary,
+                    help="the benchmark binary (with --pg, default build-bench/bench/sqler_bench_pg)")
     ap.add_argument("--json", help="read this saved JSON instead of running the binary")
     ap.add_argument("--save-json", help="also save the run's JSON here")
     ap.add_argument("--repetitions", type=int, default=None, help="default 10 (--scaling: 3)")
@@ -588,19 +794,43 @@ def main():
     ap.add_argument("--scaling-docs", default=",".join(str(n) for n in SCALING_DOCS),
                     help="document counts for --scaling, comma-separated")
     ap.add_argument("--scaling-storage", choices=("mem", "disk"), default="mem")
+    ap.add_argument("--pg", action="store_true",
+                    help="run sqler_bench_pg (needs SQLER_PG) and write only the PostgreSQL section "
+                         "of RESULTS.md")
+    ap.add_argument("--multikey", action="store_true",
+                    help="only the multikey cases (BM_mk_): write only the Multikey indexes section "
+                         "of RESULTS.md (with --scaling: only its scaling table)")
     args = ap.parse_args()
+    if args.pg and args.binary == default_binary:
+        args.binary = str(HERE.parent / "build-bench" / "bench" / "sqler_bench_pg")
     args.scaling_docs = [int(x) for x in str(args.scaling_docs).split(",") if x.strip()]
     out = pathlib.Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
+    if args.pg:
+        run_pg(args, out)
+        return
+
+    this = sys.modules[__name__]  # report_multikey uses this module's helpers
+    if args.multikey and not args.scaling:
+        report_multikey.run(args, out, this)
+        return
+
     if args.scaling:
-        data = json.loads(pathlib.Path(args.json).read_text()) if args.json else run_scaling(args)
+        if args.json:
+            data = json.loads(pathlib.Path(args.json).read_text())
+        else:
+            data = ({"scaling": True, "storage": args.scaling_storage, "runs": []} if args.multikey
+                    else run_scaling(args))
+            data["runs"] += report_multikey.run_scaling(args, this)
         if not data.get("scaling"):
             sys.exit("--scaling --json needs a file saved by report.py --scaling --save-json")
         if args.save_json:
             pathlib.Path(args.save_json).write_text(json.dumps(data))
-        replace_block(out / "RESULTS.md", "scaling", render_scaling(data))
-        print(f"wrote the Scaling table of {out / 'RESULTS.md'}", file=sys.stderr)
+        if not args.multikey:
+            replace_block(out / "RESULTS.md", "scaling", render_scaling(data))
+            print(f"wrote the Scaling table of {out / 'RESULTS.md'}", file=sys.stderr)
+        report_multikey.write_scaling(out, data, this)
         return
 
     if args.json:
@@ -621,6 +851,7 @@ def main():
                                 None if args.no_chart else chart.name)
     if not args.no_chart:
         write_chart(chart, chart_rows)
+    report_multikey.write_section(out / "RESULTS.md", doc, reps, this)
     if out.resolve() == HERE and not args.no_readme:
         update_readme(README, doc, results, order, reps)
     print(f"wrote {out / 'RESULTS.md'}" + ("" if args.no_chart else f" and {chart}"), file=sys.stderr)
