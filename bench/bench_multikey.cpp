@@ -53,7 +53,7 @@ enum kind : int {
   write3 = 4,        // "MkW3", multikey<tags, labels, items[].sku>
 };
 
-consteval std::string_view table_of(int k) {
+constexpr std::string_view table_of(int k) {
   switch (k) {
     case read_indexed:
     case read_scan: return "MkDoc";
