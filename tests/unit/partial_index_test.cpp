@@ -138,6 +138,7 @@ TYPED_TEST(PartialIndexTest, CatalogHoldsThePredicateWithItsLiteral) {
     EXPECT_EQ(where_part.find(placeholder), std::string_view::npos) << def;
   // index_sql() is the statement ensure_index ran.
   const std::string sql = tasks.index_sql(sqler::where(status == "open"), priority);
+  std::printf("[ partial ] %s\n[ partial ] catalog: %s\n", sql.c_str(), def.c_str());
   EXPECT_NE(sql.find("CREATE INDEX IF NOT EXISTS \"" + name + "\" ON \"Task\" ("),
             std::string::npos)
       << sql;
@@ -305,6 +306,33 @@ TYPED_TEST(PartialIndexTest, AndOrNotPredicates) {
   EXPECT_EQ(q1.count(), n1);
   EXPECT_EQ(q2.count(), n2);
   EXPECT_EQ(q3.count(), n3);
+}
+
+TYPED_TEST(PartialIndexTest, BetweenAndLikePredicates) {
+  auto& tasks = *this->tasks;
+  tasks.ensure_index(sqler::where(priority.between(2, 4)), score);
+  tasks.ensure_index(sqler::where(owner.like("u1%")), priority);
+  EXPECT_EQ(this->partial_indexes().size(), 2u);
+  const auto q1 = tasks.find(priority.between(2, 4) && score > 0.0);
+  const auto q2 = tasks.find(owner.like("u1%") && priority > 3);
+  const std::string p1 = this->plan_with_index(q1), p2 = this->plan_with_index(q2);
+  if constexpr (sqler_test::is_postgres<TypeParam>) {
+    EXPECT_NE(p1.find("sqler_ix_Task__score__w"), std::string::npos) << p1;
+    EXPECT_NE(p2.find("sqler_ix_Task__priority__w"), std::string::npos) << p2;
+  } else {
+    // SQLite 3.40 matches a bound ?N against the index's literal only as a direct operand of
+    // a comparison (or of AND/OR): not inside BETWEEN's bounds or LIKE's arguments. The indexes
+    // are valid and kept exact; these queries just do not use them (README, partial indexes).
+    EXPECT_EQ(p1.find("sqler_ix_Task__score__w"), std::string::npos) << p1;
+    EXPECT_EQ(p2.find("sqler_ix_Task__priority__w"), std::string::npos) << p2;
+  }
+  std::int64_t n1 = 0, n2 = 0;
+  for (const auto& t : tasks.find().all()) {
+    n1 += t.priority >= 2 && t.priority <= 4 && t.score > 0 ? 1 : 0;
+    n2 += t.owner.starts_with("u1") && t.priority > 3 ? 1 : 0;
+  }
+  EXPECT_EQ(q1.count(), n1);
+  EXPECT_EQ(q2.count(), n2);
 }
 
 TYPED_TEST(PartialIndexTest, PathHoldingPlaceholderCharactersIsKept) {
