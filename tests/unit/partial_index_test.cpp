@@ -20,6 +20,20 @@
 
 namespace {
 
+// A promoted member (a typed column) in the predicate and as the indexed field.
+struct Ticket {
+  std::string state;
+  std::int64_t rank = 0;
+  std::string title;
+};
+
+}  // namespace
+
+template <>
+struct sqler::promoted<Ticket> : sqler::columns<&Ticket::state, &Ticket::rank> {};
+
+namespace {
+
 struct Task {
   std::string status;
   int priority = 0;
@@ -351,6 +365,32 @@ TYPED_TEST(PartialIndexTest, PathHoldingPlaceholderCharactersIsKept) {
   }
   ASSERT_GT(n, 0);
   EXPECT_EQ(q.count(), n);
+}
+
+TYPED_TEST(PartialIndexTest, PromotedColumnsInPredicateAndIndex) {
+  auto tickets = sqler_test::collection_of<Ticket>(this->db());
+  std::vector<Ticket> docs;
+  for (int i = 0; i < 300; ++i)
+    docs.push_back({i % 3 == 0 ? "open" : "shut", i % 7, "t" + std::to_string(i % 11)});
+  tickets.insert_many(docs);
+  constexpr auto state = sqler::field<&Ticket::state>;
+  constexpr auto rank = sqler::field<&Ticket::rank>;
+  constexpr auto title = sqler::field<&Ticket::title>;
+  const auto q1 = tickets.find(state == "open" && rank > 4);
+  const auto q2 = tickets.find(rank == 3 && title == "t5");
+  const auto before1 = this->ids(q1), before2 = this->ids(q2);
+  tickets.ensure_index(sqler::where(state == "open"), rank);
+  tickets.ensure_index(sqler::where(rank == 3), title);
+  const std::string sql = tickets.index_sql(sqler::where(state == "open"), rank);
+  EXPECT_NE(sql.find(this->sql("WHERE \"state\" = 'open'", "WHERE \"state\" = 'open'::text")),
+            std::string::npos)
+      << sql;
+  const std::string p1 = this->plan_with_index(q1), p2 = this->plan_with_index(q2);
+  EXPECT_NE(p1.find("sqler_ix_Ticket__rank__w"), std::string::npos) << p1;
+  EXPECT_NE(p2.find("sqler_ix_Ticket__title__w"), std::string::npos) << p2;
+  EXPECT_EQ(this->ids(q1), before1);
+  EXPECT_EQ(this->ids(q2), before2);
+  ASSERT_FALSE(before1.empty());
 }
 
 TYPED_TEST(PartialIndexTest, UniquePartialIndex) {
