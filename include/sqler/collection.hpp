@@ -24,11 +24,13 @@
 #include "sqler/detail/integrity.hpp"
 #include "sqler/detail/merge.hpp"
 #include "sqler/detail/multikey.hpp"
+#include "sqler/detail/partial_index.hpp"
 #include "sqler/detail/ref_graph.hpp"
 #include "sqler/detail/reflect.hpp"
 #include "sqler/detail/shapes.hpp"
 #include "sqler/error.hpp"
 #include "sqler/field.hpp"
+#include "sqler/index_where.hpp"
 #include "sqler/integrity.hpp"
 #include "sqler/query.hpp"
 
@@ -330,6 +332,42 @@ class collection {
     return detail::index_shape<D, T, false, Fs...>::sql;
   }
 
+  // A partial index: only the documents `where` holds for are indexed.
+  //   CREATE INDEX IF NOT EXISTS "sqler_ix_<table>__<fields>__w<hash>" ON <table> (<fields>)
+  //   WHERE <the predicate, as find() writes it, its values as literals>
+  // A query whose filter includes the same condition (with the same values) can use it; the
+  // hash of the predicate in the name lets indexes on the same fields under different
+  // predicates coexist. The predicate's values must be expressible as SQL literals: a string
+  // with a NUL or a NaN is a sqler::usage_error.
+  template <class Pred, class... Fs>
+  void ensure_index(const index_where<Pred>& where, const Fs&...) {
+    check_partial_index<Pred, Fs...>();
+    db_->conn().exec(detail::partial_index<D, T, false, Pred, Fs...>(where.pred).create_sql());
+  }
+
+  template <class Pred, class... Fs>
+  void ensure_unique_index(const index_where<Pred>& where, const Fs&...) {
+    check_partial_index<Pred, Fs...>();
+    db_->conn().exec(detail::partial_index<D, T, true, Pred, Fs...>(where.pred).create_sql());
+  }
+
+  // Drops the partial index ensure_index(where, fs...) (or ensure_unique_index) made, and no
+  // other: one under another predicate, or the full index on the same fields, stays.
+  template <class Pred, class... Fs>
+  void drop_index(const index_where<Pred>& where, const Fs&...) {
+    check_partial_index<Pred, Fs...>();
+    auto&& c = db_->conn();
+    c.exec(detail::partial_index<D, T, false, Pred, Fs...>(where.pred).drop_sql());
+    c.exec(detail::partial_index<D, T, true, Pred, Fs...>(where.pred).drop_sql());
+  }
+
+  // The CREATE INDEX ensure_index(where, fs...) runs (built at run time: it holds the values).
+  template <class Pred, class... Fs>
+  static std::string index_sql(const index_where<Pred>& where, const Fs&...) {
+    check_partial_index<Pred, Fs...>();
+    return detail::partial_index<D, T, false, Pred, Fs...>(where.pred).create_sql();
+  }
+
   // ---- full-text search
 
   // Keeps a full-text index over string members, filled from the existing documents and kept
@@ -404,6 +442,18 @@ class collection {
                     "sqler: ensure_index(): an array member is indexed one entry per element: "
                     "declare it in sqler::multikey<T> (sqler::elements<&T::m>) and pass it alone");
     }
+  }
+
+  template <class Pred, class... Fs>
+  static constexpr void check_partial_index() {
+    static_assert(std::is_same_v<typename Pred::root, T> ||
+                      std::is_same_v<typename Pred::root, detail::no_root>,
+                  "sqler: ensure_index(where(...)): the predicate uses fields of a different "
+                  "document type than this collection's");
+    static_assert(sizeof...(Fs) > 0,
+                  "sqler: ensure_index(where(...), fields...): name the fields to index after "
+                  "the predicate");
+    if constexpr (sizeof...(Fs) > 0) check_index_fields<Fs...>();
   }
 
   // ---- upsert_many

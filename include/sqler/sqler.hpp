@@ -9,6 +9,7 @@
 #include "sqler/database.hpp"
 #include "sqler/error.hpp"
 #include "sqler/field.hpp"
+#include "sqler/index_where.hpp"
 #include "sqler/integrity.hpp"
 #include "sqler/migrate.hpp"
 #include "sqler/patch.hpp"

@@ -95,8 +95,8 @@ TYPED_TEST(Keyset, SqlIsARowValueComparisonWithBoundValues) {
                       "(json_extract(data,'$.level') >= ?1 AND (json_extract(data,'$.level'), _id) "
                       "> (?2, ?3)) ORDER BY json_extract(data,'$.level') ASC, _id ASC LIMIT ?4",
                       "SELECT _id, _version, data FROM \"Player\" WHERE (NULLIF((data->'level'), "
-                      "'null'::jsonb) >= to_jsonb($1::bigint) AND (NULLIF((data->'level'), "
-                      "'null'::jsonb), _id) > (to_jsonb($2::bigint), $3)) ORDER BY "
+                      "'null'::jsonb) >= $1::bigint::text::jsonb AND (NULLIF((data->'level'), "
+                      "'null'::jsonb), _id) > ($2::bigint::text::jsonb, $3)) ORDER BY "
                       "NULLIF((data->'level'), 'null'::jsonb) ASC NULLS FIRST, _id ASC LIMIT $4"));
   // The row after (level 1, ids_[1]) is the next level-1 player.
   auto page = next.all_versioned();

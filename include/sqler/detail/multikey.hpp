@@ -125,7 +125,7 @@ inline constexpr bool names_elements = names_elements_check<T, F>();
 enum class element_test { none, equals, in_list };
 
 // `param_type`: the C++ type of the one bound value (equals), which a dialect may need to
-// turn it into an element (PostgreSQL: to_jsonb($1::text)).
+// turn it into an element (PostgreSQL: $1::bigint::text::jsonb).
 template <class Where>
 struct element_query {
   static constexpr element_test test = element_test::none;

@@ -1,7 +1,7 @@
 // sqler/detail/sql/postgres.hpp - every SQL text sqler runs on PostgreSQL, in one place.
 // Documents are jsonb; paths render as data->'a'->'b' (jsonb) or data->'a'->>'b' (text), so an
 // expression index on (data->'a') serves the same filters the DSL writes; values compared with
-// documents are bound as their C++ type and turned into jsonb (to_jsonb($1::bigint)).
+// documents are bound as their C++ type and turned into jsonb ($1::bigint::text::jsonb).
 #pragma once
 
 #include <cstddef>
@@ -242,6 +242,24 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
     return concat(fixed_string{"$"}, to_fixed_number<N>());
   }
 
+  // ---- literals in place of placeholders (literals.hpp), for a partial index's predicate.
+  // Each is the quoted text sqler would send as the parameter, read by the same cast that
+  // follows the placeholder ($1::bigint), so it folds to the same constant the query's custom
+  // plan holds. A backslash is spelled E'\\', which means one backslash whatever
+  // standard_conforming_strings says.
+  static constexpr char parameter_mark = '$';
+  static std::string null_literal() { return "NULL"; }
+  static std::string number_literal(std::string text) { return "'" + text + "'"; }
+  static std::string string_literal(std::string_view v) {
+    if (v.find('\\') == std::string_view::npos) return quoted_literal(v);
+    std::string doubled;
+    for (char c : v) {
+      if (c == '\\') doubled.push_back('\\');
+      doubled.push_back(c);
+    }
+    return "E" + quoted_literal(doubled);
+  }
+
   // The SQL type a bound C++ value is sent as (bools and enums travel as integers).
   template <class P>
   static consteval auto sql_type() {
@@ -260,10 +278,18 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
     return concat(placeholder<N>(), fixed_string{"::"}, sql_type<P>());
   }
 
-  // A bound value compared with document content: as jsonb.
+  // A bound value compared with document content: as jsonb, through immutable functions only
+  // (to_jsonb() is STABLE). Given a constant they fold into a jsonb constant when a custom plan
+  // is made for the bound value: the same constant a partial index's predicate holds (which may
+  // use immutable functions only), so the planner sees that the query implies it. A string
+  // becomes a JSON string through jsonb_object(); anything else is read back from its text.
   template <class P, std::size_t N>
   static consteval auto value() {
-    return concat(fixed_string{"to_jsonb("}, typed_placeholder<P, N>(), fixed_string{")"});
+    if constexpr (sql_type<P>().view() == std::string_view("text"))
+      return concat(fixed_string{"(jsonb_object(ARRAY['v', "}, typed_placeholder<P, N>(),
+                    fixed_string{"])->'v')"});
+    else
+      return concat(typed_placeholder<P, N>(), fixed_string{"::text::jsonb"});
   }
 
   // A promoted member is a typed column: values compared with it are bound as its type, so

@@ -90,6 +90,13 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
     return concat(fixed_string{"?"}, to_fixed_number<N>());
   }
 
+  // ---- literals in place of placeholders (literals.hpp), for a partial index's predicate:
+  // SQLite matches a query's ?N against the index's literal by the value bound to it.
+  static constexpr char parameter_mark = '?';
+  static std::string null_literal() { return "NULL"; }
+  static std::string number_literal(std::string text) { return text; }
+  static std::string string_literal(std::string_view v) { return quoted_literal(v); }
+
   // A bound value of C++ type P compared with document content: SQLite compares json_extract's
   // SQL value with the parameter directly (numbers as INTEGER/REAL, bools as 0/1).
   template <class P, std::size_t N>

@@ -16,6 +16,7 @@
 #include "sqler/detail/fixed_string.hpp"
 #include "sqler/detail/multikey.hpp"
 #include "sqler/detail/reflect.hpp"
+#include "sqler/detail/sql/literals.hpp"
 
 namespace sqler::detail {
 
@@ -308,6 +309,55 @@ struct standard_sql {
     return concat(kind, to_fixed<table_name_holder<T>>(),
                   concat(fixed_string{"__"}, index_name_part<Fs>())..., fixed_string{"\""});
   }
+
+  // ---- partial indexes (collection::ensure_index(where(pred), fields...))
+
+  // ` ON "T" (<the fields' expressions>)`, as create_index writes it.
+  template <class T, class... Fs>
+  static consteval auto index_target() {
+    return concat(fixed_string{" ON "}, D::template table<T>(), fixed_string{" ("},
+                  D::template index_columns<Fs...>(), fixed_string{")"});
+  }
+
+  // The quoted name of a partial index: index_name's "sqler_ix_<table>__<fields>" and
+  // "__w<hash of the predicate>", so indexes on the same fields under different predicates
+  // coexist and the same predicate names the same index again. Cut to PostgreSQL's 63 bytes
+  // (before the hash, which must survive), on both databases so both name it alike.
+  static std::string partial_index_name(std::string_view quoted_name, std::string_view where) {
+    constexpr std::size_t max_name = 63, suffix = 3 + 16;
+    std::string head(quoted_name.substr(1, quoted_name.size() - 2));  // inner "" stay doubled
+    const std::string hash = text_hash(concat_for_hash(head, where));
+    std::size_t keep = head.size();
+    if (keep + suffix > max_name) {
+      keep = max_name - suffix;
+      // Not inside a UTF-8 sequence, nor between the two quotes of a doubled ".
+      while (keep > 0 && (static_cast<unsigned char>(head[keep]) & 0xC0) == 0x80) --keep;
+      std::size_t quotes = 0;
+      while (quotes < keep && head[keep - 1 - quotes] == '"') ++quotes;
+      keep -= quotes % 2;
+    }
+    return "\"" + head.substr(0, keep) + "__w" + hash + "\"";
+  }
+
+  static std::string create_partial_index(bool unique, std::string_view name,
+                                          std::string_view target, std::string_view where) {
+    return std::string(unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ") +
+           std::string(name) + std::string(target) + " WHERE " + std::string(where);
+  }
+
+  static std::string drop_index_named(std::string_view name) {
+    return "DROP INDEX IF EXISTS " + std::string(name);
+  }
+
+ private:
+  static std::string concat_for_hash(std::string_view name, std::string_view where) {
+    std::string text(name);
+    text.push_back('\0');  // no name/predicate split can give another pair the same text
+    text.append(where);
+    return text;
+  }
+
+ public:
 };
 
 }  // namespace sqler::detail

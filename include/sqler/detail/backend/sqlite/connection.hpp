@@ -223,7 +223,8 @@ class connection {
     // Hot path, small enough to inline: the shape's statement is cached and idle.
     if (slot < slots_.size()) [[likely]] {
       cached* c = slots_[slot].get();
-      if (c != nullptr && !c->busy && c->stmt.handle() != nullptr) [[likely]] {
+      if (c != nullptr && !c->busy && c->stmt.handle() != nullptr &&
+          reprepares(c->stmt) == c->reprepares) [[likely]] {
         ++stats_.hits;
         c->busy = true;
         return lease(&c->stmt, &c->busy, nullptr);
@@ -237,8 +238,16 @@ class connection {
     if (slot >= slots_.size()) slots_.resize(slot + 1);
     if (!slots_[slot]) slots_[slot] = std::make_unique<cached>();
     cached& c = *slots_[slot];  // heap-held: leases keep pointers across slots_ growth
+    // A statement SQLite re-prepared by itself (after a schema change, or for a new value of a
+    // parameter its plan depends on) is prepared afresh: SQLite 3.40 keeps the old statement's
+    // record of which parameters the plan depends on across the re-prepare. Re-prepared after
+    // CREATE INDEX ... WHERE x = 'a' with 'a' bound, a statement would keep the partial index
+    // for any later value of x and miss rows (tests/unit/partial_index_test.cpp).
+    if (!c.busy && c.stmt.handle() != nullptr && reprepares(c.stmt) != c.reprepares)
+      c.stmt = statement();
     if (c.stmt.handle() == nullptr) {
       c.stmt = statement(db_, sql, SQLITE_PREPARE_PERSISTENT);
+      c.reprepares = 0;
       ++stats_.prepares;
       c.busy = true;
       return lease(&c.stmt, &c.busy, nullptr);
@@ -289,7 +298,12 @@ class connection {
   struct cached {
     statement stmt;
     bool busy = false;
+    int reprepares = 0;  // SQLite's count for stmt when it was prepared (acquire_slot_slow)
   };
+
+  static int reprepares(const statement& st) noexcept {
+    return sqlite3_stmt_status(st.handle(), SQLITE_STMTSTATUS_REPREPARE, 0);
+  }
 
   sqlite3* db_ = nullptr;
   std::vector<std::unique_ptr<cached>> slots_;
