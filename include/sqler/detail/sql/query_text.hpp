@@ -13,6 +13,7 @@
 #include "sqler/detail/dsl/nodes.hpp"
 #include "sqler/detail/dsl/query_nodes.hpp"
 #include "sqler/detail/fixed_string.hpp"
+#include "sqler/detail/sql/multikey_join.hpp"
 
 namespace sqler::detail {
 
@@ -71,6 +72,19 @@ consteval bool aggregate_operand_ok() {
     return std::is_same_v<typename F::root, T> || std::is_same_v<typename F::root, no_root>;
 }
 
+// Is the sort key K the row's _id: doc_id.asc()/.desc(), or doc_id given bare to order_by()?
+template <class K>
+struct id_sort_key {
+  static constexpr bool is_id = is_id_order_key<K>;
+  static constexpr bool desc = id_order_desc<K>;
+};
+template <class F, bool Desc>
+  requires requires { F::is_id_column; }
+struct id_sort_key<order_key<F, Desc>> {
+  static constexpr bool is_id = F::is_id_column;
+  static constexpr bool desc = Desc;
+};
+
 template <class D, class T, class Pred, class Order, bool Limit, bool Offset>
 struct sql_builder {
   static constexpr std::size_t limit_param = Pred::params + 1;
@@ -85,13 +99,54 @@ struct sql_builder {
       return concat(fixed_string{" WHERE "}, Pred::template render<D, 0, 1>());
   }
 
-  template <class First, class... Rest>
-  static consteval auto order_keys(order_list<First, Rest...>*) {
-    return concat(fixed_string{" ORDER BY "}, First::template render<D, 0>(),
-                  concat(fixed_string{", "}, Rest::template render<D, 0>())...);
+  // ---- reads joined to a multikey index (multikey_join.hpp)
+  // SELECT, first, ids, count, exists and aggregates read the rows of
+  // `(SELECT _id AS <id> FROM <side> WHERE value = ?k) JOIN T ON T._id = <id>` when the dialect
+  // joins and a top-level conjunct is a multikey equality; writes keep `_id IN (...)` (DELETE
+  // and UPDATE take one table).
+  using split = conjunct_split<T, Pred>;
+  static constexpr bool joined = D::multikey_joins && split::found;
+
+  // The FROM and WHERE clauses of a read.
+  static consteval auto read_from() {
+    if constexpr (joined) {
+      using driver = join_driver<T, typename split::driver>;
+      constexpr auto join = concat(
+          fixed_string{" FROM "},
+          D::template multikey_join<T, driver::field::path, driver::query::member,
+                                    typename driver::query::param_type, split::offset + 1>());
+      if constexpr (split::has_rest)
+        return concat(join, fixed_string{" WHERE "}, split::template rest<D, 1>());
+      else
+        return join;
+    } else {
+      return concat(fixed_string{" FROM "}, table(), where());
+    }
   }
-  static consteval auto order_keys(order_list<>*) { return fixed_string{""}; }
-  static consteval auto order() { return order_keys(static_cast<Order*>(nullptr)); }
+
+  // A key on _id sorts by the side table's id when joined (the same value): the side table
+  // yields one value's ids in order, so ORDER BY <id> needs no sort and a LIMIT stops early,
+  // where ORDER BY _id would sort every match (SQLite does not carry the order across the ON).
+  template <class K, bool Joined>
+  static consteval auto order_key_text() {
+    if constexpr (Joined && id_sort_key<K>::is_id && id_sort_key<K>::desc)
+      return concat(D::multikey_join_id(), fixed_string{" DESC"});
+    else if constexpr (Joined && id_sort_key<K>::is_id)
+      return concat(D::multikey_join_id(), fixed_string{" ASC"});
+    else
+      return K::template render<D, 0>();
+  }
+  template <bool Joined, class First, class... Rest>
+  static consteval auto order_keys(order_list<First, Rest...>*) {
+    return concat(fixed_string{" ORDER BY "}, order_key_text<First, Joined>(),
+                  concat(fixed_string{", "}, order_key_text<Rest, Joined>())...);
+  }
+  template <bool Joined>
+  static consteval auto order_keys(order_list<>*) {
+    return fixed_string{""};
+  }
+  static consteval auto order() { return order_keys<false>(static_cast<Order*>(nullptr)); }
+  static consteval auto read_order() { return order_keys<joined>(static_cast<Order*>(nullptr)); }
 
   // `first` asks for one row; an explicit limit is kept as the user wrote it.
   template <bool ForceOne>
@@ -118,13 +173,19 @@ struct sql_builder {
   static constexpr std::size_t patch_param = Pred::params + (Limit ? 1 : 0) + (Offset ? 1 : 0) + 1;
 
   // The rows an aggregate reads: the window itself when there is a limit or offset.
+  // Joined, the window keeps the document's columns only (T.*), as unjoined.
   static consteval auto source() {
-    constexpr auto from = concat(fixed_string{" FROM "}, table(), where());
+    constexpr auto columns = [] {
+      if constexpr (joined)
+        return concat(fixed_string{" FROM (SELECT "}, table(), fixed_string{".*"});
+      else
+        return fixed_string{" FROM (SELECT *"};
+    }();
     if constexpr (windowed)
-      return concat(fixed_string{" FROM (SELECT *"}, from, order(), limit_offset<false>(),
+      return concat(columns, read_from(), read_order(), limit_offset<false>(),
                     fixed_string{") AS w"});
     else
-      return from;
+      return read_from();
   }
 
   template <class Fn, class F, std::size_t P0>
@@ -172,23 +233,27 @@ struct sql_builder {
 
   template <class Kind>
   static consteval auto render() {
+    // Reads: joined to a multikey index when they can be (see read_from()).
+    constexpr auto read = read_from();
+    constexpr auto read_sorted = concat(read, read_order());
+    // Writes: always one table.
     constexpr auto from = concat(fixed_string{" FROM "}, table(), where());
     if constexpr (std::is_same_v<Kind, select_kind>)
-      return concat(fixed_string{"SELECT _id, _version, data"}, from, order(), limit_offset<false>());
+      return concat(fixed_string{"SELECT _id, _version, data"}, read_sorted, limit_offset<false>());
     else if constexpr (std::is_same_v<Kind, first_kind>)
-      return concat(fixed_string{"SELECT _id, _version, data"}, from, order(), limit_offset<true>());
+      return concat(fixed_string{"SELECT _id, _version, data"}, read_sorted, limit_offset<true>());
     else if constexpr (std::is_same_v<Kind, explain_kind>)
       return concat(D::explain(), render<select_kind>());
     else if constexpr (std::is_same_v<Kind, ids_kind>)
-      return concat(fixed_string{"SELECT _id"}, from, order(), limit_offset<false>());
+      return concat(fixed_string{"SELECT _id"}, read_sorted, limit_offset<false>());
     else if constexpr (std::is_same_v<Kind, count_kind>) {
       if constexpr (windowed)
-        return concat(fixed_string{"SELECT COUNT(*) FROM (SELECT 1"}, from, order(),
+        return concat(fixed_string{"SELECT COUNT(*) FROM (SELECT 1"}, read_sorted,
                       limit_offset<false>(), fixed_string{") AS w"});
       else
-        return concat(fixed_string{"SELECT COUNT(*)"}, from);
+        return concat(fixed_string{"SELECT COUNT(*)"}, read);
     } else if constexpr (std::is_same_v<Kind, exists_kind>)
-      return concat(fixed_string{"SELECT EXISTS (SELECT 1"}, from, order(), limit_offset<false>(),
+      return concat(fixed_string{"SELECT EXISTS (SELECT 1"}, read_sorted, limit_offset<false>(),
                     fixed_string{")"});
     else if constexpr (std::is_same_v<Kind, remove_kind>) {
       if constexpr (windowed)

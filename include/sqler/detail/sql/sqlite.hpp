@@ -198,6 +198,33 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
                     fixed_string{" WHERE value IN ("}, param_elements<P0>(), fixed_string{"))"});
   }
 
+  // Reads join instead (query_text.hpp, multikey_join.hpp): `_id IN (SELECT ...)` has SQLite
+  // copy the matching ids into an ephemeral index before looking the documents up; the join
+  // looks each one up as the side table yields it (7-8% faster for 200 of 10k documents, the
+  // speed of a hand-written join table). Inner JOIN, not CROSS JOIN: the planner still drives
+  // from a more selective index on another conjunct, as it could with the IN form.
+  static constexpr bool multikey_joins = true;
+
+  // The side table's ids, under a name no document column can have (a promoted column is a
+  // C++ member name, of this type or of another sharing the table), so that `_id`, `data` and
+  // every other column the query names still resolve to the document table alone.
+  static consteval auto multikey_join_id() { return fixed_string{"\"sqler:mk\""}; }
+
+  // `(SELECT _id AS "sqler:mk" FROM "<side>" WHERE value = ?P0) JOIN "T" ON "T"._id =
+  // "sqler:mk"`: one row per matching document, as the side table holds (value, _id) once
+  // (its primary key; the triggers insert with OR IGNORE, so [2, 2] is one row). SQLite
+  // flattens the subquery into a join: SEARCH "<side>" USING PRIMARY KEY (value=?), then
+  // SEARCH T USING INTEGER PRIMARY KEY (rowid=?). The subquery has no alias, so a plan never
+  // shows it as a table scanned in full (scanned_table() below).
+  template <class T, auto ArrayPath, auto MemberPath, class P, std::size_t P0>
+  static consteval auto multikey_join() {
+    constexpr auto side = quote_identifier<multikey_table_name<T, ArrayPath, MemberPath>()>();
+    return concat(fixed_string{"(SELECT _id AS "}, multikey_join_id(), fixed_string{" FROM "},
+                  side, fixed_string{" WHERE value = "}, placeholder<P0>(),
+                  fixed_string{") JOIN "}, table<T>(), fixed_string{" ON "}, table<T>(),
+                  fixed_string{"._id = "}, multikey_join_id());
+  }
+
   // Every listed value occurs: the documents with as many distinct matching elements as the
   // list has distinct values (an empty list holds for every document).
   template <class T, auto ArrayPath, std::size_t P0>

@@ -158,6 +158,11 @@ struct standard_sql {
                     Where::template render_element<D, Depth + 1, P0>(), fixed_string{")"});
   }
 
+  // Whether reads join a multikey equality's index to the documents instead of testing
+  // `_id IN (...)` (multikey_join.hpp); a dialect that does defines multikey_join() and
+  // multikey_join_id().
+  static constexpr bool multikey_joins = false;
+
   template <class P, std::size_t Alias, std::size_t P0>
   static consteval auto element_equals() {
     return concat(D::template element<Alias>(), fixed_string{" = "},
