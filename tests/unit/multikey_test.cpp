@@ -724,4 +724,42 @@ TYPED_TEST(MultikeyJoin, WithPromotedColumnAndRefFilters) {
   }
 }
 
+// Delete policies write through the database too: a cascade deletes the referring documents
+// and set_null rewrites them, and the index follows both (triggers, not C++ code).
+TYPED_TEST(MultikeyJoin, CascadeAndSetNullKeepTheIndexExact) {
+  using mkj::Owner;
+  using mkj::Shop;
+  constexpr auto shop_tags = sqler::field<&Shop::tags>;
+  auto owners = sqler_test::collection_of<Owner>(this->db());
+  auto shops = sqler_test::collection_of<Shop>(this->db());
+  const auto keep = owners.insert({"keep", 0});
+  const auto gone = owners.insert({"gone", 1});
+  const auto nulled = owners.insert({"nulled", 2});
+  const auto a = shops.insert({"a", "c", {1, 2}, keep});
+  (void)shops.insert({"b", "c", {2, 3}, gone});
+  (void)shops.insert({"c", "c", {3, 4}, gone});
+  const auto d = shops.insert({"d", "c", {4, 5}, nulled});
+  const auto with_tag = [&](int t) { return shops.find(shop_tags.contains(t)).order_by(sqler::doc_id).ids(); };
+  ASSERT_EQ(with_tag(3).size(), 2u);
+
+  EXPECT_TRUE(owners.remove(gone, sqler::on_referenced::cascade));
+  EXPECT_EQ(with_tag(1), std::vector<std::int64_t>{a});
+  EXPECT_EQ(with_tag(2), std::vector<std::int64_t>{a});
+  EXPECT_TRUE(with_tag(3).empty());
+  EXPECT_EQ(with_tag(4), std::vector<std::int64_t>{d});
+  EXPECT_EQ(shops.find(shop_tags.contains_any({2, 3, 4})).count(), 2);
+
+  // set_null rewrites d's document (its ref): its tags stay indexed, exactly once.
+  EXPECT_TRUE(owners.remove(nulled, sqler::on_referenced::set_null));
+  EXPECT_EQ(with_tag(4), std::vector<std::int64_t>{d});
+  EXPECT_EQ(with_tag(5), std::vector<std::int64_t>{d});
+  EXPECT_EQ(shops.find(shop_tags.contains(5)).count(), 1);
+  if constexpr (!sqler_test::is_postgres<TypeParam>) {
+    auto rows = this->db().template query<std::int64_t, std::int64_t>(
+        "SELECT value, _id FROM \"Shop__mk__tags\" ORDER BY value, _id");
+    const std::vector<std::tuple<std::int64_t, std::int64_t>> want{{1, a}, {2, a}, {4, d}, {5, d}};
+    EXPECT_EQ(rows, want);
+  }
+}
+
 }  // namespace
