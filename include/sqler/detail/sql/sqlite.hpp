@@ -503,29 +503,6 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
                   fixed_string{"), _version = _version + 1 RETURNING _id, _version"});
   }
 
-  template <class T>
-  static consteval auto remove() {
-    return concat(fixed_string{"DELETE FROM "}, table<T>(), fixed_string{" WHERE _id = ?1"});
-  }
-
-  template <class T>
-  static consteval auto size() {
-    return concat(fixed_string{"SELECT COUNT(*) FROM "}, table<T>());
-  }
-
-  template <class T>
-  static consteval auto exists_id() {
-    return concat(fixed_string{"SELECT 1 FROM "}, table<T>(), fixed_string{" WHERE _id = ?1"});
-  }
-
-  template <class T, class... Ops>
-  static consteval auto update_by_id() {
-    constexpr std::size_t id_param = (Ops::params + ...) + 1;
-    return concat(fixed_string{"UPDATE "}, table<T>(), fixed_string{" SET "},
-                  patch_assignments<1, Ops...>(), fixed_string{" WHERE _id = "},
-                  placeholder<id_param>());
-  }
-
   // The documents of X with the ids in the JSON array ?1 (hydration).
   template <class X>
   static consteval auto get_many() {

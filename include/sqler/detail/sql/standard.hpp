@@ -315,6 +315,32 @@ struct standard_sql {
                   concat(fixed_string{"__"}, index_name_part<Fs>())..., fixed_string{"\""});
   }
 
+  // ---- statements on one document by id
+  template <class T>
+  static consteval auto remove() {
+    return concat(fixed_string{"DELETE FROM "}, D::template table<T>(), fixed_string{" WHERE _id = "},
+                  D::template placeholder<1>());
+  }
+
+  template <class T>
+  static consteval auto size() {
+    return concat(fixed_string{"SELECT COUNT(*) FROM "}, D::template table<T>());
+  }
+
+  template <class T>
+  static consteval auto exists_id() {
+    return concat(fixed_string{"SELECT 1 FROM "}, D::template table<T>(), fixed_string{" WHERE _id = "},
+                  D::template placeholder<1>());
+  }
+
+  template <class T, class... Ops>
+  static consteval auto update_by_id() {
+    constexpr std::size_t id_param = (Ops::params + ...) + 1;
+    return concat(fixed_string{"UPDATE "}, D::template table<T>(), fixed_string{" SET "},
+                  D::template patch_assignments<1, Ops...>(), fixed_string{" WHERE _id = "},
+                  D::template placeholder<id_param>());
+  }
+
   // ---- partial indexes (collection::ensure_index(where(pred), fields...))
 
   // ` ON "T" (<the fields' expressions>)`, as create_index writes it.
