@@ -42,23 +42,23 @@ static_assert(bulk_sql == sqler::detail::insert_shape<PG, BDoc>::sql);
 using range_query = decltype(std::declval<coll<Doc>>().find(f_i >= 0 && f_i < 0));
 constexpr std::string_view filter_sql =
     "SELECT _id, _version, data FROM \"Doc\" WHERE (NULLIF((data->'i'), 'null'::jsonb) >= "
-    "to_jsonb($1::bigint) AND NULLIF((data->'i'), 'null'::jsonb) < to_jsonb($2::bigint)) ORDER BY "
+    "$1::bigint::text::jsonb AND NULLIF((data->'i'), 'null'::jsonb) < $2::bigint::text::jsonb) ORDER BY "
     "NULLIF((data->'i'), 'null'::jsonb) ASC NULLS FIRST";
 static_assert(filter_sql == decltype(std::declval<range_query>().order_by(f_i))::sql());
 
 constexpr std::string_view contains_sql =
     "SELECT _id, _version, data FROM \"Doc\" WHERE (data->'tags') @> "
-    "jsonb_build_array(to_jsonb($1::bigint))";
+    "jsonb_build_array($1::bigint::text::jsonb)";
 static_assert(contains_sql == decltype(std::declval<coll<Doc>>().find(f_tags.contains(0)))::sql());
 
 constexpr std::string_view count_sql =
-    "SELECT COUNT(*) FROM \"Doc\" WHERE (NULLIF((data->'i'), 'null'::jsonb) >= to_jsonb($1::bigint) "
-    "AND NULLIF((data->'i'), 'null'::jsonb) < to_jsonb($2::bigint))";
+    "SELECT COUNT(*) FROM \"Doc\" WHERE (NULLIF((data->'i'), 'null'::jsonb) >= $1::bigint::text::jsonb "
+    "AND NULLIF((data->'i'), 'null'::jsonb) < $2::bigint::text::jsonb)";
 static_assert(count_sql == range_query::sql_of<sqler::detail::count_kind>());
 
 constexpr std::string_view sum_sql =
     "SELECT SUM(((data->>'i')::numeric)) FROM \"Doc\" WHERE (NULLIF((data->'i'), 'null'::jsonb) >= "
-    "to_jsonb($1::bigint) AND NULLIF((data->'i'), 'null'::jsonb) < to_jsonb($2::bigint))";
+    "$1::bigint::text::jsonb AND NULLIF((data->'i'), 'null'::jsonb) < $2::bigint::text::jsonb)";
 static_assert(sum_sql ==
               range_query::sql_of<sqler::detail::aggregate_kind<
                   sqler::detail::sum_fn, std::remove_const_t<decltype(f_i)>>>());
