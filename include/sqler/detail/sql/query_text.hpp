@@ -174,15 +174,16 @@ struct sql_builder {
 
   // The rows an aggregate reads: the window itself when there is a limit or offset.
   // Joined, the window keeps the document's columns only (T.*), as unjoined.
+  // (A function, not a lambda: clang 14 refuses a consteval call inside a lambda here.)
+  static consteval auto window_columns() {
+    if constexpr (joined)
+      return concat(fixed_string{" FROM (SELECT "}, table(), fixed_string{".*"});
+    else
+      return fixed_string{" FROM (SELECT *"};
+  }
   static consteval auto source() {
-    constexpr auto columns = [] {
-      if constexpr (joined)
-        return concat(fixed_string{" FROM (SELECT "}, table(), fixed_string{".*"});
-      else
-        return fixed_string{" FROM (SELECT *"};
-    }();
     if constexpr (windowed)
-      return concat(columns, read_from(), read_order(), limit_offset<false>(),
+      return concat(window_columns(), read_from(), read_order(), limit_offset<false>(),
                     fixed_string{") AS w"});
     else
       return read_from();
