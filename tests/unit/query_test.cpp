@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../support/backends.hpp"
+#include "../support/sql_text.hpp"
 
 namespace {
 
@@ -321,9 +322,7 @@ TYPED_TEST(QueryTest, ValuesAreBoundNeverSpliced) {
 
 // On PostgreSQL the text is the PostgreSQL dialect's (data->'age', $N placeholders): the same
 // properties hold - a constant of the shape, every value a placeholder in order, none spliced.
-constexpr bool has(std::string_view sql, std::string_view part) {
-  return sql.find(part) != std::string_view::npos;
-}
+using sqler_test::has;
 // The placeholders run $1..$<last> (PostgreSQL's spelling, not SQLite's ?N).
 constexpr bool pg_placeholders(std::string_view sql, char last) {
   const char next[3] = {'$', static_cast<char>(last + 1), '\0'};

@@ -72,6 +72,20 @@ consteval auto to_fixed_signed() {
     return to_fixed_number<static_cast<std::size_t>(N)>();
 }
 
+// string_view::find / rfind for one character, as plain loops: g++ 12 with
+// -fsanitize=undefined refuses the library's versions in a constant expression over a template
+// parameter object ("is not a constant expression"), which compile-time path code reads.
+constexpr std::size_t find_char(std::string_view s, char c, std::size_t from = 0) noexcept {
+  for (std::size_t i = from; i < s.size(); ++i)
+    if (s[i] == c) return i;
+  return std::string_view::npos;
+}
+constexpr std::size_t rfind_char(std::string_view s, char c) noexcept {
+  for (std::size_t i = s.size(); i-- > 0;)
+    if (s[i] == c) return i;
+  return std::string_view::npos;
+}
+
 // Holds the final text of a rendered fixed_string as a static object, so string_views into it
 // stay valid for the whole program.
 template <auto Str>

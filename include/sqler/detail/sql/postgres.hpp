@@ -38,7 +38,7 @@ constexpr void for_each_step(std::string_view path, F&& f) {
     if (path[i] == '.') {
       ++i;
       if (i < path.size() && path[i] == '"') {
-        const std::size_t end = path.find('"', i + 1);
+        const std::size_t end = find_char(path, '"', i + 1);
         f(path_step{path.substr(i + 1, end - i - 1), 0, false});
         i = end + 1;
       } else {
@@ -589,7 +589,7 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
     } else if constexpr (last.index < 0) {
       return fixed_string{"false"};
     } else {
-      constexpr std::size_t cut = Path.view().rfind('[');
+      constexpr std::size_t cut = rfind_char(Path.view(), '[');
       constexpr auto parent = [] {
         fixed_string<cut> p;
         for (std::size_t i = 0; i < cut; ++i) p.data[i] = Path.data[i];
