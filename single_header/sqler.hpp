@@ -1117,6 +1117,20 @@ consteval auto to_fixed_signed() {
     return to_fixed_number<static_cast<std::size_t>(N)>();
 }
 
+// string_view::find / rfind for one character, as plain loops: g++ 12 with
+// -fsanitize=undefined refuses the library's versions in a constant expression over a template
+// parameter object ("is not a constant expression"), which compile-time path code reads.
+constexpr std::size_t find_char(std::string_view s, char c, std::size_t from = 0) noexcept {
+  for (std::size_t i = from; i < s.size(); ++i)
+    if (s[i] == c) return i;
+  return std::string_view::npos;
+}
+constexpr std::size_t rfind_char(std::string_view s, char c) noexcept {
+  for (std::size_t i = s.size(); i-- > 0;)
+    if (s[i] == c) return i;
+  return std::string_view::npos;
+}
+
 // Holds the final text of a rendered fixed_string as a static object, so string_views into it
 // stay valid for the whole program.
 template <auto Str>
@@ -5608,15 +5622,16 @@ struct sql_builder {
 
   // The rows an aggregate reads: the window itself when there is a limit or offset.
   // Joined, the window keeps the document's columns only (T.*), as unjoined.
+  // (A function, not a lambda: clang 14 refuses a consteval call inside a lambda here.)
+  static consteval auto window_columns() {
+    if constexpr (joined)
+      return concat(fixed_string{" FROM (SELECT "}, table(), fixed_string{".*"});
+    else
+      return fixed_string{" FROM (SELECT *"};
+  }
   static consteval auto source() {
-    constexpr auto columns = [] {
-      if constexpr (joined)
-        return concat(fixed_string{" FROM (SELECT "}, table(), fixed_string{".*"});
-      else
-        return fixed_string{" FROM (SELECT *"};
-    }();
     if constexpr (windowed)
-      return concat(columns, read_from(), read_order(), limit_offset<false>(),
+      return concat(window_columns(), read_from(), read_order(), limit_offset<false>(),
                     fixed_string{") AS w"});
     else
       return read_from();
@@ -7462,6 +7477,32 @@ struct standard_sql {
                   concat(fixed_string{"__"}, index_name_part<Fs>())..., fixed_string{"\""});
   }
 
+  // ---- statements on one document by id
+  template <class T>
+  static consteval auto remove() {
+    return concat(fixed_string{"DELETE FROM "}, D::template table<T>(), fixed_string{" WHERE _id = "},
+                  D::template placeholder<1>());
+  }
+
+  template <class T>
+  static consteval auto size() {
+    return concat(fixed_string{"SELECT COUNT(*) FROM "}, D::template table<T>());
+  }
+
+  template <class T>
+  static consteval auto exists_id() {
+    return concat(fixed_string{"SELECT 1 FROM "}, D::template table<T>(), fixed_string{" WHERE _id = "},
+                  D::template placeholder<1>());
+  }
+
+  template <class T, class... Ops>
+  static consteval auto update_by_id() {
+    constexpr std::size_t id_param = (Ops::params + ...) + 1;
+    return concat(fixed_string{"UPDATE "}, D::template table<T>(), fixed_string{" SET "},
+                  D::template patch_assignments<1, Ops...>(), fixed_string{" WHERE _id = "},
+                  D::template placeholder<id_param>());
+  }
+
   // ---- partial indexes (collection::ensure_index(where(pred), fields...))
 
   // ` ON "T" (<the fields' expressions>)`, as create_index writes it.
@@ -8000,29 +8041,6 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
                                "excluded.data, "},
                   placeholder<2 * Rows + 1>(),
                   fixed_string{"), _version = _version + 1 RETURNING _id, _version"});
-  }
-
-  template <class T>
-  static consteval auto remove() {
-    return concat(fixed_string{"DELETE FROM "}, table<T>(), fixed_string{" WHERE _id = ?1"});
-  }
-
-  template <class T>
-  static consteval auto size() {
-    return concat(fixed_string{"SELECT COUNT(*) FROM "}, table<T>());
-  }
-
-  template <class T>
-  static consteval auto exists_id() {
-    return concat(fixed_string{"SELECT 1 FROM "}, table<T>(), fixed_string{" WHERE _id = ?1"});
-  }
-
-  template <class T, class... Ops>
-  static consteval auto update_by_id() {
-    constexpr std::size_t id_param = (Ops::params + ...) + 1;
-    return concat(fixed_string{"UPDATE "}, table<T>(), fixed_string{" SET "},
-                  patch_assignments<1, Ops...>(), fixed_string{" WHERE _id = "},
-                  placeholder<id_param>());
   }
 
   // The documents of X with the ids in the JSON array ?1 (hydration).
