@@ -357,6 +357,17 @@ void check_settings(sqlite3* db, storage s) {
 
 const std::vector<Doc>& docs_data() { return docs_of_size(config().docs); }
 
+const std::vector<Doc>& docs_data_variant() {
+  static const std::vector<Doc> v = [] {
+    std::vector<Doc> out = docs_data();
+    for (Doc& d : out)
+      if (!d.name.empty() && d.name[0] >= 'a' && d.name[0] <= 'z')
+        d.name[0] = static_cast<char>(d.name[0] - 'a' + 'A');
+    return out;
+  }();
+  return v;
+}
+
 const std::vector<Doc>& array_docs_data() { return docs_of_size(config().array_docs); }
 
 sqler_env& sqler_fixture(dataset d, storage s) {

@@ -213,6 +213,16 @@ raw_env& handwritten_fixture(dataset d, storage s, const std::function<void(raw_
 
 const std::vector<Doc>& docs_data();        // what dataset::docs* hold, in _id order
 const std::vector<Doc>& array_docs_data();  // what dataset::array_docs holds
+// docs_data() with the first letter of each name upper-cased (same length). BM_update_by_id
+// writes docs_data() and this on alternate passes over its probe ids, so every update changes
+// the row: SQLite does not write a record that is byte-identical to the stored one, so
+// writing the same content back would cost the plain table of the hand-written twin nothing.
+const std::vector<Doc>& docs_data_variant();
+// What BM_update_by_id writes into document `id` on call k (k counts from 0).
+inline const Doc& update_source(std::int64_t id, std::size_t k) {
+  const auto& src = ((k >> 12) & 1) != 0 ? docs_data_variant() : docs_data();
+  return src[static_cast<std::size_t>(id - 1)];
+}
 
 void release_fixtures();  // closes every database and removes the temporary files
 

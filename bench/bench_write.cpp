@@ -96,18 +96,17 @@ void bulk_cpp(benchmark::State& state, storage s, std::size_t n) {
 }
 
 // ---------------------------------------------------------------- update one document by id
-// The stored document is replaced by itself (same content), so the data set stays the same
-// however many iterations run; SQLite still writes the row.
+// Each call writes update_source(id, k): the document's content and a variant of it on
+// alternate passes, so the row changes while the data set stays the same.
 
 void update_sqler(benchmark::State& state, storage s) {
   auto& env = sqler_fixture(dataset::docs_update, s);
   auto docs = env.db.collection<Doc>();
-  const auto& data = docs_data();
-  const auto ids = probe_ids(data.size());
+  const auto ids = probe_ids(docs_data().size());
   std::size_t k = 0;
   for (auto _ : state) {
-    const std::int64_t id = ids[k++ & 4095];
-    docs.replace(id, data[static_cast<std::size_t>(id - 1)]);
+    const std::int64_t id = ids[k & 4095];
+    docs.replace(id, update_source(id, k++));
   }
   finish(state, 1, 1);
 }
@@ -115,15 +114,14 @@ void update_sqler(benchmark::State& state, storage s) {
 void update_overhead(benchmark::State& state, storage s) {
   auto& env = overhead_fixture(dataset::docs_update, s);
   sqlite3* db = env.db->get();
-  const auto& data = docs_data();
-  const auto ids = probe_ids(data.size());
+  const auto ids = probe_ids(docs_data().size());
   raw_stmt upd(db, update_sql);
   std::string buf;
   std::size_t k = 0;
   for (auto _ : state) {
-    const std::int64_t id = ids[k++ & 4095];
+    const std::int64_t id = ids[k & 4095];
     buf.clear();
-    sqler::encode(data[static_cast<std::size_t>(id - 1)], buf);
+    sqler::encode(update_source(id, k++), buf);
     sqlite3_bind_text(upd.get(), 1, buf.data(), static_cast<int>(buf.size()), SQLITE_STATIC);
     sqlite3_bind_int64(upd.get(), 2, id);
     raw_step(upd.get());
@@ -136,15 +134,14 @@ void update_overhead(benchmark::State& state, storage s) {
 void update_cpp(benchmark::State& state, storage s) {
   auto& env = cpp_fixture(dataset::docs_update, s);
   SQLite::Database& db = *env.db;
-  const auto& data = docs_data();
-  const auto ids = probe_ids(data.size());
+  const auto ids = probe_ids(docs_data().size());
   SQLite::Statement upd(db, std::string(update_sql));
   std::string buf;
   std::size_t k = 0;
   for (auto _ : state) {
-    const std::int64_t id = ids[k++ & 4095];
+    const std::int64_t id = ids[k & 4095];
     buf.clear();
-    sqler::encode(data[static_cast<std::size_t>(id - 1)], buf);
+    sqler::encode(update_source(id, k++), buf);
     upd.bindNoCopy(1, buf);
     upd.bind(2, id);
     const int changed = upd.exec();
