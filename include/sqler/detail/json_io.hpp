@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <array>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -174,28 +175,14 @@ class json_reader {
 
   // Reads a string into `out` (replacing its contents).
   void read_string(std::string& out, const path_node* path) {
-    if (peek() != '"') fail_type(path, "a string");
-    ++p_;
     out.clear();
-    const char* run = p_;
-    for (;;) {
-      if (p_ == end_) fail_syntax(path, "unterminated string");
-      const auto c = static_cast<unsigned char>(*p_);
-      if (c == '"') {
-        out.append(run, p_);
-        ++p_;
-        return;
-      }
-      if (c < 0x20) fail_syntax(path, "control character in string");
-      if (c == '\\') {
-        out.append(run, p_);
-        ++p_;
-        read_escape(out, path);
-        run = p_;
-        continue;
-      }
-      ++p_;
-    }
+    scan_string(out, path);
+  }
+
+  // Checks a string the way read_string reads it, keeping nothing.
+  void skip_string(const path_node* path) {
+    discard none;
+    scan_string(none, path);
   }
 
   // Reads an object key. Returns a view into the input when the key has no escapes (the usual
@@ -215,24 +202,27 @@ class json_reader {
   }
 
   // Skips one value of any kind, iteratively so hostile nesting cannot overflow the stack.
+  // On the write path (json_valid, sqler_merge) for every document, so the common tokens are
+  // read here directly; anything unusual goes through the general functions and their errors.
   void skip_value(const path_node* path) {
     bool in_object[max_depth];  // container kind per nesting level
     int depth = 0;
-    std::string scratch;
     for (;;) {
-      const char c = peek();
+      skip_ws();
+      const char c = p_ == end_ ? '\0' : *p_;
       if (c == '{' || c == '[') {
         ++p_;
         if (depth == max_depth) fail_syntax(path, "nesting too deep");
-        in_object[depth++] = (c == '{');
-        if (consume(c == '{' ? '}' : ']')) {
-          --depth;
+        skip_ws();
+        if (p_ != end_ && *p_ == (c == '{' ? '}' : ']')) {
+          ++p_;
         } else {
-          if (c == '{') read_member_key(scratch, path);
+          in_object[depth++] = (c == '{');
+          if (c == '{') skip_member_key(path);
           continue;  // the first element or member value
         }
       } else if (c == '"') {
-        read_string(scratch, path);
+        skip_string(path);
       } else if (c == 't' || c == 'f') {
         read_bool(path);
       } else if (c == 'n') {
@@ -242,11 +232,15 @@ class json_reader {
       }
       for (;;) {  // after a value: a separator or the end of the enclosing containers
         if (depth == 0) return;
-        if (consume(',')) {
-          if (in_object[depth - 1]) read_member_key(scratch, path);
+        skip_ws();
+        const char next = p_ == end_ ? '\0' : *p_;
+        if (next == ',') {
+          ++p_;
+          if (in_object[depth - 1]) skip_member_key(path);
           break;
         }
-        if (consume(in_object[depth - 1] ? '}' : ']')) {
+        if (next == (in_object[depth - 1] ? '}' : ']')) {
+          ++p_;
           --depth;
           continue;
         }
@@ -275,8 +269,49 @@ class json_reader {
   }
 
  private:
-  void read_member_key(std::string& scratch, const path_node* path) {
-    read_key(scratch, path);
+  // A sink for scan_string that keeps nothing.
+  struct discard {
+    void push_back(char) noexcept {}
+    void append(const char*, const char*) noexcept {}
+  };
+
+  // The string at the input (after blanks), its escapes decoded into `out`.
+  template <class Out>
+  void scan_string(Out& out, const path_node* path) {
+    if (peek() != '"') fail_type(path, "a string");
+    ++p_;
+    const char* run = p_;
+    for (;;) {
+      while (p_ != end_ && !string_stop(*p_)) ++p_;  // the plain bytes, the usual case
+      if (p_ == end_) fail_syntax(path, "unterminated string");
+      const char c = *p_;
+      if (c == '"') {
+        out.append(run, p_);
+        ++p_;
+        return;
+      }
+      if (c != '\\') fail_syntax(path, "control character in string");
+      out.append(run, p_);
+      ++p_;
+      read_escape(out, path);
+      run = p_;
+    }
+  }
+
+  // '"', '\\' and the control characters end a run of plain string bytes.
+  static bool string_stop(char c) noexcept {
+    static constexpr auto table = [] {
+      std::array<bool, 256> t{};
+      for (int i = 0; i < 0x20; ++i) t[static_cast<std::size_t>(i)] = true;
+      t['"'] = t['\\'] = true;
+      return t;
+    }();
+    return table[static_cast<unsigned char>(c)];
+  }
+
+  void skip_member_key(const path_node* path) {
+    if (peek() != '"') fail_syntax(path, "expected a string key");
+    skip_string(path);
     expect(':', path);
   }
 
@@ -314,7 +349,8 @@ class json_reader {
     return v;
   }
 
-  static void append_utf8(std::string& out, unsigned cp) {
+  template <class Out>
+  static void append_utf8(Out& out, unsigned cp) {
     if (cp < 0x80) {
       out.push_back(static_cast<char>(cp));
     } else if (cp < 0x800) {
@@ -332,7 +368,8 @@ class json_reader {
     }
   }
 
-  void read_escape(std::string& out, const path_node* path) {
+  template <class Out>
+  void read_escape(Out& out, const path_node* path) {
     if (p_ == end_) fail_syntax(path, "unterminated escape");
     const char c = *p_++;
     switch (c) {
@@ -367,5 +404,19 @@ class json_reader {
   const char* p_;
   const char* end_;
 };
+
+// Is `text` one JSON value that sqler can read back: RFC 8259 (as SQLite's json_valid checks
+// it) and, stricter than SQLite, no unpaired \uD800-\uDFFF escape, no nesting deeper than
+// json_reader::max_depth and nothing after the value, not even a NUL byte. SQLite's own parser
+// stops at a NUL and accepts 2000 levels; sqler's reader refuses both.
+inline bool readable_json(std::string_view text) noexcept {
+  try {
+    json_reader r(text);
+    r.skip_value(nullptr);
+    return r.at_end();
+  } catch (...) {  // decode_error: not readable; bad_alloc cannot happen (nothing is kept)
+    return false;
+  }
+}
 
 }  // namespace sqler::detail
