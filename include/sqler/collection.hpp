@@ -4,6 +4,7 @@
 // every backend; a collection shares ownership of its database.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -75,21 +76,32 @@ class collection {
     return st->step() ? st->column_int64(0) : c.last_insert_rowid();
   }
 
-  // All or nothing: one transaction, one statement, ids in input order.
+  // All or nothing: one transaction; ids in input order. The documents go 128 to a statement
+  // (the rest 16, then 1 at a time), all three statements cached: one multi-row INSERT costs
+  // about half as much per row as a statement per row (SQLite, measured 1.1 vs 2.0 us without
+  // the encoding; SQLite's AUTOINCREMENT bookkeeping runs once per statement).
   template <class Range>
   std::vector<std::int64_t> insert_many(const Range& docs) {
+    static constexpr std::size_t big = 128, mid = 16;
     auto&& c = db_->conn();
     std::vector<std::int64_t> ids;
     if constexpr (std::ranges::sized_range<const Range>) ids.reserve(std::ranges::size(docs));
+    std::string buf;                // the documents not written yet, encoded back to back
+    std::vector<std::size_t> ends;  // where each of them ends in buf
+    ends.reserve(big);
     scope tx(c);
-    auto st = c.template acquire<detail::insert_shape<D, T>>();
     for (const T& doc : docs) {
-      std::string& buf = encoded(c, doc);
-      st->bind_text(1, buf);
-      ids.push_back(st->step() ? st->column_int64(0) : c.last_insert_rowid());
-      st->reset();
+      encode(doc, buf);
+      ends.push_back(buf.size());
+      if (ends.size() == big) {
+        insert_rows<big>(c, buf, ends, 0, ids);
+        buf.clear();
+        ends.clear();
+      }
     }
-    st.release();
+    std::size_t done = 0;
+    for (; ends.size() - done >= mid; done += mid) insert_rows<mid>(c, buf, ends, done, ids);
+    for (; done < ends.size(); ++done) insert_rows<1>(c, buf, ends, done, ids);
     tx.commit();
     return ids;
   }
@@ -457,6 +469,43 @@ class collection {
   }
 
   // ---- upsert_many
+
+  template <std::size_t Rows>
+  struct insert_rows_shape {
+    static constexpr auto text = D::template insert_many<T, Rows>();
+    static constexpr std::string_view sql = text.view();
+  };
+
+  // Inserts documents first .. first + Rows - 1 of buf (as cut by ends), appending their ids.
+  template <std::size_t Rows>
+  static void insert_rows(connection& c, std::string_view buf,
+                          const std::vector<std::size_t>& ends, std::size_t first,
+                          std::vector<std::int64_t>& ids) {
+    auto piece = [&](std::size_t r) {
+      const std::size_t begin = first + r == 0 ? 0 : ends[first + r - 1];
+      return buf.substr(begin, ends[first + r] - begin);
+    };
+    if constexpr (Rows == 1) {
+      auto st = c.template acquire<detail::insert_shape<D, T>>();
+      st->bind_text(1, piece(0));
+      ids.push_back(st->step() ? st->column_int64(0) : c.last_insert_rowid());
+    } else {
+      auto st = c.template acquire<insert_rows_shape<Rows>>();
+      for (std::size_t r = 0; r < Rows; ++r) st->bind_text(static_cast<int>(r + 1), piece(r));
+      const std::size_t at = ids.size();
+      while (st->step()) ids.push_back(st->column_int64(0));
+      // A trigger's RAISE(IGNORE) can skip a row: the ids could no longer be matched to the
+      // documents, so the whole call fails (the transaction is rolled back).
+      if (ids.size() - at != Rows)
+        throw error(result_code::abort,
+                    "sqler: insert_many() on \"" + std::string(name()) + "\": " +
+                        std::to_string(ids.size() - at) + " of " + std::to_string(Rows) +
+                        " documents were inserted (a trigger skipped some); nothing was written",
+                    insert_rows_shape<Rows>::sql);
+      // Ids are handed out in the order of the VALUES rows; RETURNING promises no order.
+      std::sort(ids.begin() + static_cast<std::ptrdiff_t>(at), ids.end());
+    }
+  }
 
   template <std::size_t Rows>
   struct upsert_rows_shape {

@@ -812,6 +812,29 @@ struct postgres_dialect : standard_sql<postgres_dialect> {
                                "t._version + 1"});
   }
 
+  // insert_many: Rows documents in one statement, "($1::jsonb), ($2::jsonb), ..."; the new ids
+  // come back as rows, in no promised order.
+  static constexpr std::size_t write_insert_rows(char* out, std::size_t rows) {
+    std::size_t pos = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+      pos = put(out, pos, r == 0 ? "($" : ", ($");
+      pos = put_number(out, pos, static_cast<long>(r + 1));
+      pos = put(out, pos, "::jsonb)");
+    }
+    return pos;
+  }
+
+  template <class T, std::size_t Rows>
+  static consteval auto insert_many() {
+    constexpr auto rows = [] {
+      fixed_string<write_insert_rows(nullptr, Rows)> out;
+      write_insert_rows(out.data, Rows);
+      return out;
+    }();
+    return concat(fixed_string{"INSERT INTO "}, table<T>(), fixed_string{" (data) VALUES "}, rows,
+                  fixed_string{" RETURNING _id"});
+  }
+
   // upsert_many: Rows documents in one statement, "(sqler_claim_id('T', $1::bigint),
   // $2::jsonb), ..." written by a loop (256 rows would be 256 nested concats).
   static constexpr std::size_t write_upsert_rows(char* out, std::string_view table,

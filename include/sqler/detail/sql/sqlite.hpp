@@ -457,19 +457,22 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
                                "_version + 1"});
   }
 
-  // upsert_many: Rows documents in one statement. "(?1, ?2), (?3, ?4), ..." as one text, built
-  // by a loop (not a fold: 256 rows would be 256 nested concats).
-  template <std::size_t Rows>
-  static consteval std::size_t upsert_values_size() {
+  // Rows rows of Cols parameters numbered in order, "(?1, ?2), (?3, ?4), ..." for Cols = 2,
+  // as one text built by a loop (not a fold: 256 rows would be 256 nested concats).
+  template <std::size_t Rows, std::size_t Cols>
+  static consteval std::size_t value_rows_size() {
     std::size_t n = 0;
-    for (std::size_t r = 0; r < Rows; ++r)  // "(?a, ?b)" plus ", " between rows
-      n += (r == 0 ? 0 : 2) + 6 + decimal_digits(2 * r + 1) + decimal_digits(2 * r + 2);
+    for (std::size_t r = 0; r < Rows; ++r) {  // "(" ... ")" plus ", " between rows
+      n += (r == 0 ? 0 : 2) + 2;
+      for (std::size_t k = 0; k < Cols; ++k)
+        n += (k == 0 ? 0 : 2) + 1 + decimal_digits(r * Cols + k + 1);
+    }
     return n;
   }
 
-  template <std::size_t Rows>
-  static consteval auto upsert_values() {
-    fixed_string<upsert_values_size<Rows>()> out;
+  template <std::size_t Rows, std::size_t Cols>
+  static consteval auto value_rows() {
+    fixed_string<value_rows_size<Rows, Cols>()> out;
     std::size_t pos = 0;
     auto put = [&](const char* text) {
       while (*text != '\0') out.data[pos++] = *text++;
@@ -482,13 +485,22 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
       pos += digits;
     };
     for (std::size_t r = 0; r < Rows; ++r) {
-      put(r == 0 ? "(?" : ", (?");
-      number(2 * r + 1);
-      put(", ?");
-      number(2 * r + 2);
+      put(r == 0 ? "(" : ", (");
+      for (std::size_t k = 0; k < Cols; ++k) {
+        put(k == 0 ? "?" : ", ?");
+        number(r * Cols + k + 1);
+      }
       put(")");
     }
     return out;
+  }
+
+  // insert_many: Rows documents (?1 ... ?Rows) in one statement; the new ids come back as rows,
+  // in no promised order.
+  template <class T, std::size_t Rows>
+  static consteval auto insert_many() {
+    return concat(fixed_string{"INSERT INTO "}, table<T>(), fixed_string{" (data) VALUES "},
+                  value_rows<Rows, 1>(), fixed_string{" RETURNING _id"});
   }
 
   // Inserts each (_id ?2k+1, data ?2k+2) or replaces the document with that _id (undeclared
@@ -496,7 +508,7 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   template <class T, std::size_t Rows>
   static consteval auto upsert_many() {
     return concat(fixed_string{"INSERT INTO "}, table<T>(), fixed_string{" (_id, data) VALUES "},
-                  upsert_values<Rows>(),
+                  value_rows<Rows, 2>(),
                   fixed_string{" ON CONFLICT (_id) DO UPDATE SET data = sqler_merge(data, "
                                "excluded.data, "},
                   placeholder<2 * Rows + 1>(),
