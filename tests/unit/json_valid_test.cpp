@@ -49,6 +49,7 @@ class builtin {
 
 // Where sqler is stricter than SQLite on purpose: a NUL byte (SQLite stops reading there) or a
 // \u escape of a UTF-16 surrogate (sqler refuses unpaired ones). Depth stays below both limits.
+// (SQLite 3.40 also takes some non-string keys, see below; the mutations have not hit one.)
 bool stricter_on_purpose(std::string_view text) {
   if (text.find('\0') != std::string_view::npos) return true;
   for (std::size_t i = 0; i + 3 < text.size(); ++i)
@@ -88,6 +89,10 @@ TEST(JsonValid, IsStricterOnlyWhereSqlerCannotReadBack) {
     EXPECT_TRUE(sqlite.valid(text)) << text;
     EXPECT_FALSE(readable_json(text)) << text;
   }
+  // SQLite 3.40 takes an object as a key when its last node is a string (json_extract can
+  // then crash on the text); sqler's reader wants a string key.
+  EXPECT_TRUE(sqlite.valid(R"({{"":[""]}:[]})"));
+  EXPECT_FALSE(readable_json(R"({{"":[""]}:[]})"));
   // Nesting: sqler reads 512 levels, SQLite 2000.
   EXPECT_TRUE(readable_json(nested(512)));
   EXPECT_FALSE(readable_json(nested(513)));
