@@ -470,6 +470,14 @@ class collection {
 
   // ---- upsert_many
 
+  // Document i of documents encoded back to back into buf, ends[i] being where it ends
+  // (insert_many, upsert_many).
+  static std::string_view encoded_piece(std::string_view buf, const std::vector<std::size_t>& ends,
+                                        std::size_t i) {
+    const std::size_t begin = i == 0 ? 0 : ends[i - 1];
+    return buf.substr(begin, ends[i] - begin);
+  }
+
   template <std::size_t Rows>
   struct insert_rows_shape {
     static constexpr auto text = D::template insert_many<T, Rows>();
@@ -481,10 +489,7 @@ class collection {
   static void insert_rows(connection& c, std::string_view buf,
                           const std::vector<std::size_t>& ends, std::size_t first,
                           std::vector<std::int64_t>& ids) {
-    auto piece = [&](std::size_t r) {
-      const std::size_t begin = first + r == 0 ? 0 : ends[first + r - 1];
-      return buf.substr(begin, ends[first + r] - begin);
-    };
+    auto piece = [&](std::size_t r) { return encoded_piece(buf, ends, first + r); };
     if constexpr (Rows == 1) {
       auto st = c.template acquire<detail::insert_shape<D, T>>();
       st->bind_text(1, piece(0));
@@ -540,11 +545,9 @@ class collection {
                           const std::vector<std::size_t>& ends, std::size_t first,
                           upsert_result* results) {
     auto st = c.template acquire<upsert_rows_shape<Rows>>();
-    const std::string_view text(buf);
     for (std::size_t r = 0; r < Rows; ++r) {
-      const std::size_t begin = first + r == 0 ? 0 : ends[first + r - 1];
       st->bind(static_cast<int>(2 * r + 1), results[r].id);
-      st->bind_text(static_cast<int>(2 * r + 2), text.substr(begin, ends[first + r] - begin));
+      st->bind_text(static_cast<int>(2 * r + 2), encoded_piece(buf, ends, first + r));
     }
     traits::bind_merge_schema(*st, static_cast<int>(2 * Rows + 1),
                               detail::merge_schema_of<T>::value);
