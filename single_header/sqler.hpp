@@ -421,6 +421,33 @@ inline std::to_chars_result format_floating(char* first, char* last, float v) {
 // exactly (charconv.hpp), so doubles round-trip bit for bit.
 
 
+// ---- begin sqler/detail/text.hpp ----
+#ifndef SQLER_AMALGAMATED_SQLER_DETAIL_TEXT_HPP
+#define SQLER_AMALGAMATED_SQLER_DETAIL_TEXT_HPP
+// sqler/detail/text.hpp - run-time strings (SQL text with table names, error messages) built in
+// one call.
+
+#include <initializer_list>
+
+namespace sqler::detail {
+
+// The pieces joined into one string, allocated once: str_cat({"DROP TABLE ", name}).
+// A chain of std::string operator+ makes a temporary per step, and being inline code in a
+// header, every step is compiled (at -O2 inlined, with its cleanup paths) in each translation
+// unit that uses sqler: the one out-of-line call keeps that code, and so the compile, small.
+[[gnu::noinline]] inline std::string str_cat(std::initializer_list<std::string_view> pieces) {
+  std::size_t size = 0;
+  for (std::string_view p : pieces) size += p.size();
+  std::string out;
+  out.reserve(size);
+  for (std::string_view p : pieces) out.append(p);
+  return out;
+}
+
+}  // namespace sqler::detail
+#endif  // SQLER_AMALGAMATED_SQLER_DETAIL_TEXT_HPP
+// ---- end sqler/detail/text.hpp ----
+
 // ---- begin sqler/error.hpp ----
 #ifndef SQLER_AMALGAMATED_SQLER_ERROR_HPP
 #define SQLER_AMALGAMATED_SQLER_ERROR_HPP
@@ -429,6 +456,7 @@ inline std::to_chars_result format_floating(char* first, char* last, float v) {
 // SQL text involved, so a failure report names both the cause and the statement.
 
 #include <stdexcept>
+
 
 namespace sqler {
 
@@ -527,8 +555,8 @@ class not_found : public error {
  public:
   not_found(std::string_view table, std::int64_t id)
       : error(result_code::not_found,
-              "sqler: no document with _id " + std::to_string(id) + " in \"" + std::string(table) +
-                  '"'),
+              detail::str_cat({"sqler: no document with _id ", std::to_string(id), " in \"", table,
+                               "\""})),
         id_(id) {}
   std::int64_t id() const noexcept { return id_; }
 
@@ -540,8 +568,9 @@ class not_found : public error {
 class stale_version : public error {
  public:
   stale_version(std::string_view table, std::int64_t id, std::int64_t expected)
-      : error(result_code::abort, "sqler: stale version " + std::to_string(expected) + " of _id " +
-                                std::to_string(id) + " in \"" + std::string(table) + '"'),
+      : error(result_code::abort,
+              detail::str_cat({"sqler: stale version ", std::to_string(expected), " of _id ",
+                               std::to_string(id), " in \"", table, "\""})),
         id_(id), expected_(expected) {}
   std::int64_t id() const noexcept { return id_; }
   std::int64_t expected_version() const noexcept { return expected_; }
@@ -565,7 +594,8 @@ class encode_error : public error {
 class decode_error : public error {
  public:
   decode_error(std::string path, std::string reason)
-      : error(result_code::mismatch, "sqler: cannot decode member '" + path + "': " + reason),
+      : error(result_code::mismatch,
+              detail::str_cat({"sqler: cannot decode member '", path, "': ", reason})),
         path_(std::move(path)), reason_(std::move(reason)) {}
   const std::string& path() const noexcept { return path_; }
   const std::string& reason() const noexcept { return reason_; }
@@ -676,7 +706,7 @@ class json_reader {
   }
 
   void expect(char c, const path_node* path) {
-    if (!consume(c)) fail_syntax(path, std::string("expected '") + c + "'");
+    if (!consume(c)) fail_syntax(path, str_cat({"expected '", std::string_view(&c, 1), "'"}));
   }
 
   // Names the JSON kind of the next value, for "expected X, got Y" messages.
@@ -697,11 +727,11 @@ class json_reader {
   }
 
   [[noreturn]] void fail_type(const path_node* path, const char* expected) {
-    fail_at(path, std::string("expected ") + expected + ", got " + kind());
+    fail_at(path, str_cat({"expected ", expected, ", got ", kind()}));
   }
 
   [[noreturn]] void fail_syntax(const path_node* path, const std::string& what) {
-    fail_at(path, "invalid JSON at offset " + std::to_string(p_ - begin_) + ": " + what);
+    fail_at(path, str_cat({"invalid JSON at offset ", std::to_string(p_ - begin_), ": ", what}));
   }
 
   bool read_bool(const path_node* path) {
@@ -1091,7 +1121,6 @@ inline bool readable_json(std::string_view text) noexcept {
 #include <boost/pfr.hpp>
 #include <boost/version.hpp>
 
-#include <initializer_list>
 
 // ---- begin sqler/detail/fixed_string.hpp ----
 #ifndef SQLER_AMALGAMATED_SQLER_DETAIL_FIXED_STRING_HPP
@@ -2173,9 +2202,9 @@ Int parse_integer(json_reader& r, const path_node* path) {
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   const bool negative_into_unsigned = std::is_unsigned_v<Int> && text.front() == '-';
   if (ec == std::errc::result_out_of_range || negative_into_unsigned)
-    fail_at(path, std::string(text) + " is out of range for the member's integer type");
+    fail_at(path, str_cat({text, " is out of range for the member's integer type"}));
   if (ec != std::errc{} || ptr != text.data() + text.size())
-    fail_at(path, "expected an integer, got " + std::string(text));
+    fail_at(path, str_cat({"expected an integer, got ", text}));
   return value;
 }
 
@@ -2187,9 +2216,9 @@ Float read_floating(json_reader& r, const path_node* path) {
   // 14), else an exact fallback (charconv.hpp).
   const auto [ptr, ec] = parse_floating(text.data(), text.data() + text.size(), value);
   if (ec == std::errc::result_out_of_range)
-    fail_at(path, std::string(text) + " is out of range for the member's floating-point type");
+    fail_at(path, str_cat({text, " is out of range for the member's floating-point type"}));
   if (ec != std::errc{} || ptr != text.data() + text.size())
-    fail_at(path, "malformed number " + std::string(text));
+    fail_at(path, str_cat({"malformed number ", text}));
   return value;
 }
 
@@ -2314,8 +2343,8 @@ void decode_value(json_reader& r, T& out, const path_node* path) {
     if (!id) fail_at(path, "reference has no _id");
     constexpr std::string_view expected = table_name<typename T::element_type>;
     if (has_table && table != expected)
-      fail_at(path, "reference points into table \"" + table + "\", expected \"" +
-                        std::string(expected) + '"');
+      fail_at(path,
+              str_cat({"reference points into table \"", table, "\", expected \"", expected, "\""}));
     out = T(*id);
   } else if constexpr (is_vector<T>) {
     if (r.peek() != '[') r.fail_type(path, "an array");
@@ -2340,14 +2369,14 @@ void decode_value(json_reader& r, T& out, const path_node* path) {
       do {
         const path_node child{path, {}, i};
         if (i == out.size())
-          fail_at(path, "array has more than " + std::to_string(out.size()) + " elements");
+          fail_at(path, str_cat({"array has more than ", std::to_string(out.size()), " elements"}));
         decode_value(r, out[i++], &child);
       } while (r.consume(','));
       r.expect(']', path);
     }
     if (i != out.size())
-      fail_at(path, "expected " + std::to_string(out.size()) + " elements, got " +
-                        std::to_string(i));
+      fail_at(path, str_cat({"expected ", std::to_string(out.size()), " elements, got ",
+                             std::to_string(i)}));
   } else if constexpr (is_string_map<T>) {
     if (r.peek() != '{') r.fail_type(path, "an object");
     r.consume('{');
@@ -2368,7 +2397,7 @@ void decode_value(json_reader& r, T& out, const path_node* path) {
     } catch (const decode_error& e) {
       fail_at(path, e.reason());  // the member's path, not the conversion's own
     } catch (const std::exception& e) {
-      fail_at(path, std::string("the type's json_conversion::from_json threw: ") + e.what());
+      fail_at(path, str_cat({"the type's json_conversion::from_json threw: ", e.what()}));
     }
   } else if constexpr (reflectable<T>) {
     decode_members(r, out, path);
@@ -2516,13 +2545,12 @@ void claim_table(C& c, std::string_view table, std::string_view type, bool share
   if (!owner.empty()) {
     if (shared) return;
     throw schema_error(
-        "sqler: table \"" + std::string(table) + "\" holds documents of type " + owner +
-        ", not " + std::string(type) +
+        str_cat({"sqler: table \"", table, "\" holds documents of type ", owner, ", not ", type,
         ": two types would read each other's documents. Give one of them its own table "
         "(`static constexpr std::string_view sqler_table = \"...\";` or "
         "sqler::table_name_of<T>), or, if they really share it, declare `static constexpr "
         "bool sqler_shared_table = true;` (sqler::shares_table<T>). After renaming the type or "
-        "its namespace, record the new owner with a migration step: m.adopt_table<T>()");
+        "its namespace, record the new owner with a migration step: m.adopt_table<T>()"}));
   }
   if (c.read_only()) return;  // nothing can be recorded
   set_table_owner(c, table, type);
@@ -2595,8 +2623,9 @@ void bind_value(S& s, int i, const V& v) {
     // bools bind as 0/1 integers: that is what json_extract returns for false/true.
     if constexpr (std::is_unsigned_v<V> && sizeof(V) >= sizeof(std::int64_t)) {
       if (v > static_cast<V>(INT64_MAX))
-        throw error(result_code::range, "sqler: unsigned value " + std::to_string(v) +
-                                            " does not fit a 64-bit signed integer parameter");
+        throw error(result_code::range,
+                    str_cat({"sqler: unsigned value ", std::to_string(v),
+                             " does not fit a 64-bit signed integer parameter"}));
     }
     s.bind(i, static_cast<std::int64_t>(v));
   } else if constexpr (std::is_floating_point_v<V>) {
@@ -3305,8 +3334,8 @@ M convert_for_member(const V& value) {
   if constexpr (std::is_integral_v<U> && !std::is_same_v<U, bool> && std::is_integral_v<V> &&
                 !std::is_same_v<V, bool>) {
     if (!std::in_range<U>(value))
-      throw encode_error("sqler: set/push: the value " + std::to_string(value) +
-                         " is out of range for the member's integer type");
+      throw encode_error(str_cat({"sqler: set/push: the value ", std::to_string(value),
+                                  " is out of range for the member's integer type"}));
   }
   return M(value);
 }
@@ -3387,16 +3416,16 @@ class referential_error : public constraint_error {
  private:
   static std::string describe(std::string_view table, std::int64_t id,
                               const std::vector<referrer>& rs, std::string_view hint) {
-    std::string msg = "sqler: cannot remove _id " + std::to_string(id) + " from \"" +
-                      std::string(table) + "\": still referenced by";
+    std::string msg = detail::str_cat({"sqler: cannot remove _id ", std::to_string(id), " from \"",
+                                       table, "\": still referenced by"});
     std::size_t shown = 0;
     for (const auto& r : rs) {
       if (shown++ == 8) {
-        msg += " and " + std::to_string(rs.size() - 8) + " more";
+        msg += detail::str_cat({" and ", std::to_string(rs.size() - 8), " more"});
         break;
       }
-      msg += (shown == 1 ? " " : ", ") + r.collection + " _id " + std::to_string(r.id) + " (" +
-             r.path + ")";
+      msg += detail::str_cat({shown == 1 ? " " : ", ", r.collection, " _id ",
+                              std::to_string(r.id), " (", r.path, ")"});
     }
     msg += hint;
     return msg;
@@ -3415,8 +3444,8 @@ namespace sqler::detail {
 // than treated as "no check".
 inline void check_policy(on_referenced p) {
   if (p != on_referenced::restrict && p != on_referenced::cascade && p != on_referenced::set_null)
-    throw usage_error("sqler: remove(): " + std::to_string(static_cast<int>(p)) +
-                      " is not a sqler::on_referenced policy");
+    throw usage_error(str_cat({"sqler: remove(): ", std::to_string(static_cast<int>(p)),
+                               " is not a sqler::on_referenced policy"}));
 }
 
 // A ref found into `target_id` of the table that was searched.
@@ -3437,7 +3466,10 @@ std::vector<ref_hit> find_referrers(C& c, std::string_view target,
   std::string needle = "{\"_table\":";
   encode(std::string(target), needle);
   needle += ",\"_id\":";
-  if (ids.size() == 1) needle += std::to_string(ids.front()) + "}";
+  if (ids.size() == 1) {
+    needle += std::to_string(ids.front());
+    needle += '}';
+  }
   std::string list;
   encode(ids, list);
   for (const std::string& table : referring_tables(c, target)) {
@@ -3960,7 +3992,8 @@ struct statement_text {
     std::string out = sql;
     for (std::size_t i = 0; i < values.size(); ++i) {
       out += i == 0 ? " -- ?" : ", ?";
-      out += std::to_string(i + 1) + " = ";
+      out += std::to_string(i + 1);
+      out += " = ";
       std::visit(
           [&](const auto& v) {
             using V = std::decay_t<decltype(v)>;
@@ -4022,7 +4055,7 @@ class value_recorder {
   void bind_null(int i) { at(i) = nullptr; }
   void bind_text(int i, std::string_view v) { at(i) = std::string(v); }
   void bind_pointer(int i, const void*, const char* type) {
-    at(i) = std::string("<") + type + ">";  // sqler's own internal argument
+    at(i) = detail::str_cat({"<", type, ">"});  // sqler's own internal argument
   }
   std::vector<bound_value>& values() noexcept { return values_; }
   void clear() noexcept { values_.clear(); }
@@ -4146,8 +4179,8 @@ std::string with_literals(std::string_view sql, const std::vector<bound_value>& 
       std::size_t n = 0, j = i + 1;
       for (; j < sql.size() && sql[j] >= '0' && sql[j] <= '9'; ++j) n = n * 10 + (sql[j] - '0');
       if (n == 0 || n > values.size())
-        throw usage_error("sqler: ensure_index(where(...)): the predicate's parameter " +
-                              std::string(sql.substr(i, j - i)) + " has no value",
+        throw usage_error(str_cat({"sqler: ensure_index(where(...)): the predicate's parameter ",
+                                   sql.substr(i, j - i), " has no value"}),
                           sql);
       std::string literal = std::visit(
           [](const auto& v) -> std::string {
@@ -5055,7 +5088,7 @@ struct runtime_field {
     if constexpr (detail::member_of<M>::traits::valid &&
                   std::is_same_v<detail::class_of<M>, value_type>) {
       constexpr auto segment = detail::member_path_segment<M>();
-      return runtime_field<Root, detail::value_of<M>>{path_text + std::string(segment.view())};
+      return runtime_field<Root, detail::value_of<M>>{detail::str_cat({path_text, segment.view()})};
     }
   }
 
@@ -5839,15 +5872,14 @@ struct backend_traits;
 template <class S, class T>
 void decode_row(const S& s, int column, T& out, std::string_view table) {
   auto where = [&] {
-    return " (document _id " + std::to_string(s.column_int64(0)) + " in \"" +
-           std::string(table) + "\")";
+    return str_cat({" (document _id ", std::to_string(s.column_int64(0)), " in \"", table, "\")"});
   };
   if (s.column_is_null(column)) [[unlikely]]
-    throw decode_error("<document>", "the data column is NULL, not a JSON object" + where());
+    throw decode_error("<document>", str_cat({"the data column is NULL, not a JSON object", where()}));
   try {
     decode(s.column_text(column), out);
   } catch (const decode_error& e) {
-    throw decode_error(e.path(), e.reason() + where());
+    throw decode_error(e.path(), str_cat({e.reason(), where()}));
   }
 }
 
@@ -6093,14 +6125,14 @@ class query {
     static_assert(!Limit && !Offset,
                   "sqler: page(): the query already has limit()/offset(); page() sets both");
     if (number < 1)
-      throw error(result_code::range,
-                  "sqler: page(): pages are numbered from 1, got " + std::to_string(number));
+      throw error(result_code::range, detail::str_cat({"sqler: page(): pages are numbered from 1, got ",
+                                                       std::to_string(number)}));
     if (per_page < 1)
-      throw error(result_code::range,
-                  "sqler: page(): per_page must be at least 1, got " + std::to_string(per_page));
+      throw error(result_code::range, detail::str_cat({"sqler: page(): per_page must be at least 1, got ",
+                                                       std::to_string(per_page)}));
     if (number - 1 > INT64_MAX / per_page)
-      throw error(result_code::range, "sqler: page(): page " + std::to_string(number) +
-                                    " is out of range");
+      throw error(result_code::range, detail::str_cat({"sqler: page(): page ", std::to_string(number),
+                                                       " is out of range"}));
     sqler::page<T> p;
     p.number = number;
     p.per_page = per_page;
@@ -6280,8 +6312,8 @@ class query {
 
   static void check_window(const char* what, std::int64_t n) {
     if (n < 0)
-      throw error(result_code::range, std::string("sqler: ") + what +
-                                          "() must not be negative, got " + std::to_string(n));
+      throw error(result_code::range, detail::str_cat({"sqler: ", what, "() must not be negative, got ",
+                                                       std::to_string(n)}));
   }
 
   template <class S>
@@ -6515,8 +6547,8 @@ class collection {
     for (auto&& e : entries) {  // each element is encoded while it is alive
       const auto [id, doc] = upsert_entry(e);
       if (!seen.insert(id).second)
-        throw usage_error("sqler: upsert_many(): id " + std::to_string(id) +
-                          " is given more than once; nothing was written");
+        throw usage_error(detail::str_cat({"sqler: upsert_many(): id ", std::to_string(id),
+                                           " is given more than once; nothing was written"}));
       out.push_back({id, false});
       encode(*doc, buf);
       ends.push_back(buf.size());
@@ -6996,7 +7028,7 @@ inline void sqlite_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
 // Fails the statement (and so undoes all of it) with a message naming the member.
 inline void refuse(sqlite3_context* ctx, sqlite3_value* path, const std::string& why) {
   const std::string msg =
-      "sqler: out of range: member '" + std::string(value_text(path)).substr(2) + "' " + why;
+      str_cat({"sqler: out of range: member '", std::string(value_text(path)).substr(2), "' ", why});
   sqlite3_result_error(ctx, msg.c_str(), static_cast<int>(msg.size()));
   sqlite3_result_error_code(ctx, SQLITE_MISMATCH);
 }
@@ -7010,7 +7042,7 @@ inline std::string describe(sqlite3_value* v) {
       auto r = format_floating(buf, buf + sizeof buf, sqlite3_value_double(v));
       return std::string(buf, r.ptr);
     }
-    default: return "'" + std::string(value_text(v)) + "'";
+    default: return str_cat({"'", value_text(v), "'"});
   }
 }
 
@@ -7019,7 +7051,7 @@ inline std::string describe(sqlite3_value* v) {
 // one, so a REAL here means the exact value is already lost.
 inline void sqlite_checked_int(sqlite3_context* ctx, int, sqlite3_value** argv) {
   if (sqlite3_value_type(argv[0]) != SQLITE_INTEGER) {
-    refuse(ctx, argv[3], "would become " + describe(argv[0]) + ", not an exact integer");
+    refuse(ctx, argv[3], str_cat({"would become ", describe(argv[0]), ", not an exact integer"}));
     return;
   }
   const std::int64_t x = sqlite3_value_int64(argv[0]);
@@ -7027,8 +7059,8 @@ inline void sqlite_checked_int(sqlite3_context* ctx, int, sqlite3_value** argv) 
   const bool high_ok =
       sqlite3_value_type(argv[2]) == SQLITE_NULL || x <= sqlite3_value_int64(argv[2]);
   if (!low_ok || !high_ok) {
-    refuse(ctx, argv[3], "would become " + std::to_string(x) + ", outside [" +
-                             describe(argv[1]) + ", " + describe(argv[2]) + "] of its type");
+    refuse(ctx, argv[3], str_cat({"would become ", std::to_string(x), ", outside [",
+                                  describe(argv[1]), ", ", describe(argv[2]), "] of its type"}));
     return;
   }
   sqlite3_result_int64(ctx, x);
@@ -7040,7 +7072,7 @@ inline void sqlite_checked_int(sqlite3_context* ctx, int, sqlite3_value** argv) 
 inline void sqlite_checked_real(sqlite3_context* ctx, int, sqlite3_value** argv) {
   const int type = sqlite3_value_type(argv[0]);
   if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) {
-    refuse(ctx, argv[2], "would become " + describe(argv[0]) + ", not a number");
+    refuse(ctx, argv[2], str_cat({"would become ", describe(argv[0]), ", not a number"}));
     return;
   }
   char buf[32];
@@ -7052,7 +7084,8 @@ inline void sqlite_checked_real(sqlite3_context* ctx, int, sqlite3_value** argv)
     const bool is_float = sqlite3_value_int(argv[1]) != 0;
     if (!std::isfinite(x) ||
         (is_float && std::fabs(x) > static_cast<double>(std::numeric_limits<float>::max()))) {
-      refuse(ctx, argv[2], "would become " + describe(argv[0]) + ", which its type cannot hold");
+      refuse(ctx, argv[2],
+             str_cat({"would become ", describe(argv[0]), ", which its type cannot hold"}));
       return;
     }
     r = is_float ? format_floating(buf, buf + sizeof buf, static_cast<float>(x))
@@ -7662,17 +7695,17 @@ struct standard_sql {
       while (quotes < keep && head[keep - 1 - quotes] == '"') ++quotes;
       keep -= quotes % 2;
     }
-    return "\"" + head.substr(0, keep) + "__w" + hash + "\"";
+    return str_cat({"\"", std::string_view(head).substr(0, keep), "__w", hash, "\""});
   }
 
   static std::string create_partial_index(bool unique, std::string_view name,
                                           std::string_view target, std::string_view where) {
-    return std::string(unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ") +
-           std::string(name) + std::string(target) + " WHERE " + std::string(where);
+    return str_cat({unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ",
+                    name, target, " WHERE ", where});
   }
 
   static std::string drop_index_named(std::string_view name) {
-    return "DROP INDEX IF EXISTS " + std::string(name);
+    return str_cat({"DROP INDEX IF EXISTS ", name});
   }
 
  private:
@@ -7930,36 +7963,36 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
       // Scalars only. `atom IS NOT NULL` rather than `type NOT IN (three)`: SQLite builds a
       // temporary index for a three-value list, inside the trigger on every write.
       if (mp.empty())
-        return "SELECT value, " + id + " FROM " + from + "json_each(" + src + ", '" + ap +
-               "') WHERE atom IS NOT NULL";
-      return "SELECT json_extract(value, '" + mp + "'), " + id + " FROM " + from + "json_each(" +
-             src + ", '" + ap + "') WHERE json_type(value, '" + mp +
-             "') NOT IN ('object', 'array') AND json_extract(value, '" + mp + "') IS NOT NULL";
+        return str_cat({"SELECT value, ", id, " FROM ", from, "json_each(", src, ", '", ap,
+                        "') WHERE atom IS NOT NULL"});
+      return str_cat({"SELECT json_extract(value, '", mp, "'), ", id, " FROM ", from,
+                      "json_each(", src, ", '", ap, "') WHERE json_type(value, '", mp,
+                      "') NOT IN ('object', 'array') AND json_extract(value, '", mp,
+                      "') IS NOT NULL"});
     };
-    const std::string insert_new =
-        "INSERT OR IGNORE INTO " + side + " (value, _id) " + values("new.data", "new._id", "") +
-        "; ";
-    const std::string delete_old = "DELETE FROM " + side + " WHERE _id = old._id; ";
+    const std::string insert_new = str_cat(
+        {"INSERT OR IGNORE INTO ", side, " (value, _id) ", values("new.data", "new._id", ""), "; "});
+    const std::string delete_old = str_cat({"DELETE FROM ", side, " WHERE _id = old._id; "});
     multikey_statements s;
-    s.create_table = "CREATE TABLE " + side +
-                     " (value NOT NULL, _id INTEGER NOT NULL, PRIMARY KEY (value, _id)) WITHOUT "
-                     "ROWID";
-    s.create_id_index = "CREATE INDEX " + quote_name(std::string(side_name) + "__id") + " ON " +
-                        side + " (_id)";
-    s.fill = "INSERT OR IGNORE INTO " + side + " (value, _id) " +
-             values("d.data", "d._id", t + " AS d, ");
-    s.drop_table = "DROP TABLE IF EXISTS " + side;
+    s.create_table = str_cat({"CREATE TABLE ", side,
+                              " (value NOT NULL, _id INTEGER NOT NULL, PRIMARY KEY (value, _id)) "
+                              "WITHOUT ROWID"});
+    s.create_id_index = str_cat({"CREATE INDEX ", quote_name(str_cat({side_name, "__id"})), " ON ",
+                                 side, " (_id)"});
+    s.fill = str_cat({"INSERT OR IGNORE INTO ", side, " (value, _id) ",
+                      values("d.data", "d._id", str_cat({t, " AS d, "}))});
+    s.drop_table = str_cat({"DROP TABLE IF EXISTS ", side});
     const char* suffixes[3] = {"_ai", "_au", "_ad"};
     const std::string bodies[3] = {
-        " AFTER INSERT ON " + t + " BEGIN " + insert_new + "END",
-        " AFTER UPDATE OF data ON " + t + " WHEN json_extract(old.data, '" + ap +
-            "') IS NOT json_extract(new.data, '" + ap + "') BEGIN " + delete_old + insert_new +
-            "END",
-        " AFTER DELETE ON " + t + " BEGIN " + delete_old + "END"};
+        str_cat({" AFTER INSERT ON ", t, " BEGIN ", insert_new, "END"}),
+        str_cat({" AFTER UPDATE OF data ON ", t, " WHEN json_extract(old.data, '", ap,
+                 "') IS NOT json_extract(new.data, '", ap, "') BEGIN ", delete_old, insert_new,
+                 "END"}),
+        str_cat({" AFTER DELETE ON ", t, " BEGIN ", delete_old, "END"})};
     for (int i = 0; i < 3; ++i) {
-      const std::string name = quote_name(std::string(side_name) + suffixes[i]);
-      s.triggers[i] = "CREATE TRIGGER " + name + bodies[i];
-      s.drop_triggers[i] = "DROP TRIGGER IF EXISTS " + name;
+      const std::string name = quote_name(str_cat({side_name, suffixes[i]}));
+      s.triggers[i] = str_cat({"CREATE TRIGGER ", name, bodies[i]});
+      s.drop_triggers[i] = str_cat({"DROP TRIGGER IF EXISTS ", name});
     }
     return s;
   }
@@ -8234,7 +8267,7 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // ---- run time: a promoted member added to a table that predates its promotion
 
   static std::string add_column(std::string_view table, std::string_view column_ddl) {
-    return "ALTER TABLE " + quote_name(table) + " ADD COLUMN " + std::string(column_ddl);
+    return str_cat({"ALTER TABLE ", quote_name(table), " ADD COLUMN ", column_ddl});
   }
 
   // ---- run time: a promoted column whose kind changed, or a STORED one a table lacks
@@ -8249,8 +8282,7 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // `create_sql` (a table's CREATE TABLE text) with one more column at the end of its list.
   static std::string with_column(std::string_view create_sql, std::string_view column_ddl) {
     const std::size_t close = create_sql.rfind(')');
-    return std::string(create_sql.substr(0, close)) + ", " + std::string(column_ddl) +
-           std::string(create_sql.substr(close));
+    return str_cat({create_sql.substr(0, close), ", ", column_ddl, create_sql.substr(close)});
   }
 
   // A rebuilt AUTOINCREMENT table keeps its high-water mark (?1 the table, ?2 the mark): the
@@ -8278,28 +8310,29 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
     std::string columns, values_new, values_data;
     for (std::size_t i = 0; i < n; ++i) {
       const char* sep = i == 0 ? "" : ", ";
-      columns += sep + quote_name(paths[i].substr(2));
-      values_new += sep + ("json_extract(new.data,'" + std::string(paths[i]) + "')");
-      values_data += sep + ("json_extract(data,'" + std::string(paths[i]) + "')");
+      columns += sep;
+      columns += quote_name(paths[i].substr(2));
+      values_new += str_cat({sep, "json_extract(new.data,'", paths[i], "')"});
+      values_data += str_cat({sep, "json_extract(data,'", paths[i], "')"});
     }
     const std::string fts = quote_name(fts_name), t = quote_name(table);
-    const std::string insert_new =
-        "INSERT INTO " + fts + " (rowid, " + columns + ") VALUES (new._id, " + values_new + "); ";
-    const std::string delete_old = "DELETE FROM " + fts + " WHERE rowid = old._id; ";
+    const std::string insert_new = str_cat(
+        {"INSERT INTO ", fts, " (rowid, ", columns, ") VALUES (new._id, ", values_new, "); "});
+    const std::string delete_old = str_cat({"DELETE FROM ", fts, " WHERE rowid = old._id; "});
     fts_statements s;
-    s.create = "CREATE VIRTUAL TABLE " + fts + " USING fts5(" + columns + ")";
-    s.fill = "INSERT INTO " + fts + " (rowid, " + columns + ") SELECT _id, " + values_data +
-             " FROM " + t;
-    s.drop_table = "DROP TABLE IF EXISTS " + fts;
+    s.create = str_cat({"CREATE VIRTUAL TABLE ", fts, " USING fts5(", columns, ")"});
+    s.fill = str_cat(
+        {"INSERT INTO ", fts, " (rowid, ", columns, ") SELECT _id, ", values_data, " FROM ", t});
+    s.drop_table = str_cat({"DROP TABLE IF EXISTS ", fts});
     const char* suffixes[3] = {"_ai", "_ad", "_au"};
-    const std::string bodies[3] = {" AFTER INSERT ON " + t + " BEGIN " + insert_new + "END",
-                                   " AFTER DELETE ON " + t + " BEGIN " + delete_old + "END",
-                                   " AFTER UPDATE ON " + t + " BEGIN " + delete_old +
-                                       insert_new + "END"};
+    const std::string bodies[3] = {
+        str_cat({" AFTER INSERT ON ", t, " BEGIN ", insert_new, "END"}),
+        str_cat({" AFTER DELETE ON ", t, " BEGIN ", delete_old, "END"}),
+        str_cat({" AFTER UPDATE ON ", t, " BEGIN ", delete_old, insert_new, "END"})};
     for (int i = 0; i < 3; ++i) {
-      const std::string name = quote_name(std::string(fts_name) + suffixes[i]);
-      s.triggers[i] = "CREATE TRIGGER " + name + bodies[i];
-      s.drop_triggers[i] = "DROP TRIGGER IF EXISTS " + name;
+      const std::string name = quote_name(str_cat({fts_name, suffixes[i]}));
+      s.triggers[i] = str_cat({"CREATE TRIGGER ", name, bodies[i]});
+      s.drop_triggers[i] = str_cat({"DROP TRIGGER IF EXISTS ", name});
     }
     return s;
   }
@@ -8309,12 +8342,12 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // expression index that would serve its filter.
 
   static std::string explain_plan(std::string_view sql) {
-    return std::string(explain().view()) + std::string(sql);
+    return str_cat({explain().view(), sql});
   }
   static constexpr int plan_detail_column = 3;  // EXPLAIN QUERY PLAN: id, parent, notused, detail
 
   static std::string count_rows(std::string_view table) {
-    return "SELECT COUNT(*) FROM " + quote_name(table);
+    return str_cat({"SELECT COUNT(*) FROM ", quote_name(table)});
   }
 
   // A statement that filters: a full scan of it is the table read to find a few rows (a
@@ -8363,14 +8396,14 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
         const std::size_t from = i + open.size(), to = clause.find("')", from);
         if (to == std::string_view::npos) break;
         const std::string path(clause.substr(from, to - from));
-        add(path, "json_extract(data,'" + path + "')");
+        add(path, str_cat({"json_extract(data,'", path, "')"}));
         i = to + 1;
       } else if (clause[i] == '"') {
         const std::size_t to = clause.find('"', i + 1);
         if (to == std::string_view::npos) break;
         const std::string_view name = clause.substr(i + 1, to - i - 1);
         for (const auto& col : columns)
-          if (col == name) add("$." + col, quote_name(col));
+          if (col == name) add(str_cat({"$.", col}), quote_name(col));
         i = to;
       }
     }
@@ -8379,13 +8412,15 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
 
   // The index ensure_index(<the members at those paths>) creates, spelled as it spells it.
   static std::string suggested_index(std::string_view table, const std::vector<filter_term>& terms) {
-    std::string name = "sqler_ix_" + std::string(table), exprs;
+    std::string name = str_cat({"sqler_ix_", table}), exprs;
     for (const auto& t : terms) {
-      name += "__" + t.path.substr(2);
-      exprs += (exprs.empty() ? "" : ", ") + t.expression;
+      name += "__";
+      name += std::string_view(t.path).substr(2);
+      exprs += exprs.empty() ? "" : ", ";
+      exprs += t.expression;
     }
-    return "CREATE INDEX IF NOT EXISTS " + quote_name(name) + " ON " + quote_name(table) + " (" +
-           exprs + ")";
+    return str_cat({"CREATE INDEX IF NOT EXISTS ", quote_name(name), " ON ", quote_name(table),
+                    " (", exprs, ")"});
   }
 
   // ================================================================ sqler's own tables
@@ -8450,22 +8485,23 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   static constexpr std::string_view legacy_alter_off = "PRAGMA legacy_alter_table = OFF";
 
   static std::string add_version_column(std::string_view table) {
-    return "ALTER TABLE " + quote_name(table) + " ADD COLUMN _version INTEGER NOT NULL DEFAULT 1";
+    return str_cat(
+        {"ALTER TABLE ", quote_name(table), " ADD COLUMN _version INTEGER NOT NULL DEFAULT 1"});
   }
   // `definition` is the old CREATE TABLE text from its '(' on, with AUTOINCREMENT added.
   static std::string create_table_as(std::string_view table, std::string_view definition) {
-    return "CREATE TABLE " + quote_name(table) + " " + std::string(definition);
+    return str_cat({"CREATE TABLE ", quote_name(table), " ", definition});
   }
   static std::string copy_rows(std::string_view from, std::string_view to,
                                std::string_view columns) {
-    return "INSERT INTO " + quote_name(to) + " (" + std::string(columns) + ") SELECT " +
-           std::string(columns) + " FROM " + quote_name(from) + " ORDER BY _id";
+    return str_cat({"INSERT INTO ", quote_name(to), " (", columns, ") SELECT ", columns, " FROM ",
+                    quote_name(from), " ORDER BY _id"});
   }
   static std::string drop_table(std::string_view table) {
-    return "DROP TABLE " + quote_name(table);
+    return str_cat({"DROP TABLE ", quote_name(table)});
   }
   static std::string rename_table(std::string_view from, std::string_view to) {
-    return "ALTER TABLE " + quote_name(from) + " RENAME TO " + quote_name(to);
+    return str_cat({"ALTER TABLE ", quote_name(from), " RENAME TO ", quote_name(to)});
   }
 
   // ================================================================ references (integrity.hpp)
@@ -8473,36 +8509,41 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // Every ref into the ids in ?3 (a JSON array) of table ?2, held by documents of `table` whose
   // text contains ?1 (the text sqler writes for such a ref): (_id, path, target id).
   static std::string find_refs(std::string_view table) {
-    return "SELECT t._id, j.fullkey, json_extract(j.value, '$._id') FROM " + quote_name(table) +
-           " AS t, json_tree(t.data) AS j WHERE instr(t.data, ?1) > 0 AND j.type = 'object' AND "
-           "json_extract(j.value, '$._table') = ?2 AND json_extract(j.value, '$._id') IN "
-           "(SELECT value FROM json_each(?3)) ORDER BY t._id, j.id";
+    return str_cat({"SELECT t._id, j.fullkey, json_extract(j.value, '$._id') FROM ",
+                    quote_name(table),
+                    " AS t, json_tree(t.data) AS j WHERE instr(t.data, ?1) > 0 AND j.type = "
+                    "'object' AND json_extract(j.value, '$._table') = ?2 AND "
+                    "json_extract(j.value, '$._id') IN (SELECT value FROM json_each(?3)) ORDER "
+                    "BY t._id, j.id"});
   }
 
   // Every ref held by documents of `table`: (_id, path, target table, target id).
   static std::string all_refs(std::string_view table) {
-    return "SELECT t._id, j.fullkey, json_extract(j.value, '$._table'), json_extract(j.value, "
-           "'$._id') FROM " + quote_name(table) +
-           " AS t, json_tree(t.data) AS j WHERE instr(t.data, '\"_table\"') > 0 AND j.type = "
-           "'object' AND json_type(j.value, '$._table') = 'text' AND json_type(j.value, "
-           "'$._id') = 'integer' ORDER BY t._id, j.id";
+    return str_cat({"SELECT t._id, j.fullkey, json_extract(j.value, '$._table'), "
+                    "json_extract(j.value, '$._id') FROM ",
+                    quote_name(table),
+                    " AS t, json_tree(t.data) AS j WHERE instr(t.data, '\"_table\"') > 0 AND "
+                    "j.type = 'object' AND json_type(j.value, '$._table') = 'text' AND "
+                    "json_type(j.value, '$._id') = 'integer' ORDER BY t._id, j.id"});
   }
 
   // The ids, among those in the JSON array ?1, that exist in `table`.
   static std::string existing_ids(std::string_view table) {
-    return "SELECT _id FROM " + quote_name(table) +
-           " WHERE _id IN (SELECT value FROM json_each(?1))";
+    return str_cat(
+        {"SELECT _id FROM ", quote_name(table), " WHERE _id IN (SELECT value FROM json_each(?1))"});
   }
 
   static std::string delete_ids(std::string_view table) {
-    return "DELETE FROM " + quote_name(table) + " WHERE _id IN (SELECT value FROM json_each(?1))";
+    return str_cat(
+        {"DELETE FROM ", quote_name(table), " WHERE _id IN (SELECT value FROM json_each(?1))"});
   }
 
   // Sets the refs at `paths` of document ?1 to null, bumping its _version once; the paths are
   // bound as ?2, ?3, ...
   static std::string null_paths(std::string_view table, std::size_t paths) {
-    std::string sql = "UPDATE " + quote_name(table) + " SET data = json_set(data";
-    for (std::size_t i = 0; i < paths; ++i) sql += ", ?" + std::to_string(i + 2) + ", json('null')";
+    std::string sql = str_cat({"UPDATE ", quote_name(table), " SET data = json_set(data"});
+    for (std::size_t i = 0; i < paths; ++i)
+      sql += str_cat({", ?", std::to_string(i + 2), ", json('null')"});
     sql += "), _version = _version + 1 WHERE _id = ?1";
     return sql;
   }
@@ -8544,7 +8585,7 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
 
   // A member path ("friends[1]") as the JSON path set_null writes to.
   static std::string json_path(std::string_view member_path) {
-    return "$." + std::string(member_path);
+    return str_cat({"$.", member_path});
   }
 
   // A table that does not exist (hydrating refs into a dropped table: they all dangle).
@@ -8566,7 +8607,7 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
       bool plain = true;
       for (char c : key)
         plain = plain && (is_ascii_ident_char(c) || static_cast<unsigned char>(c) >= 0x80);
-      out += plain ? "." + std::string(key) : ".\"" + std::string(key) + "\"";
+      out += plain ? str_cat({".", key}) : str_cat({".\"", key, "\""});
       if (dot == std::string_view::npos) break;
       start = dot + 1;
     }
@@ -8575,20 +8616,20 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
 
   // Moves the member at path ?1 to path ?2 in every document that has it (null included).
   static std::string rename_member(std::string_view table) {
-    return "UPDATE " + quote_name(table) +
-           " SET data = json_set(json_remove(data, ?1), ?2, json(data -> ?1)), _version = "
-           "_version + 1 WHERE json_type(data, ?1) IS NOT NULL";
+    return str_cat({"UPDATE ", quote_name(table),
+                    " SET data = json_set(json_remove(data, ?1), ?2, json(data -> ?1)), _version "
+                    "= _version + 1 WHERE json_type(data, ?1) IS NOT NULL"});
   }
   // Sets path ?1 to the JSON value ?2 in documents that lack it.
   static std::string set_default(std::string_view table) {
-    return "UPDATE " + quote_name(table) +
-           " SET data = json_set(data, ?1, json(?2)), _version = _version + 1 WHERE "
-           "json_type(data, ?1) IS NULL";
+    return str_cat({"UPDATE ", quote_name(table),
+                    " SET data = json_set(data, ?1, json(?2)), _version = _version + 1 WHERE "
+                    "json_type(data, ?1) IS NULL"});
   }
   static std::string remove_member(std::string_view table) {
-    return "UPDATE " + quote_name(table) +
-           " SET data = json_remove(data, ?1), _version = _version + 1 WHERE json_type(data, "
-           "?1) IS NOT NULL";
+    return str_cat({"UPDATE ", quote_name(table),
+                    " SET data = json_remove(data, ?1), _version = _version + 1 WHERE "
+                    "json_type(data, ?1) IS NOT NULL"});
   }
 
   // ================================================================ transactions
@@ -8599,10 +8640,10 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   static constexpr std::string_view begin_read = "BEGIN";
   static constexpr std::string_view commit = "COMMIT";
   static constexpr std::string_view rollback = "ROLLBACK";
-  static std::string savepoint(std::string_view name) { return "SAVEPOINT " + std::string(name); }
-  static std::string release(std::string_view name) { return "RELEASE " + std::string(name); }
+  static std::string savepoint(std::string_view name) { return str_cat({"SAVEPOINT ", name}); }
+  static std::string release(std::string_view name) { return str_cat({"RELEASE ", name}); }
   static std::string rollback_to(std::string_view name) {
-    return "ROLLBACK TO " + std::string(name) + "; RELEASE " + std::string(name);
+    return str_cat({"ROLLBACK TO ", name, "; RELEASE ", name});
   }
 
   // ================================================================ connections
@@ -8728,13 +8769,13 @@ class connection {
   connection(const std::string& path, int open_flags, const connection_options& opts) {
     // The library loaded at run time may be older than the headers sqler was compiled with.
     if (sqlite3_libversion_number() < minimum_version)
-      throw error(SQLITE_ERROR, std::string("sqler: needs SQLite 3.38 or newer at run time; the "
-                                            "loaded library is ") +
-                                    sqlite3_libversion());
+      throw error(SQLITE_ERROR, str_cat({"sqler: needs SQLite 3.38 or newer at run time; the "
+                                         "loaded library is ",
+                                         sqlite3_libversion()}));
     const int rc = sqlite3_open_v2(path.c_str(), &db_, open_flags, nullptr);
     if (rc != SQLITE_OK) {
-      std::string msg = "sqlite: cannot open '" + path + "': " +
-                        (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+      std::string msg = str_cat({"sqlite: cannot open '", path, "': ",
+                                 db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)});
       sqlite3_close_v2(db_);
       db_ = nullptr;
       throw error(rc, std::move(msg));
@@ -8773,11 +8814,12 @@ class connection {
       exec(sqlite_dialect::probe_read);
     } catch (const error& e) {
       if (e.primary_code() != SQLITE_READONLY && e.primary_code() != SQLITE_CANTOPEN) throw;
-      throw error(e.code(), "sqler: cannot read '" + path + "' read-only: " + e.message() +
-                                ". A WAL database needs its -shm file, which cannot be "
-                                "created in a read-only directory. Either make the directory "
-                                "writable, or open with database_options::immutable = true if "
-                                "no process changes the file while it is open");
+      throw error(e.code(), str_cat({"sqler: cannot read '", path, "' read-only: ", e.message(),
+                                     ". A WAL database needs its -shm file, which cannot be "
+                                     "created in a read-only directory. Either make the "
+                                     "directory writable, or open with "
+                                     "database_options::immutable = true if no process changes "
+                                     "the file while it is open"}));
     }
   }
 
@@ -8994,7 +9036,7 @@ class transaction_scope {
       }
       savepoint_ = false;
     } else {
-      name_ = "sqler_sp" + std::to_string(depth);
+      name_ = str_cat({"sqler_sp", std::to_string(depth)});
       c.exec(sqlite_dialect::savepoint(name_));
       savepoint_ = true;
     }
@@ -9040,8 +9082,8 @@ class transaction_scope {
  private:
   void require_active(const char* what) const {
     if (!active_)
-      throw usage_error(std::string("sqler: transaction::") + what +
-                        "() on a transaction that already ended");
+      throw usage_error(str_cat({"sqler: transaction::", what,
+                                 "() on a transaction that already ended"}));
   }
   void finish() noexcept {
     active_ = false;
@@ -9156,7 +9198,7 @@ inline std::int64_t autoincrement_sequence(connection& c, std::string_view table
 // indexes, its triggers and its AUTOINCREMENT high-water mark (ids of deleted documents stay
 // used). The caller holds a transaction (in_rebuild_transaction).
 inline void rebuild_table(connection& c, std::string_view table, std::string_view definition) {
-  const std::string temp = std::string(table) + "__sqler_rebuild";
+  const std::string temp = str_cat({table, "__sqler_rebuild"});
   const std::string create = sqlite_dialect::create_table_as(temp, definition);
 
   std::string columns;
@@ -9210,15 +9252,16 @@ inline void rebuild_with_autoincrement(connection& c, std::string_view table,
   const std::size_t insert_at = autoincrement_insert_point(old_sql);
   if (insert_at == std::string::npos)
     throw schema_error(
-                "sqler: table \"" + std::string(table) +
-                    "\" declares _id other than as `_id INTEGER PRIMARY KEY`; sqler needs that "
-                    "rowid alias to keep ids unique for the table's lifetime. Migrate the table "
-                    "to `_id INTEGER PRIMARY KEY AUTOINCREMENT` first",
-                old_sql);
+        str_cat({"sqler: table \"", table,
+                 "\" declares _id other than as `_id INTEGER PRIMARY KEY`; sqler needs that "
+                 "rowid alias to keep ids unique for the table's lifetime. Migrate the table to "
+                 "`_id INTEGER PRIMARY KEY AUTOINCREMENT` first"}),
+        old_sql);
   const std::size_t open = old_sql.find('(');
+  const std::string_view old = old_sql;
   rebuild_table(c, table,
-                old_sql.substr(open, insert_at - open) + " AUTOINCREMENT" +
-                    old_sql.substr(insert_at));
+                str_cat({old.substr(open, insert_at - open), " AUTOINCREMENT",
+                         old.substr(insert_at)}));
 }
 
 // Another table's FOREIGN KEY points at `table`: dropping it during a rebuild would run that
@@ -9244,10 +9287,9 @@ void in_rebuild_transaction(connection& c, std::string_view table, std::string_v
   }
   const bool can_switch_fk = c.autocommit() && c.transaction_depth() == 0;
   if (fk_was_on && !can_switch_fk && is_fk_target(c, table))
-    throw schema_error("sqler: table \"" + std::string(table) + "\" needs a one-time upgrade (" +
-                       std::string(why) +
-                       ") and other tables have FOREIGN KEYs into it: open this collection once "
-                       "outside a transaction");
+    throw schema_error(str_cat({"sqler: table \"", table, "\" needs a one-time upgrade (", why,
+                                ") and other tables have FOREIGN KEYs into it: open this "
+                                "collection once outside a transaction"}));
   if (fk_was_on && can_switch_fk) c.exec(sqlite_dialect::foreign_keys_off);
   struct restore_fk {
     connection& c;
@@ -9267,8 +9309,8 @@ void in_rebuild_transaction(connection& c, std::string_view table, std::string_v
     auto st = c.acquire_oneoff(sqlite_dialect::foreign_key_check);
     if (st->step())
       throw constraint_error(SQLITE_CONSTRAINT_FOREIGNKEY,
-                             "sqler: upgrading table \"" + std::string(table) +
-                                 "\" would break a FOREIGN KEY; nothing was changed");
+                             str_cat({"sqler: upgrading table \"", table,
+                                      "\" would break a FOREIGN KEY; nothing was changed"}));
   }
   tx.commit();
 }
@@ -9331,11 +9373,12 @@ inline void rebuild_promoted(connection& c, std::string_view table,
         sql = sqlite_dialect::with_column(sql, ch.ddl);
         changed = true;
       } else {
-        throw schema_error("sqler: table \"" + std::string(table) + "\" has a column \"" +
-                               std::string(ch.column) +
-                               "\" that sqler did not write as the promoted member's column, so "
-                               "it cannot make it " + std::string(ch.ddl) +
-                               ". Drop or rename that column (a migration step), then reopen",
+        throw schema_error(str_cat({"sqler: table \"", table, "\" has a column \"", ch.column,
+                                    "\" that sqler did not write as the promoted member's "
+                                    "column, so it cannot make it ",
+                                    ch.ddl,
+                                    ". Drop or rename that column (a migration step), then "
+                                    "reopen"}),
                            sql);
       }
     }
@@ -9635,9 +9678,10 @@ struct backend_traits<sqlite_backend> {
     if (!c.read_only()) return sqlite::rebuild_promoted(c, table_name<T>, rebuild);
     // Read-only: a column of the other kind reads the same; a missing one cannot be read.
     if (missing)
-      throw schema_error("sqler: table \"" + std::string(table_name<T>) +
-                         "\" lacks a STORED promoted column its type declares, and the database "
-                         "is read-only: open it writable once to add the column");
+      throw schema_error(str_cat({"sqler: table \"", table_name<T>,
+                                  "\" lacks a STORED promoted column its type declares, and the "
+                                  "database is read-only: open it writable once to add the "
+                                  "column"}));
   }
 };
 
@@ -9791,8 +9835,9 @@ class migration_context {
       const std::size_t dot = dotted.find('.', start);
       const std::string_view key = dotted.substr(start, dot - start);
       if (key.empty() || key.find_first_of("\"[]\\'") != std::string_view::npos)
-        throw usage_error("sqler: migration: member path '" + std::string(dotted) +
-                          "' has an empty part or a character (\" ' [ ] \\) it cannot name");
+        throw usage_error(detail::str_cat({"sqler: migration: member path '", dotted,
+                                           "' has an empty part or a character (\" ' [ ] \\) it "
+                                           "cannot name"}));
       if (dot == std::string_view::npos) break;
       start = dot + 1;
     }
@@ -9895,9 +9940,9 @@ std::int64_t run_migrations(typename B::connection& c, const std::vector<migrati
   using D = typename B::dialect;
   for (std::size_t i = 1; i < steps.size(); ++i)
     if (steps[i].version <= steps[i - 1].version)
-      throw usage_error("sqler: migrate(): step versions must increase (" +
-                        std::to_string(steps[i - 1].version) + " is followed by " +
-                        std::to_string(steps[i].version) + ")");
+      throw usage_error(str_cat({"sqler: migrate(): step versions must increase (",
+                                 std::to_string(steps[i - 1].version), " is followed by ",
+                                 std::to_string(steps[i].version), ")"}));
   c.exec(D::create_migrations_table);
   std::int64_t ran = 0;
   for (const auto& step : steps) {
@@ -9908,10 +9953,10 @@ std::int64_t run_migrations(typename B::connection& c, const std::vector<migrati
       st->bind(1, step.version);
       if (st->step()) {
         if (st->column_text(0) != step.name)
-          throw schema_error("sqler: migrate(): version " + std::to_string(step.version) +
-                             " was applied as \"" + std::string(st->column_text(0)) +
-                             "\", but the code now calls it \"" + step.name +
-                             "\": a step that has run must not change");
+          throw schema_error(str_cat({"sqler: migrate(): version ", std::to_string(step.version),
+                                      " was applied as \"", st->column_text(0),
+                                      "\", but the code now calls it \"", step.name,
+                                      "\": a step that has run must not change"}));
         continue;  // the scope rolls back: nothing was written
       }
     }
@@ -10037,7 +10082,7 @@ class database {
     std::string target = path;
     if (o.immutable) {
       flags |= SQLITE_OPEN_URI;
-      target = "file:" + uri_escape(path) + "?immutable=1";
+      target = detail::str_cat({"file:", uri_escape(path), "?immutable=1"});
     }
     auto opts = to_conn_options(o, true);
     opts.read_only = read_only;
@@ -10052,8 +10097,8 @@ class database {
   // writer waits (up to busy_timeout_ms) for readers of other threads to finish their step.
   static database in_memory(const database_options& o = {}) {
     static std::atomic<std::uint64_t> counter{0};
-    const std::string name =
-        "file:/sqler-memory-" + std::to_string(counter.fetch_add(1) + 1) + "?vfs=memdb";
+    const std::string name = detail::str_cat(
+        {"file:/sqler-memory-", std::to_string(counter.fetch_add(1) + 1), "?vfs=memdb"});
     const int flags =
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
     return database(std::make_shared<state_type>(name, flags, to_conn_options(o, false),
@@ -10224,8 +10269,8 @@ auto inc(const F&, N by) {
                   "sqler: inc(): an integer member must be incremented by an integer");
     if constexpr (std::is_unsigned_v<N> && sizeof(N) >= sizeof(std::int64_t)) {
       if (by > static_cast<N>(INT64_MAX))
-        throw encode_error("sqler: inc(): the step " + std::to_string(by) +
-                           " is out of range for SQLite's 64-bit integers");
+        throw encode_error(detail::str_cat({"sqler: inc(): the step ", std::to_string(by),
+                                            " is out of range for SQLite's 64-bit integers"}));
     }
     return detail::inc_op<F, std::int64_t>{static_cast<std::int64_t>(by)};
   } else {
@@ -10661,7 +10706,7 @@ std::vector<dangling_reference> hydrate(C& c, std::vector<versioned<Doc>>& docs)
                     } else {
                       r.mark_dangling();
                       std::string where(path.view().substr(2));
-                      if (k >= 0) where += "[" + std::to_string(k) + "]";
+                      if (k >= 0) where += str_cat({"[", std::to_string(k), "]"});
                       dangling.push_back({std::string(table_name<Doc>), v.id, std::move(where),
                                           std::string(table_name<X>), r.id()});
                     }

@@ -430,6 +430,33 @@ inline std::to_chars_result format_floating(char* first, char* last, float v) {
 // exactly (charconv.hpp), so doubles round-trip bit for bit.
 
 
+// ---- begin sqler/detail/text.hpp ----
+#ifndef SQLER_AMALGAMATED_SQLER_DETAIL_TEXT_HPP
+#define SQLER_AMALGAMATED_SQLER_DETAIL_TEXT_HPP
+// sqler/detail/text.hpp - run-time strings (SQL text with table names, error messages) built in
+// one call.
+
+#include <initializer_list>
+
+namespace sqler::detail {
+
+// The pieces joined into one string, allocated once: str_cat({"DROP TABLE ", name}).
+// A chain of std::string operator+ makes a temporary per step, and being inline code in a
+// header, every step is compiled (at -O2 inlined, with its cleanup paths) in each translation
+// unit that uses sqler: the one out-of-line call keeps that code, and so the compile, small.
+[[gnu::noinline]] inline std::string str_cat(std::initializer_list<std::string_view> pieces) {
+  std::size_t size = 0;
+  for (std::string_view p : pieces) size += p.size();
+  std::string out;
+  out.reserve(size);
+  for (std::string_view p : pieces) out.append(p);
+  return out;
+}
+
+}  // namespace sqler::detail
+#endif  // SQLER_AMALGAMATED_SQLER_DETAIL_TEXT_HPP
+// ---- end sqler/detail/text.hpp ----
+
 // ---- begin sqler/error.hpp ----
 #ifndef SQLER_AMALGAMATED_SQLER_ERROR_HPP
 #define SQLER_AMALGAMATED_SQLER_ERROR_HPP
@@ -438,6 +465,7 @@ inline std::to_chars_result format_floating(char* first, char* last, float v) {
 // SQL text involved, so a failure report names both the cause and the statement.
 
 #include <stdexcept>
+
 
 namespace sqler {
 
@@ -536,8 +564,8 @@ class not_found : public error {
  public:
   not_found(std::string_view table, std::int64_t id)
       : error(result_code::not_found,
-              "sqler: no document with _id " + std::to_string(id) + " in \"" + std::string(table) +
-                  '"'),
+              detail::str_cat({"sqler: no document with _id ", std::to_string(id), " in \"", table,
+                               "\""})),
         id_(id) {}
   std::int64_t id() const noexcept { return id_; }
 
@@ -549,8 +577,9 @@ class not_found : public error {
 class stale_version : public error {
  public:
   stale_version(std::string_view table, std::int64_t id, std::int64_t expected)
-      : error(result_code::abort, "sqler: stale version " + std::to_string(expected) + " of _id " +
-                                std::to_string(id) + " in \"" + std::string(table) + '"'),
+      : error(result_code::abort,
+              detail::str_cat({"sqler: stale version ", std::to_string(expected), " of _id ",
+                               std::to_string(id), " in \"", table, "\""})),
         id_(id), expected_(expected) {}
   std::int64_t id() const noexcept { return id_; }
   std::int64_t expected_version() const noexcept { return expected_; }
@@ -574,7 +603,8 @@ class encode_error : public error {
 class decode_error : public error {
  public:
   decode_error(std::string path, std::string reason)
-      : error(result_code::mismatch, "sqler: cannot decode member '" + path + "': " + reason),
+      : error(result_code::mismatch,
+              detail::str_cat({"sqler: cannot decode member '", path, "': ", reason})),
         path_(std::move(path)), reason_(std::move(reason)) {}
   const std::string& path() const noexcept { return path_; }
   const std::string& reason() const noexcept { return reason_; }
@@ -685,7 +715,7 @@ class json_reader {
   }
 
   void expect(char c, const path_node* path) {
-    if (!consume(c)) fail_syntax(path, std::string("expected '") + c + "'");
+    if (!consume(c)) fail_syntax(path, str_cat({"expected '", std::string_view(&c, 1), "'"}));
   }
 
   // Names the JSON kind of the next value, for "expected X, got Y" messages.
@@ -706,11 +736,11 @@ class json_reader {
   }
 
   [[noreturn]] void fail_type(const path_node* path, const char* expected) {
-    fail_at(path, std::string("expected ") + expected + ", got " + kind());
+    fail_at(path, str_cat({"expected ", expected, ", got ", kind()}));
   }
 
   [[noreturn]] void fail_syntax(const path_node* path, const std::string& what) {
-    fail_at(path, "invalid JSON at offset " + std::to_string(p_ - begin_) + ": " + what);
+    fail_at(path, str_cat({"invalid JSON at offset ", std::to_string(p_ - begin_), ": ", what}));
   }
 
   bool read_bool(const path_node* path) {
@@ -1100,7 +1130,6 @@ inline bool readable_json(std::string_view text) noexcept {
 #include <boost/pfr.hpp>
 #include <boost/version.hpp>
 
-#include <initializer_list>
 
 // ---- begin sqler/detail/fixed_string.hpp ----
 #ifndef SQLER_AMALGAMATED_SQLER_DETAIL_FIXED_STRING_HPP
@@ -2182,9 +2211,9 @@ Int parse_integer(json_reader& r, const path_node* path) {
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   const bool negative_into_unsigned = std::is_unsigned_v<Int> && text.front() == '-';
   if (ec == std::errc::result_out_of_range || negative_into_unsigned)
-    fail_at(path, std::string(text) + " is out of range for the member's integer type");
+    fail_at(path, str_cat({text, " is out of range for the member's integer type"}));
   if (ec != std::errc{} || ptr != text.data() + text.size())
-    fail_at(path, "expected an integer, got " + std::string(text));
+    fail_at(path, str_cat({"expected an integer, got ", text}));
   return value;
 }
 
@@ -2196,9 +2225,9 @@ Float read_floating(json_reader& r, const path_node* path) {
   // 14), else an exact fallback (charconv.hpp).
   const auto [ptr, ec] = parse_floating(text.data(), text.data() + text.size(), value);
   if (ec == std::errc::result_out_of_range)
-    fail_at(path, std::string(text) + " is out of range for the member's floating-point type");
+    fail_at(path, str_cat({text, " is out of range for the member's floating-point type"}));
   if (ec != std::errc{} || ptr != text.data() + text.size())
-    fail_at(path, "malformed number " + std::string(text));
+    fail_at(path, str_cat({"malformed number ", text}));
   return value;
 }
 
@@ -2323,8 +2352,8 @@ void decode_value(json_reader& r, T& out, const path_node* path) {
     if (!id) fail_at(path, "reference has no _id");
     constexpr std::string_view expected = table_name<typename T::element_type>;
     if (has_table && table != expected)
-      fail_at(path, "reference points into table \"" + table + "\", expected \"" +
-                        std::string(expected) + '"');
+      fail_at(path,
+              str_cat({"reference points into table \"", table, "\", expected \"", expected, "\""}));
     out = T(*id);
   } else if constexpr (is_vector<T>) {
     if (r.peek() != '[') r.fail_type(path, "an array");
@@ -2349,14 +2378,14 @@ void decode_value(json_reader& r, T& out, const path_node* path) {
       do {
         const path_node child{path, {}, i};
         if (i == out.size())
-          fail_at(path, "array has more than " + std::to_string(out.size()) + " elements");
+          fail_at(path, str_cat({"array has more than ", std::to_string(out.size()), " elements"}));
         decode_value(r, out[i++], &child);
       } while (r.consume(','));
       r.expect(']', path);
     }
     if (i != out.size())
-      fail_at(path, "expected " + std::to_string(out.size()) + " elements, got " +
-                        std::to_string(i));
+      fail_at(path, str_cat({"expected ", std::to_string(out.size()), " elements, got ",
+                             std::to_string(i)}));
   } else if constexpr (is_string_map<T>) {
     if (r.peek() != '{') r.fail_type(path, "an object");
     r.consume('{');
@@ -2377,7 +2406,7 @@ void decode_value(json_reader& r, T& out, const path_node* path) {
     } catch (const decode_error& e) {
       fail_at(path, e.reason());  // the member's path, not the conversion's own
     } catch (const std::exception& e) {
-      fail_at(path, std::string("the type's json_conversion::from_json threw: ") + e.what());
+      fail_at(path, str_cat({"the type's json_conversion::from_json threw: ", e.what()}));
     }
   } else if constexpr (reflectable<T>) {
     decode_members(r, out, path);
@@ -2524,13 +2553,12 @@ void claim_table(C& c, std::string_view table, std::string_view type, bool share
   if (!owner.empty()) {
     if (shared) return;
     throw schema_error(
-        "sqler: table \"" + std::string(table) + "\" holds documents of type " + owner +
-        ", not " + std::string(type) +
+        str_cat({"sqler: table \"", table, "\" holds documents of type ", owner, ", not ", type,
         ": two types would read each other's documents. Give one of them its own table "
         "(`static constexpr std::string_view sqler_table = \"...\";` or "
         "sqler::table_name_of<T>), or, if they really share it, declare `static constexpr "
         "bool sqler_shared_table = true;` (sqler::shares_table<T>). After renaming the type or "
-        "its namespace, record the new owner with a migration step: m.adopt_table<T>()");
+        "its namespace, record the new owner with a migration step: m.adopt_table<T>()"}));
   }
   if (c.read_only()) return;  // nothing can be recorded
   set_table_owner(c, table, type);
@@ -2603,8 +2631,9 @@ void bind_value(S& s, int i, const V& v) {
     // bools bind as 0/1 integers: that is what json_extract returns for false/true.
     if constexpr (std::is_unsigned_v<V> && sizeof(V) >= sizeof(std::int64_t)) {
       if (v > static_cast<V>(INT64_MAX))
-        throw error(result_code::range, "sqler: unsigned value " + std::to_string(v) +
-                                            " does not fit a 64-bit signed integer parameter");
+        throw error(result_code::range,
+                    str_cat({"sqler: unsigned value ", std::to_string(v),
+                             " does not fit a 64-bit signed integer parameter"}));
     }
     s.bind(i, static_cast<std::int64_t>(v));
   } else if constexpr (std::is_floating_point_v<V>) {
@@ -3313,8 +3342,8 @@ M convert_for_member(const V& value) {
   if constexpr (std::is_integral_v<U> && !std::is_same_v<U, bool> && std::is_integral_v<V> &&
                 !std::is_same_v<V, bool>) {
     if (!std::in_range<U>(value))
-      throw encode_error("sqler: set/push: the value " + std::to_string(value) +
-                         " is out of range for the member's integer type");
+      throw encode_error(str_cat({"sqler: set/push: the value ", std::to_string(value),
+                                  " is out of range for the member's integer type"}));
   }
   return M(value);
 }
@@ -3395,16 +3424,16 @@ class referential_error : public constraint_error {
  private:
   static std::string describe(std::string_view table, std::int64_t id,
                               const std::vector<referrer>& rs, std::string_view hint) {
-    std::string msg = "sqler: cannot remove _id " + std::to_string(id) + " from \"" +
-                      std::string(table) + "\": still referenced by";
+    std::string msg = detail::str_cat({"sqler: cannot remove _id ", std::to_string(id), " from \"",
+                                       table, "\": still referenced by"});
     std::size_t shown = 0;
     for (const auto& r : rs) {
       if (shown++ == 8) {
-        msg += " and " + std::to_string(rs.size() - 8) + " more";
+        msg += detail::str_cat({" and ", std::to_string(rs.size() - 8), " more"});
         break;
       }
-      msg += (shown == 1 ? " " : ", ") + r.collection + " _id " + std::to_string(r.id) + " (" +
-             r.path + ")";
+      msg += detail::str_cat({shown == 1 ? " " : ", ", r.collection, " _id ",
+                              std::to_string(r.id), " (", r.path, ")"});
     }
     msg += hint;
     return msg;
@@ -3423,8 +3452,8 @@ namespace sqler::detail {
 // than treated as "no check".
 inline void check_policy(on_referenced p) {
   if (p != on_referenced::restrict && p != on_referenced::cascade && p != on_referenced::set_null)
-    throw usage_error("sqler: remove(): " + std::to_string(static_cast<int>(p)) +
-                      " is not a sqler::on_referenced policy");
+    throw usage_error(str_cat({"sqler: remove(): ", std::to_string(static_cast<int>(p)),
+                               " is not a sqler::on_referenced policy"}));
 }
 
 // A ref found into `target_id` of the table that was searched.
@@ -3445,7 +3474,10 @@ std::vector<ref_hit> find_referrers(C& c, std::string_view target,
   std::string needle = "{\"_table\":";
   encode(std::string(target), needle);
   needle += ",\"_id\":";
-  if (ids.size() == 1) needle += std::to_string(ids.front()) + "}";
+  if (ids.size() == 1) {
+    needle += std::to_string(ids.front());
+    needle += '}';
+  }
   std::string list;
   encode(ids, list);
   for (const std::string& table : referring_tables(c, target)) {
@@ -3968,7 +4000,8 @@ struct statement_text {
     std::string out = sql;
     for (std::size_t i = 0; i < values.size(); ++i) {
       out += i == 0 ? " -- ?" : ", ?";
-      out += std::to_string(i + 1) + " = ";
+      out += std::to_string(i + 1);
+      out += " = ";
       std::visit(
           [&](const auto& v) {
             using V = std::decay_t<decltype(v)>;
@@ -4030,7 +4063,7 @@ class value_recorder {
   void bind_null(int i) { at(i) = nullptr; }
   void bind_text(int i, std::string_view v) { at(i) = std::string(v); }
   void bind_pointer(int i, const void*, const char* type) {
-    at(i) = std::string("<") + type + ">";  // sqler's own internal argument
+    at(i) = detail::str_cat({"<", type, ">"});  // sqler's own internal argument
   }
   std::vector<bound_value>& values() noexcept { return values_; }
   void clear() noexcept { values_.clear(); }
@@ -4154,8 +4187,8 @@ std::string with_literals(std::string_view sql, const std::vector<bound_value>& 
       std::size_t n = 0, j = i + 1;
       for (; j < sql.size() && sql[j] >= '0' && sql[j] <= '9'; ++j) n = n * 10 + (sql[j] - '0');
       if (n == 0 || n > values.size())
-        throw usage_error("sqler: ensure_index(where(...)): the predicate's parameter " +
-                              std::string(sql.substr(i, j - i)) + " has no value",
+        throw usage_error(str_cat({"sqler: ensure_index(where(...)): the predicate's parameter ",
+                                   sql.substr(i, j - i), " has no value"}),
                           sql);
       std::string literal = std::visit(
           [](const auto& v) -> std::string {
@@ -5063,7 +5096,7 @@ struct runtime_field {
     if constexpr (detail::member_of<M>::traits::valid &&
                   std::is_same_v<detail::class_of<M>, value_type>) {
       constexpr auto segment = detail::member_path_segment<M>();
-      return runtime_field<Root, detail::value_of<M>>{path_text + std::string(segment.view())};
+      return runtime_field<Root, detail::value_of<M>>{detail::str_cat({path_text, segment.view()})};
     }
   }
 
@@ -5847,15 +5880,14 @@ struct backend_traits;
 template <class S, class T>
 void decode_row(const S& s, int column, T& out, std::string_view table) {
   auto where = [&] {
-    return " (document _id " + std::to_string(s.column_int64(0)) + " in \"" +
-           std::string(table) + "\")";
+    return str_cat({" (document _id ", std::to_string(s.column_int64(0)), " in \"", table, "\")"});
   };
   if (s.column_is_null(column)) [[unlikely]]
-    throw decode_error("<document>", "the data column is NULL, not a JSON object" + where());
+    throw decode_error("<document>", str_cat({"the data column is NULL, not a JSON object", where()}));
   try {
     decode(s.column_text(column), out);
   } catch (const decode_error& e) {
-    throw decode_error(e.path(), e.reason() + where());
+    throw decode_error(e.path(), str_cat({e.reason(), where()}));
   }
 }
 
@@ -6101,14 +6133,14 @@ class query {
     static_assert(!Limit && !Offset,
                   "sqler: page(): the query already has limit()/offset(); page() sets both");
     if (number < 1)
-      throw error(result_code::range,
-                  "sqler: page(): pages are numbered from 1, got " + std::to_string(number));
+      throw error(result_code::range, detail::str_cat({"sqler: page(): pages are numbered from 1, got ",
+                                                       std::to_string(number)}));
     if (per_page < 1)
-      throw error(result_code::range,
-                  "sqler: page(): per_page must be at least 1, got " + std::to_string(per_page));
+      throw error(result_code::range, detail::str_cat({"sqler: page(): per_page must be at least 1, got ",
+                                                       std::to_string(per_page)}));
     if (number - 1 > INT64_MAX / per_page)
-      throw error(result_code::range, "sqler: page(): page " + std::to_string(number) +
-                                    " is out of range");
+      throw error(result_code::range, detail::str_cat({"sqler: page(): page ", std::to_string(number),
+                                                       " is out of range"}));
     sqler::page<T> p;
     p.number = number;
     p.per_page = per_page;
@@ -6288,8 +6320,8 @@ class query {
 
   static void check_window(const char* what, std::int64_t n) {
     if (n < 0)
-      throw error(result_code::range, std::string("sqler: ") + what +
-                                          "() must not be negative, got " + std::to_string(n));
+      throw error(result_code::range, detail::str_cat({"sqler: ", what, "() must not be negative, got ",
+                                                       std::to_string(n)}));
   }
 
   template <class S>
@@ -6523,8 +6555,8 @@ class collection {
     for (auto&& e : entries) {  // each element is encoded while it is alive
       const auto [id, doc] = upsert_entry(e);
       if (!seen.insert(id).second)
-        throw usage_error("sqler: upsert_many(): id " + std::to_string(id) +
-                          " is given more than once; nothing was written");
+        throw usage_error(detail::str_cat({"sqler: upsert_many(): id ", std::to_string(id),
+                                           " is given more than once; nothing was written"}));
       out.push_back({id, false});
       encode(*doc, buf);
       ends.push_back(buf.size());
@@ -7315,17 +7347,17 @@ struct standard_sql {
       while (quotes < keep && head[keep - 1 - quotes] == '"') ++quotes;
       keep -= quotes % 2;
     }
-    return "\"" + head.substr(0, keep) + "__w" + hash + "\"";
+    return str_cat({"\"", std::string_view(head).substr(0, keep), "__w", hash, "\""});
   }
 
   static std::string create_partial_index(bool unique, std::string_view name,
                                           std::string_view target, std::string_view where) {
-    return std::string(unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ") +
-           std::string(name) + std::string(target) + " WHERE " + std::string(where);
+    return str_cat({unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ",
+                    name, target, " WHERE ", where});
   }
 
   static std::string drop_index_named(std::string_view name) {
-    return "DROP INDEX IF EXISTS " + std::string(name);
+    return str_cat({"DROP INDEX IF EXISTS ", name});
   }
 
  private:
@@ -10175,8 +10207,9 @@ class migration_context {
       const std::size_t dot = dotted.find('.', start);
       const std::string_view key = dotted.substr(start, dot - start);
       if (key.empty() || key.find_first_of("\"[]\\'") != std::string_view::npos)
-        throw usage_error("sqler: migration: member path '" + std::string(dotted) +
-                          "' has an empty part or a character (\" ' [ ] \\) it cannot name");
+        throw usage_error(detail::str_cat({"sqler: migration: member path '", dotted,
+                                           "' has an empty part or a character (\" ' [ ] \\) it "
+                                           "cannot name"}));
       if (dot == std::string_view::npos) break;
       start = dot + 1;
     }
@@ -10279,9 +10312,9 @@ std::int64_t run_migrations(typename B::connection& c, const std::vector<migrati
   using D = typename B::dialect;
   for (std::size_t i = 1; i < steps.size(); ++i)
     if (steps[i].version <= steps[i - 1].version)
-      throw usage_error("sqler: migrate(): step versions must increase (" +
-                        std::to_string(steps[i - 1].version) + " is followed by " +
-                        std::to_string(steps[i].version) + ")");
+      throw usage_error(str_cat({"sqler: migrate(): step versions must increase (",
+                                 std::to_string(steps[i - 1].version), " is followed by ",
+                                 std::to_string(steps[i].version), ")"}));
   c.exec(D::create_migrations_table);
   std::int64_t ran = 0;
   for (const auto& step : steps) {
@@ -10292,10 +10325,10 @@ std::int64_t run_migrations(typename B::connection& c, const std::vector<migrati
       st->bind(1, step.version);
       if (st->step()) {
         if (st->column_text(0) != step.name)
-          throw schema_error("sqler: migrate(): version " + std::to_string(step.version) +
-                             " was applied as \"" + std::string(st->column_text(0)) +
-                             "\", but the code now calls it \"" + step.name +
-                             "\": a step that has run must not change");
+          throw schema_error(str_cat({"sqler: migrate(): version ", std::to_string(step.version),
+                                      " was applied as \"", st->column_text(0),
+                                      "\", but the code now calls it \"", step.name,
+                                      "\": a step that has run must not change"}));
         continue;  // the scope rolls back: nothing was written
       }
     }
@@ -10363,8 +10396,8 @@ auto inc(const F&, N by) {
                   "sqler: inc(): an integer member must be incremented by an integer");
     if constexpr (std::is_unsigned_v<N> && sizeof(N) >= sizeof(std::int64_t)) {
       if (by > static_cast<N>(INT64_MAX))
-        throw encode_error("sqler: inc(): the step " + std::to_string(by) +
-                           " is out of range for SQLite's 64-bit integers");
+        throw encode_error(detail::str_cat({"sqler: inc(): the step ", std::to_string(by),
+                                            " is out of range for SQLite's 64-bit integers"}));
     }
     return detail::inc_op<F, std::int64_t>{static_cast<std::int64_t>(by)};
   } else {
@@ -10838,7 +10871,7 @@ std::vector<dangling_reference> hydrate(C& c, std::vector<versioned<Doc>>& docs)
                     } else {
                       r.mark_dangling();
                       std::string where(path.view().substr(2));
-                      if (k >= 0) where += "[" + std::to_string(k) + "]";
+                      if (k >= 0) where += str_cat({"[", std::to_string(k), "]"});
                       dangling.push_back({std::string(table_name<Doc>), v.id, std::move(where),
                                           std::string(table_name<X>), r.id()});
                     }

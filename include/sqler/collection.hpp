@@ -29,6 +29,7 @@
 #include "sqler/detail/ref_graph.hpp"
 #include "sqler/detail/reflect.hpp"
 #include "sqler/detail/shapes.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 #include "sqler/field.hpp"
 #include "sqler/index_where.hpp"
@@ -176,8 +177,8 @@ class collection {
     for (auto&& e : entries) {  // each element is encoded while it is alive
       const auto [id, doc] = upsert_entry(e);
       if (!seen.insert(id).second)
-        throw usage_error("sqler: upsert_many(): id " + std::to_string(id) +
-                          " is given more than once; nothing was written");
+        throw usage_error(detail::str_cat({"sqler: upsert_many(): id ", std::to_string(id),
+                                           " is given more than once; nothing was written"}));
       out.push_back({id, false});
       encode(*doc, buf);
       ends.push_back(buf.size());

@@ -21,6 +21,7 @@
 #include "sqler/detail/bind.hpp"
 #include "sqler/detail/integrity.hpp"
 #include "sqler/detail/migrations.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/integrity.hpp"
 #include "sqler/migrate.hpp"
 #include "sqler/query_event.hpp"
@@ -54,7 +55,7 @@ class database {
     std::string target = path;
     if (o.immutable) {
       flags |= SQLITE_OPEN_URI;
-      target = "file:" + uri_escape(path) + "?immutable=1";
+      target = detail::str_cat({"file:", uri_escape(path), "?immutable=1"});
     }
     auto opts = to_conn_options(o, true);
     opts.read_only = read_only;
@@ -69,8 +70,8 @@ class database {
   // writer waits (up to busy_timeout_ms) for readers of other threads to finish their step.
   static database in_memory(const database_options& o = {}) {
     static std::atomic<std::uint64_t> counter{0};
-    const std::string name =
-        "file:/sqler-memory-" + std::to_string(counter.fetch_add(1) + 1) + "?vfs=memdb";
+    const std::string name = detail::str_cat(
+        {"file:/sqler-memory-", std::to_string(counter.fetch_add(1) + 1), "?vfs=memdb"});
     const int flags =
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
     return database(std::make_shared<state_type>(name, flags, to_conn_options(o, false),

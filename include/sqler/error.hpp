@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "sqler/detail/text.hpp"
+
 namespace sqler {
 
 // Result codes: SQLite's numbers (https://sqlite.org/rescode.html), which sqler uses for every
@@ -105,8 +107,8 @@ class not_found : public error {
  public:
   not_found(std::string_view table, std::int64_t id)
       : error(result_code::not_found,
-              "sqler: no document with _id " + std::to_string(id) + " in \"" + std::string(table) +
-                  '"'),
+              detail::str_cat({"sqler: no document with _id ", std::to_string(id), " in \"", table,
+                               "\""})),
         id_(id) {}
   std::int64_t id() const noexcept { return id_; }
 
@@ -118,8 +120,9 @@ class not_found : public error {
 class stale_version : public error {
  public:
   stale_version(std::string_view table, std::int64_t id, std::int64_t expected)
-      : error(result_code::abort, "sqler: stale version " + std::to_string(expected) + " of _id " +
-                                std::to_string(id) + " in \"" + std::string(table) + '"'),
+      : error(result_code::abort,
+              detail::str_cat({"sqler: stale version ", std::to_string(expected), " of _id ",
+                               std::to_string(id), " in \"", table, "\""})),
         id_(id), expected_(expected) {}
   std::int64_t id() const noexcept { return id_; }
   std::int64_t expected_version() const noexcept { return expected_; }
@@ -143,7 +146,8 @@ class encode_error : public error {
 class decode_error : public error {
  public:
   decode_error(std::string path, std::string reason)
-      : error(result_code::mismatch, "sqler: cannot decode member '" + path + "': " + reason),
+      : error(result_code::mismatch,
+              detail::str_cat({"sqler: cannot decode member '", path, "': ", reason})),
         path_(std::move(path)), reason_(std::move(reason)) {}
   const std::string& path() const noexcept { return path_; }
   const std::string& reason() const noexcept { return reason_; }

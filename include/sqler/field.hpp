@@ -17,6 +17,7 @@
 #include "sqler/detail/dsl/nodes.hpp"
 #include "sqler/detail/dsl/paths.hpp"
 #include "sqler/detail/promoted.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/detail/type_traits.hpp"
 
 namespace sqler {
@@ -387,7 +388,7 @@ struct runtime_field {
     if constexpr (detail::member_of<M>::traits::valid &&
                   std::is_same_v<detail::class_of<M>, value_type>) {
       constexpr auto segment = detail::member_path_segment<M>();
-      return runtime_field<Root, detail::value_of<M>>{path_text + std::string(segment.view())};
+      return runtime_field<Root, detail::value_of<M>>{detail::str_cat({path_text, segment.view()})};
     }
   }
 

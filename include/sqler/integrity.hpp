@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 
 namespace sqler {
@@ -55,16 +56,16 @@ class referential_error : public constraint_error {
  private:
   static std::string describe(std::string_view table, std::int64_t id,
                               const std::vector<referrer>& rs, std::string_view hint) {
-    std::string msg = "sqler: cannot remove _id " + std::to_string(id) + " from \"" +
-                      std::string(table) + "\": still referenced by";
+    std::string msg = detail::str_cat({"sqler: cannot remove _id ", std::to_string(id), " from \"",
+                                       table, "\": still referenced by"});
     std::size_t shown = 0;
     for (const auto& r : rs) {
       if (shown++ == 8) {
-        msg += " and " + std::to_string(rs.size() - 8) + " more";
+        msg += detail::str_cat({" and ", std::to_string(rs.size() - 8), " more"});
         break;
       }
-      msg += (shown == 1 ? " " : ", ") + r.collection + " _id " + std::to_string(r.id) + " (" +
-             r.path + ")";
+      msg += detail::str_cat({shown == 1 ? " " : ", ", r.collection, " _id ",
+                              std::to_string(r.id), " (", r.path, ")"});
     }
     msg += hint;
     return msg;

@@ -15,6 +15,7 @@
 
 #include "sqler/codec.hpp"
 #include "sqler/detail/reflect.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/detail/type_traits.hpp"
 #include "sqler/error.hpp"
 #include "sqler/query_event.hpp"
@@ -101,8 +102,9 @@ class migration_context {
       const std::size_t dot = dotted.find('.', start);
       const std::string_view key = dotted.substr(start, dot - start);
       if (key.empty() || key.find_first_of("\"[]\\'") != std::string_view::npos)
-        throw usage_error("sqler: migration: member path '" + std::string(dotted) +
-                          "' has an empty part or a character (\" ' [ ] \\) it cannot name");
+        throw usage_error(detail::str_cat({"sqler: migration: member path '", dotted,
+                                           "' has an empty part or a character (\" ' [ ] \\) it "
+                                           "cannot name"}));
       if (dot == std::string_view::npos) break;
       start = dot + 1;
     }

@@ -12,6 +12,7 @@
 
 #include "sqler/codec.hpp"
 #include "sqler/detail/dsl/patch_ops.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 #include "sqler/field.hpp"
 
@@ -43,8 +44,8 @@ auto inc(const F&, N by) {
                   "sqler: inc(): an integer member must be incremented by an integer");
     if constexpr (std::is_unsigned_v<N> && sizeof(N) >= sizeof(std::int64_t)) {
       if (by > static_cast<N>(INT64_MAX))
-        throw encode_error("sqler: inc(): the step " + std::to_string(by) +
-                           " is out of range for SQLite's 64-bit integers");
+        throw encode_error(detail::str_cat({"sqler: inc(): the step ", std::to_string(by),
+                                            " is out of range for SQLite's 64-bit integers"}));
     }
     return detail::inc_op<F, std::int64_t>{static_cast<std::int64_t>(by)};
   } else {

@@ -21,6 +21,7 @@
 #include "sqler/detail/dsl/query_nodes.hpp"
 #include "sqler/detail/integrity.hpp"
 #include "sqler/detail/sql/query_text.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 #include "sqler/field.hpp"
 #include "sqler/integrity.hpp"
@@ -74,15 +75,14 @@ struct backend_traits;
 template <class S, class T>
 void decode_row(const S& s, int column, T& out, std::string_view table) {
   auto where = [&] {
-    return " (document _id " + std::to_string(s.column_int64(0)) + " in \"" +
-           std::string(table) + "\")";
+    return str_cat({" (document _id ", std::to_string(s.column_int64(0)), " in \"", table, "\")"});
   };
   if (s.column_is_null(column)) [[unlikely]]
-    throw decode_error("<document>", "the data column is NULL, not a JSON object" + where());
+    throw decode_error("<document>", str_cat({"the data column is NULL, not a JSON object", where()}));
   try {
     decode(s.column_text(column), out);
   } catch (const decode_error& e) {
-    throw decode_error(e.path(), e.reason() + where());
+    throw decode_error(e.path(), str_cat({e.reason(), where()}));
   }
 }
 
@@ -328,14 +328,14 @@ class query {
     static_assert(!Limit && !Offset,
                   "sqler: page(): the query already has limit()/offset(); page() sets both");
     if (number < 1)
-      throw error(result_code::range,
-                  "sqler: page(): pages are numbered from 1, got " + std::to_string(number));
+      throw error(result_code::range, detail::str_cat({"sqler: page(): pages are numbered from 1, got ",
+                                                       std::to_string(number)}));
     if (per_page < 1)
-      throw error(result_code::range,
-                  "sqler: page(): per_page must be at least 1, got " + std::to_string(per_page));
+      throw error(result_code::range, detail::str_cat({"sqler: page(): per_page must be at least 1, got ",
+                                                       std::to_string(per_page)}));
     if (number - 1 > INT64_MAX / per_page)
-      throw error(result_code::range, "sqler: page(): page " + std::to_string(number) +
-                                    " is out of range");
+      throw error(result_code::range, detail::str_cat({"sqler: page(): page ", std::to_string(number),
+                                                       " is out of range"}));
     sqler::page<T> p;
     p.number = number;
     p.per_page = per_page;
@@ -515,8 +515,8 @@ class query {
 
   static void check_window(const char* what, std::int64_t n) {
     if (n < 0)
-      throw error(result_code::range, std::string("sqler: ") + what +
-                                          "() must not be negative, got " + std::to_string(n));
+      throw error(result_code::range, detail::str_cat({"sqler: ", what, "() must not be negative, got ",
+                                                       std::to_string(n)}));
   }
 
   template <class S>

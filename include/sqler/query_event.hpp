@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "sqler/detail/charconv.hpp"
+#include "sqler/detail/text.hpp"
 
 namespace sqler {
 
@@ -36,7 +37,8 @@ struct statement_text {
     std::string out = sql;
     for (std::size_t i = 0; i < values.size(); ++i) {
       out += i == 0 ? " -- ?" : ", ?";
-      out += std::to_string(i + 1) + " = ";
+      out += std::to_string(i + 1);
+      out += " = ";
       std::visit(
           [&](const auto& v) {
             using V = std::decay_t<decltype(v)>;
@@ -98,7 +100,7 @@ class value_recorder {
   void bind_null(int i) { at(i) = nullptr; }
   void bind_text(int i, std::string_view v) { at(i) = std::string(v); }
   void bind_pointer(int i, const void*, const char* type) {
-    at(i) = std::string("<") + type + ">";  // sqler's own internal argument
+    at(i) = detail::str_cat({"<", type, ">"});  // sqler's own internal argument
   }
   std::vector<bound_value>& values() noexcept { return values_; }
   void clear() noexcept { values_.clear(); }

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "sqler/detail/reflect.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/detail/type_traits.hpp"
 #include "sqler/error.hpp"
 
@@ -26,8 +27,9 @@ void bind_value(S& s, int i, const V& v) {
     // bools bind as 0/1 integers: that is what json_extract returns for false/true.
     if constexpr (std::is_unsigned_v<V> && sizeof(V) >= sizeof(std::int64_t)) {
       if (v > static_cast<V>(INT64_MAX))
-        throw error(result_code::range, "sqler: unsigned value " + std::to_string(v) +
-                                            " does not fit a 64-bit signed integer parameter");
+        throw error(result_code::range,
+                    str_cat({"sqler: unsigned value ", std::to_string(v),
+                             " does not fit a 64-bit signed integer parameter"}));
     }
     s.bind(i, static_cast<std::int64_t>(v));
   } else if constexpr (std::is_floating_point_v<V>) {

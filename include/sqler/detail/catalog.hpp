@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 
 namespace sqler::detail {
@@ -55,13 +56,12 @@ void claim_table(C& c, std::string_view table, std::string_view type, bool share
   if (!owner.empty()) {
     if (shared) return;
     throw schema_error(
-        "sqler: table \"" + std::string(table) + "\" holds documents of type " + owner +
-        ", not " + std::string(type) +
+        str_cat({"sqler: table \"", table, "\" holds documents of type ", owner, ", not ", type,
         ": two types would read each other's documents. Give one of them its own table "
         "(`static constexpr std::string_view sqler_table = \"...\";` or "
         "sqler::table_name_of<T>), or, if they really share it, declare `static constexpr "
         "bool sqler_shared_table = true;` (sqler::shares_table<T>). After renaming the type or "
-        "its namespace, record the new owner with a migration step: m.adopt_table<T>()");
+        "its namespace, record the new owner with a migration step: m.adopt_table<T>()"}));
   }
   if (c.read_only()) return;  // nothing can be recorded
   set_table_owner(c, table, type);

@@ -19,6 +19,7 @@
 #include "sqler/detail/charconv.hpp"
 #include "sqler/detail/json_io.hpp"
 #include "sqler/detail/reflect.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/detail/type_traits.hpp"
 #include "sqler/error.hpp"
 #include "sqler/ref.hpp"
@@ -216,9 +217,9 @@ Int parse_integer(json_reader& r, const path_node* path) {
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   const bool negative_into_unsigned = std::is_unsigned_v<Int> && text.front() == '-';
   if (ec == std::errc::result_out_of_range || negative_into_unsigned)
-    fail_at(path, std::string(text) + " is out of range for the member's integer type");
+    fail_at(path, str_cat({text, " is out of range for the member's integer type"}));
   if (ec != std::errc{} || ptr != text.data() + text.size())
-    fail_at(path, "expected an integer, got " + std::string(text));
+    fail_at(path, str_cat({"expected an integer, got ", text}));
   return value;
 }
 
@@ -230,9 +231,9 @@ Float read_floating(json_reader& r, const path_node* path) {
   // 14), else an exact fallback (charconv.hpp).
   const auto [ptr, ec] = parse_floating(text.data(), text.data() + text.size(), value);
   if (ec == std::errc::result_out_of_range)
-    fail_at(path, std::string(text) + " is out of range for the member's floating-point type");
+    fail_at(path, str_cat({text, " is out of range for the member's floating-point type"}));
   if (ec != std::errc{} || ptr != text.data() + text.size())
-    fail_at(path, "malformed number " + std::string(text));
+    fail_at(path, str_cat({"malformed number ", text}));
   return value;
 }
 
@@ -357,8 +358,8 @@ void decode_value(json_reader& r, T& out, const path_node* path) {
     if (!id) fail_at(path, "reference has no _id");
     constexpr std::string_view expected = table_name<typename T::element_type>;
     if (has_table && table != expected)
-      fail_at(path, "reference points into table \"" + table + "\", expected \"" +
-                        std::string(expected) + '"');
+      fail_at(path,
+              str_cat({"reference points into table \"", table, "\", expected \"", expected, "\""}));
     out = T(*id);
   } else if constexpr (is_vector<T>) {
     if (r.peek() != '[') r.fail_type(path, "an array");
@@ -383,14 +384,14 @@ void decode_value(json_reader& r, T& out, const path_node* path) {
       do {
         const path_node child{path, {}, i};
         if (i == out.size())
-          fail_at(path, "array has more than " + std::to_string(out.size()) + " elements");
+          fail_at(path, str_cat({"array has more than ", std::to_string(out.size()), " elements"}));
         decode_value(r, out[i++], &child);
       } while (r.consume(','));
       r.expect(']', path);
     }
     if (i != out.size())
-      fail_at(path, "expected " + std::to_string(out.size()) + " elements, got " +
-                        std::to_string(i));
+      fail_at(path, str_cat({"expected ", std::to_string(out.size()), " elements, got ",
+                             std::to_string(i)}));
   } else if constexpr (is_string_map<T>) {
     if (r.peek() != '{') r.fail_type(path, "an object");
     r.consume('{');
@@ -411,7 +412,7 @@ void decode_value(json_reader& r, T& out, const path_node* path) {
     } catch (const decode_error& e) {
       fail_at(path, e.reason());  // the member's path, not the conversion's own
     } catch (const std::exception& e) {
-      fail_at(path, std::string("the type's json_conversion::from_json threw: ") + e.what());
+      fail_at(path, str_cat({"the type's json_conversion::from_json threw: ", e.what()}));
     }
   } else if constexpr (reflectable<T>) {
     decode_members(r, out, path);

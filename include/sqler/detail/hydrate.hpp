@@ -16,6 +16,7 @@
 #include "sqler/codec.hpp"
 #include "sqler/detail/dsl/refs.hpp"
 #include "sqler/detail/shapes.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 #include "sqler/integrity.hpp"
 #include "sqler/query.hpp"
@@ -124,7 +125,7 @@ std::vector<dangling_reference> hydrate(C& c, std::vector<versioned<Doc>>& docs)
                     } else {
                       r.mark_dangling();
                       std::string where(path.view().substr(2));
-                      if (k >= 0) where += "[" + std::to_string(k) + "]";
+                      if (k >= 0) where += str_cat({"[", std::to_string(k), "]"});
                       dangling.push_back({std::string(table_name<Doc>), v.id, std::move(where),
                                           std::string(table_name<X>), r.id()});
                     }

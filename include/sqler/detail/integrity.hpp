@@ -14,6 +14,7 @@
 
 #include "sqler/codec.hpp"
 #include "sqler/detail/catalog.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 #include "sqler/integrity.hpp"
 
@@ -23,8 +24,8 @@ namespace sqler::detail {
 // than treated as "no check".
 inline void check_policy(on_referenced p) {
   if (p != on_referenced::restrict && p != on_referenced::cascade && p != on_referenced::set_null)
-    throw usage_error("sqler: remove(): " + std::to_string(static_cast<int>(p)) +
-                      " is not a sqler::on_referenced policy");
+    throw usage_error(str_cat({"sqler: remove(): ", std::to_string(static_cast<int>(p)),
+                               " is not a sqler::on_referenced policy"}));
 }
 
 // A ref found into `target_id` of the table that was searched.
@@ -45,7 +46,10 @@ std::vector<ref_hit> find_referrers(C& c, std::string_view target,
   std::string needle = "{\"_table\":";
   encode(std::string(target), needle);
   needle += ",\"_id\":";
-  if (ids.size() == 1) needle += std::to_string(ids.front()) + "}";
+  if (ids.size() == 1) {
+    needle += std::to_string(ids.front());
+    needle += '}';
+  }
   std::string list;
   encode(ids, list);
   for (const std::string& table : referring_tables(c, target)) {

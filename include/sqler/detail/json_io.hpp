@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "sqler/detail/charconv.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 
 namespace sqler::detail {
@@ -112,7 +113,7 @@ class json_reader {
   }
 
   void expect(char c, const path_node* path) {
-    if (!consume(c)) fail_syntax(path, std::string("expected '") + c + "'");
+    if (!consume(c)) fail_syntax(path, str_cat({"expected '", std::string_view(&c, 1), "'"}));
   }
 
   // Names the JSON kind of the next value, for "expected X, got Y" messages.
@@ -133,11 +134,11 @@ class json_reader {
   }
 
   [[noreturn]] void fail_type(const path_node* path, const char* expected) {
-    fail_at(path, std::string("expected ") + expected + ", got " + kind());
+    fail_at(path, str_cat({"expected ", expected, ", got ", kind()}));
   }
 
   [[noreturn]] void fail_syntax(const path_node* path, const std::string& what) {
-    fail_at(path, "invalid JSON at offset " + std::to_string(p_ - begin_) + ": " + what);
+    fail_at(path, str_cat({"invalid JSON at offset ", std::to_string(p_ - begin_), ": ", what}));
   }
 
   bool read_bool(const path_node* path) {

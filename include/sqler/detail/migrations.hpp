@@ -12,6 +12,7 @@
 
 #include "sqler/detail/bind.hpp"
 #include "sqler/detail/catalog.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 #include "sqler/migrate.hpp"
 
@@ -79,9 +80,9 @@ std::int64_t run_migrations(typename B::connection& c, const std::vector<migrati
   using D = typename B::dialect;
   for (std::size_t i = 1; i < steps.size(); ++i)
     if (steps[i].version <= steps[i - 1].version)
-      throw usage_error("sqler: migrate(): step versions must increase (" +
-                        std::to_string(steps[i - 1].version) + " is followed by " +
-                        std::to_string(steps[i].version) + ")");
+      throw usage_error(str_cat({"sqler: migrate(): step versions must increase (",
+                                 std::to_string(steps[i - 1].version), " is followed by ",
+                                 std::to_string(steps[i].version), ")"}));
   c.exec(D::create_migrations_table);
   std::int64_t ran = 0;
   for (const auto& step : steps) {
@@ -92,10 +93,10 @@ std::int64_t run_migrations(typename B::connection& c, const std::vector<migrati
       st->bind(1, step.version);
       if (st->step()) {
         if (st->column_text(0) != step.name)
-          throw schema_error("sqler: migrate(): version " + std::to_string(step.version) +
-                             " was applied as \"" + std::string(st->column_text(0)) +
-                             "\", but the code now calls it \"" + step.name +
-                             "\": a step that has run must not change");
+          throw schema_error(str_cat({"sqler: migrate(): version ", std::to_string(step.version),
+                                      " was applied as \"", st->column_text(0),
+                                      "\", but the code now calls it \"", step.name,
+                                      "\": a step that has run must not change"}));
         continue;  // the scope rolls back: nothing was written
       }
     }

@@ -14,6 +14,7 @@
 #include "sqler/detail/bind.hpp"
 #include "sqler/detail/dsl/nodes.hpp"
 #include "sqler/detail/fixed_string.hpp"
+#include "sqler/detail/text.hpp"
 
 namespace sqler::detail {
 
@@ -113,8 +114,8 @@ M convert_for_member(const V& value) {
   if constexpr (std::is_integral_v<U> && !std::is_same_v<U, bool> && std::is_integral_v<V> &&
                 !std::is_same_v<V, bool>) {
     if (!std::in_range<U>(value))
-      throw encode_error("sqler: set/push: the value " + std::to_string(value) +
-                         " is out of range for the member's integer type");
+      throw encode_error(str_cat({"sqler: set/push: the value ", std::to_string(value),
+                                  " is out of range for the member's integer type"}));
   }
   return M(value);
 }

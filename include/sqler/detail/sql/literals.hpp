@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sqler/detail/charconv.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 #include "sqler/query_event.hpp"
 
@@ -95,8 +96,8 @@ std::string with_literals(std::string_view sql, const std::vector<bound_value>& 
       std::size_t n = 0, j = i + 1;
       for (; j < sql.size() && sql[j] >= '0' && sql[j] <= '9'; ++j) n = n * 10 + (sql[j] - '0');
       if (n == 0 || n > values.size())
-        throw usage_error("sqler: ensure_index(where(...)): the predicate's parameter " +
-                              std::string(sql.substr(i, j - i)) + " has no value",
+        throw usage_error(str_cat({"sqler: ensure_index(where(...)): the predicate's parameter ",
+                                   sql.substr(i, j - i), " has no value"}),
                           sql);
       std::string literal = std::visit(
           [](const auto& v) -> std::string {

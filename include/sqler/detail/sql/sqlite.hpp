@@ -16,6 +16,7 @@
 #include "sqler/detail/promoted.hpp"
 #include "sqler/detail/reflect.hpp"
 #include "sqler/detail/sql/standard.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/detail/type_traits.hpp"
 
 namespace sqler::detail {
@@ -257,36 +258,36 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
       // Scalars only. `atom IS NOT NULL` rather than `type NOT IN (three)`: SQLite builds a
       // temporary index for a three-value list, inside the trigger on every write.
       if (mp.empty())
-        return "SELECT value, " + id + " FROM " + from + "json_each(" + src + ", '" + ap +
-               "') WHERE atom IS NOT NULL";
-      return "SELECT json_extract(value, '" + mp + "'), " + id + " FROM " + from + "json_each(" +
-             src + ", '" + ap + "') WHERE json_type(value, '" + mp +
-             "') NOT IN ('object', 'array') AND json_extract(value, '" + mp + "') IS NOT NULL";
+        return str_cat({"SELECT value, ", id, " FROM ", from, "json_each(", src, ", '", ap,
+                        "') WHERE atom IS NOT NULL"});
+      return str_cat({"SELECT json_extract(value, '", mp, "'), ", id, " FROM ", from,
+                      "json_each(", src, ", '", ap, "') WHERE json_type(value, '", mp,
+                      "') NOT IN ('object', 'array') AND json_extract(value, '", mp,
+                      "') IS NOT NULL"});
     };
-    const std::string insert_new =
-        "INSERT OR IGNORE INTO " + side + " (value, _id) " + values("new.data", "new._id", "") +
-        "; ";
-    const std::string delete_old = "DELETE FROM " + side + " WHERE _id = old._id; ";
+    const std::string insert_new = str_cat(
+        {"INSERT OR IGNORE INTO ", side, " (value, _id) ", values("new.data", "new._id", ""), "; "});
+    const std::string delete_old = str_cat({"DELETE FROM ", side, " WHERE _id = old._id; "});
     multikey_statements s;
-    s.create_table = "CREATE TABLE " + side +
-                     " (value NOT NULL, _id INTEGER NOT NULL, PRIMARY KEY (value, _id)) WITHOUT "
-                     "ROWID";
-    s.create_id_index = "CREATE INDEX " + quote_name(std::string(side_name) + "__id") + " ON " +
-                        side + " (_id)";
-    s.fill = "INSERT OR IGNORE INTO " + side + " (value, _id) " +
-             values("d.data", "d._id", t + " AS d, ");
-    s.drop_table = "DROP TABLE IF EXISTS " + side;
+    s.create_table = str_cat({"CREATE TABLE ", side,
+                              " (value NOT NULL, _id INTEGER NOT NULL, PRIMARY KEY (value, _id)) "
+                              "WITHOUT ROWID"});
+    s.create_id_index = str_cat({"CREATE INDEX ", quote_name(str_cat({side_name, "__id"})), " ON ",
+                                 side, " (_id)"});
+    s.fill = str_cat({"INSERT OR IGNORE INTO ", side, " (value, _id) ",
+                      values("d.data", "d._id", str_cat({t, " AS d, "}))});
+    s.drop_table = str_cat({"DROP TABLE IF EXISTS ", side});
     const char* suffixes[3] = {"_ai", "_au", "_ad"};
     const std::string bodies[3] = {
-        " AFTER INSERT ON " + t + " BEGIN " + insert_new + "END",
-        " AFTER UPDATE OF data ON " + t + " WHEN json_extract(old.data, '" + ap +
-            "') IS NOT json_extract(new.data, '" + ap + "') BEGIN " + delete_old + insert_new +
-            "END",
-        " AFTER DELETE ON " + t + " BEGIN " + delete_old + "END"};
+        str_cat({" AFTER INSERT ON ", t, " BEGIN ", insert_new, "END"}),
+        str_cat({" AFTER UPDATE OF data ON ", t, " WHEN json_extract(old.data, '", ap,
+                 "') IS NOT json_extract(new.data, '", ap, "') BEGIN ", delete_old, insert_new,
+                 "END"}),
+        str_cat({" AFTER DELETE ON ", t, " BEGIN ", delete_old, "END"})};
     for (int i = 0; i < 3; ++i) {
-      const std::string name = quote_name(std::string(side_name) + suffixes[i]);
-      s.triggers[i] = "CREATE TRIGGER " + name + bodies[i];
-      s.drop_triggers[i] = "DROP TRIGGER IF EXISTS " + name;
+      const std::string name = quote_name(str_cat({side_name, suffixes[i]}));
+      s.triggers[i] = str_cat({"CREATE TRIGGER ", name, bodies[i]});
+      s.drop_triggers[i] = str_cat({"DROP TRIGGER IF EXISTS ", name});
     }
     return s;
   }
@@ -561,7 +562,7 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // ---- run time: a promoted member added to a table that predates its promotion
 
   static std::string add_column(std::string_view table, std::string_view column_ddl) {
-    return "ALTER TABLE " + quote_name(table) + " ADD COLUMN " + std::string(column_ddl);
+    return str_cat({"ALTER TABLE ", quote_name(table), " ADD COLUMN ", column_ddl});
   }
 
   // ---- run time: a promoted column whose kind changed, or a STORED one a table lacks
@@ -576,8 +577,7 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // `create_sql` (a table's CREATE TABLE text) with one more column at the end of its list.
   static std::string with_column(std::string_view create_sql, std::string_view column_ddl) {
     const std::size_t close = create_sql.rfind(')');
-    return std::string(create_sql.substr(0, close)) + ", " + std::string(column_ddl) +
-           std::string(create_sql.substr(close));
+    return str_cat({create_sql.substr(0, close), ", ", column_ddl, create_sql.substr(close)});
   }
 
   // A rebuilt AUTOINCREMENT table keeps its high-water mark (?1 the table, ?2 the mark): the
@@ -605,28 +605,29 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
     std::string columns, values_new, values_data;
     for (std::size_t i = 0; i < n; ++i) {
       const char* sep = i == 0 ? "" : ", ";
-      columns += sep + quote_name(paths[i].substr(2));
-      values_new += sep + ("json_extract(new.data,'" + std::string(paths[i]) + "')");
-      values_data += sep + ("json_extract(data,'" + std::string(paths[i]) + "')");
+      columns += sep;
+      columns += quote_name(paths[i].substr(2));
+      values_new += str_cat({sep, "json_extract(new.data,'", paths[i], "')"});
+      values_data += str_cat({sep, "json_extract(data,'", paths[i], "')"});
     }
     const std::string fts = quote_name(fts_name), t = quote_name(table);
-    const std::string insert_new =
-        "INSERT INTO " + fts + " (rowid, " + columns + ") VALUES (new._id, " + values_new + "); ";
-    const std::string delete_old = "DELETE FROM " + fts + " WHERE rowid = old._id; ";
+    const std::string insert_new = str_cat(
+        {"INSERT INTO ", fts, " (rowid, ", columns, ") VALUES (new._id, ", values_new, "); "});
+    const std::string delete_old = str_cat({"DELETE FROM ", fts, " WHERE rowid = old._id; "});
     fts_statements s;
-    s.create = "CREATE VIRTUAL TABLE " + fts + " USING fts5(" + columns + ")";
-    s.fill = "INSERT INTO " + fts + " (rowid, " + columns + ") SELECT _id, " + values_data +
-             " FROM " + t;
-    s.drop_table = "DROP TABLE IF EXISTS " + fts;
+    s.create = str_cat({"CREATE VIRTUAL TABLE ", fts, " USING fts5(", columns, ")"});
+    s.fill = str_cat(
+        {"INSERT INTO ", fts, " (rowid, ", columns, ") SELECT _id, ", values_data, " FROM ", t});
+    s.drop_table = str_cat({"DROP TABLE IF EXISTS ", fts});
     const char* suffixes[3] = {"_ai", "_ad", "_au"};
-    const std::string bodies[3] = {" AFTER INSERT ON " + t + " BEGIN " + insert_new + "END",
-                                   " AFTER DELETE ON " + t + " BEGIN " + delete_old + "END",
-                                   " AFTER UPDATE ON " + t + " BEGIN " + delete_old +
-                                       insert_new + "END"};
+    const std::string bodies[3] = {
+        str_cat({" AFTER INSERT ON ", t, " BEGIN ", insert_new, "END"}),
+        str_cat({" AFTER DELETE ON ", t, " BEGIN ", delete_old, "END"}),
+        str_cat({" AFTER UPDATE ON ", t, " BEGIN ", delete_old, insert_new, "END"})};
     for (int i = 0; i < 3; ++i) {
-      const std::string name = quote_name(std::string(fts_name) + suffixes[i]);
-      s.triggers[i] = "CREATE TRIGGER " + name + bodies[i];
-      s.drop_triggers[i] = "DROP TRIGGER IF EXISTS " + name;
+      const std::string name = quote_name(str_cat({fts_name, suffixes[i]}));
+      s.triggers[i] = str_cat({"CREATE TRIGGER ", name, bodies[i]});
+      s.drop_triggers[i] = str_cat({"DROP TRIGGER IF EXISTS ", name});
     }
     return s;
   }
@@ -636,12 +637,12 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // expression index that would serve its filter.
 
   static std::string explain_plan(std::string_view sql) {
-    return std::string(explain().view()) + std::string(sql);
+    return str_cat({explain().view(), sql});
   }
   static constexpr int plan_detail_column = 3;  // EXPLAIN QUERY PLAN: id, parent, notused, detail
 
   static std::string count_rows(std::string_view table) {
-    return "SELECT COUNT(*) FROM " + quote_name(table);
+    return str_cat({"SELECT COUNT(*) FROM ", quote_name(table)});
   }
 
   // A statement that filters: a full scan of it is the table read to find a few rows (a
@@ -690,14 +691,14 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
         const std::size_t from = i + open.size(), to = clause.find("')", from);
         if (to == std::string_view::npos) break;
         const std::string path(clause.substr(from, to - from));
-        add(path, "json_extract(data,'" + path + "')");
+        add(path, str_cat({"json_extract(data,'", path, "')"}));
         i = to + 1;
       } else if (clause[i] == '"') {
         const std::size_t to = clause.find('"', i + 1);
         if (to == std::string_view::npos) break;
         const std::string_view name = clause.substr(i + 1, to - i - 1);
         for (const auto& col : columns)
-          if (col == name) add("$." + col, quote_name(col));
+          if (col == name) add(str_cat({"$.", col}), quote_name(col));
         i = to;
       }
     }
@@ -706,13 +707,15 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
 
   // The index ensure_index(<the members at those paths>) creates, spelled as it spells it.
   static std::string suggested_index(std::string_view table, const std::vector<filter_term>& terms) {
-    std::string name = "sqler_ix_" + std::string(table), exprs;
+    std::string name = str_cat({"sqler_ix_", table}), exprs;
     for (const auto& t : terms) {
-      name += "__" + t.path.substr(2);
-      exprs += (exprs.empty() ? "" : ", ") + t.expression;
+      name += "__";
+      name += std::string_view(t.path).substr(2);
+      exprs += exprs.empty() ? "" : ", ";
+      exprs += t.expression;
     }
-    return "CREATE INDEX IF NOT EXISTS " + quote_name(name) + " ON " + quote_name(table) + " (" +
-           exprs + ")";
+    return str_cat({"CREATE INDEX IF NOT EXISTS ", quote_name(name), " ON ", quote_name(table),
+                    " (", exprs, ")"});
   }
 
   // ================================================================ sqler's own tables
@@ -777,22 +780,23 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   static constexpr std::string_view legacy_alter_off = "PRAGMA legacy_alter_table = OFF";
 
   static std::string add_version_column(std::string_view table) {
-    return "ALTER TABLE " + quote_name(table) + " ADD COLUMN _version INTEGER NOT NULL DEFAULT 1";
+    return str_cat(
+        {"ALTER TABLE ", quote_name(table), " ADD COLUMN _version INTEGER NOT NULL DEFAULT 1"});
   }
   // `definition` is the old CREATE TABLE text from its '(' on, with AUTOINCREMENT added.
   static std::string create_table_as(std::string_view table, std::string_view definition) {
-    return "CREATE TABLE " + quote_name(table) + " " + std::string(definition);
+    return str_cat({"CREATE TABLE ", quote_name(table), " ", definition});
   }
   static std::string copy_rows(std::string_view from, std::string_view to,
                                std::string_view columns) {
-    return "INSERT INTO " + quote_name(to) + " (" + std::string(columns) + ") SELECT " +
-           std::string(columns) + " FROM " + quote_name(from) + " ORDER BY _id";
+    return str_cat({"INSERT INTO ", quote_name(to), " (", columns, ") SELECT ", columns, " FROM ",
+                    quote_name(from), " ORDER BY _id"});
   }
   static std::string drop_table(std::string_view table) {
-    return "DROP TABLE " + quote_name(table);
+    return str_cat({"DROP TABLE ", quote_name(table)});
   }
   static std::string rename_table(std::string_view from, std::string_view to) {
-    return "ALTER TABLE " + quote_name(from) + " RENAME TO " + quote_name(to);
+    return str_cat({"ALTER TABLE ", quote_name(from), " RENAME TO ", quote_name(to)});
   }
 
   // ================================================================ references (integrity.hpp)
@@ -800,36 +804,41 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   // Every ref into the ids in ?3 (a JSON array) of table ?2, held by documents of `table` whose
   // text contains ?1 (the text sqler writes for such a ref): (_id, path, target id).
   static std::string find_refs(std::string_view table) {
-    return "SELECT t._id, j.fullkey, json_extract(j.value, '$._id') FROM " + quote_name(table) +
-           " AS t, json_tree(t.data) AS j WHERE instr(t.data, ?1) > 0 AND j.type = 'object' AND "
-           "json_extract(j.value, '$._table') = ?2 AND json_extract(j.value, '$._id') IN "
-           "(SELECT value FROM json_each(?3)) ORDER BY t._id, j.id";
+    return str_cat({"SELECT t._id, j.fullkey, json_extract(j.value, '$._id') FROM ",
+                    quote_name(table),
+                    " AS t, json_tree(t.data) AS j WHERE instr(t.data, ?1) > 0 AND j.type = "
+                    "'object' AND json_extract(j.value, '$._table') = ?2 AND "
+                    "json_extract(j.value, '$._id') IN (SELECT value FROM json_each(?3)) ORDER "
+                    "BY t._id, j.id"});
   }
 
   // Every ref held by documents of `table`: (_id, path, target table, target id).
   static std::string all_refs(std::string_view table) {
-    return "SELECT t._id, j.fullkey, json_extract(j.value, '$._table'), json_extract(j.value, "
-           "'$._id') FROM " + quote_name(table) +
-           " AS t, json_tree(t.data) AS j WHERE instr(t.data, '\"_table\"') > 0 AND j.type = "
-           "'object' AND json_type(j.value, '$._table') = 'text' AND json_type(j.value, "
-           "'$._id') = 'integer' ORDER BY t._id, j.id";
+    return str_cat({"SELECT t._id, j.fullkey, json_extract(j.value, '$._table'), "
+                    "json_extract(j.value, '$._id') FROM ",
+                    quote_name(table),
+                    " AS t, json_tree(t.data) AS j WHERE instr(t.data, '\"_table\"') > 0 AND "
+                    "j.type = 'object' AND json_type(j.value, '$._table') = 'text' AND "
+                    "json_type(j.value, '$._id') = 'integer' ORDER BY t._id, j.id"});
   }
 
   // The ids, among those in the JSON array ?1, that exist in `table`.
   static std::string existing_ids(std::string_view table) {
-    return "SELECT _id FROM " + quote_name(table) +
-           " WHERE _id IN (SELECT value FROM json_each(?1))";
+    return str_cat(
+        {"SELECT _id FROM ", quote_name(table), " WHERE _id IN (SELECT value FROM json_each(?1))"});
   }
 
   static std::string delete_ids(std::string_view table) {
-    return "DELETE FROM " + quote_name(table) + " WHERE _id IN (SELECT value FROM json_each(?1))";
+    return str_cat(
+        {"DELETE FROM ", quote_name(table), " WHERE _id IN (SELECT value FROM json_each(?1))"});
   }
 
   // Sets the refs at `paths` of document ?1 to null, bumping its _version once; the paths are
   // bound as ?2, ?3, ...
   static std::string null_paths(std::string_view table, std::size_t paths) {
-    std::string sql = "UPDATE " + quote_name(table) + " SET data = json_set(data";
-    for (std::size_t i = 0; i < paths; ++i) sql += ", ?" + std::to_string(i + 2) + ", json('null')";
+    std::string sql = str_cat({"UPDATE ", quote_name(table), " SET data = json_set(data"});
+    for (std::size_t i = 0; i < paths; ++i)
+      sql += str_cat({", ?", std::to_string(i + 2), ", json('null')"});
     sql += "), _version = _version + 1 WHERE _id = ?1";
     return sql;
   }
@@ -871,7 +880,7 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
 
   // A member path ("friends[1]") as the JSON path set_null writes to.
   static std::string json_path(std::string_view member_path) {
-    return "$." + std::string(member_path);
+    return str_cat({"$.", member_path});
   }
 
   // A table that does not exist (hydrating refs into a dropped table: they all dangle).
@@ -893,7 +902,7 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
       bool plain = true;
       for (char c : key)
         plain = plain && (is_ascii_ident_char(c) || static_cast<unsigned char>(c) >= 0x80);
-      out += plain ? "." + std::string(key) : ".\"" + std::string(key) + "\"";
+      out += plain ? str_cat({".", key}) : str_cat({".\"", key, "\""});
       if (dot == std::string_view::npos) break;
       start = dot + 1;
     }
@@ -902,20 +911,20 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
 
   // Moves the member at path ?1 to path ?2 in every document that has it (null included).
   static std::string rename_member(std::string_view table) {
-    return "UPDATE " + quote_name(table) +
-           " SET data = json_set(json_remove(data, ?1), ?2, json(data -> ?1)), _version = "
-           "_version + 1 WHERE json_type(data, ?1) IS NOT NULL";
+    return str_cat({"UPDATE ", quote_name(table),
+                    " SET data = json_set(json_remove(data, ?1), ?2, json(data -> ?1)), _version "
+                    "= _version + 1 WHERE json_type(data, ?1) IS NOT NULL"});
   }
   // Sets path ?1 to the JSON value ?2 in documents that lack it.
   static std::string set_default(std::string_view table) {
-    return "UPDATE " + quote_name(table) +
-           " SET data = json_set(data, ?1, json(?2)), _version = _version + 1 WHERE "
-           "json_type(data, ?1) IS NULL";
+    return str_cat({"UPDATE ", quote_name(table),
+                    " SET data = json_set(data, ?1, json(?2)), _version = _version + 1 WHERE "
+                    "json_type(data, ?1) IS NULL"});
   }
   static std::string remove_member(std::string_view table) {
-    return "UPDATE " + quote_name(table) +
-           " SET data = json_remove(data, ?1), _version = _version + 1 WHERE json_type(data, "
-           "?1) IS NOT NULL";
+    return str_cat({"UPDATE ", quote_name(table),
+                    " SET data = json_remove(data, ?1), _version = _version + 1 WHERE "
+                    "json_type(data, ?1) IS NOT NULL"});
   }
 
   // ================================================================ transactions
@@ -926,10 +935,10 @@ struct sqlite_dialect : standard_sql<sqlite_dialect> {
   static constexpr std::string_view begin_read = "BEGIN";
   static constexpr std::string_view commit = "COMMIT";
   static constexpr std::string_view rollback = "ROLLBACK";
-  static std::string savepoint(std::string_view name) { return "SAVEPOINT " + std::string(name); }
-  static std::string release(std::string_view name) { return "RELEASE " + std::string(name); }
+  static std::string savepoint(std::string_view name) { return str_cat({"SAVEPOINT ", name}); }
+  static std::string release(std::string_view name) { return str_cat({"RELEASE ", name}); }
   static std::string rollback_to(std::string_view name) {
-    return "ROLLBACK TO " + std::string(name) + "; RELEASE " + std::string(name);
+    return str_cat({"ROLLBACK TO ", name, "; RELEASE ", name});
   }
 
   // ================================================================ connections

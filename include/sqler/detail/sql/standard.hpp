@@ -17,6 +17,7 @@
 #include "sqler/detail/multikey.hpp"
 #include "sqler/detail/reflect.hpp"
 #include "sqler/detail/sql/literals.hpp"
+#include "sqler/detail/text.hpp"
 
 namespace sqler::detail {
 
@@ -367,17 +368,17 @@ struct standard_sql {
       while (quotes < keep && head[keep - 1 - quotes] == '"') ++quotes;
       keep -= quotes % 2;
     }
-    return "\"" + head.substr(0, keep) + "__w" + hash + "\"";
+    return str_cat({"\"", std::string_view(head).substr(0, keep), "__w", hash, "\""});
   }
 
   static std::string create_partial_index(bool unique, std::string_view name,
                                           std::string_view target, std::string_view where) {
-    return std::string(unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ") +
-           std::string(name) + std::string(target) + " WHERE " + std::string(where);
+    return str_cat({unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ",
+                    name, target, " WHERE ", where});
   }
 
   static std::string drop_index_named(std::string_view name) {
-    return "DROP INDEX IF EXISTS " + std::string(name);
+    return str_cat({"DROP INDEX IF EXISTS ", name});
   }
 
  private:

@@ -22,6 +22,7 @@
 #include "sqler/detail/scan_probe.hpp"
 #include "sqler/detail/shapes.hpp"
 #include "sqler/detail/sql/sqlite.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 
 namespace sqler {
@@ -135,9 +136,10 @@ struct backend_traits<sqlite_backend> {
     if (!c.read_only()) return sqlite::rebuild_promoted(c, table_name<T>, rebuild);
     // Read-only: a column of the other kind reads the same; a missing one cannot be read.
     if (missing)
-      throw schema_error("sqler: table \"" + std::string(table_name<T>) +
-                         "\" lacks a STORED promoted column its type declares, and the database "
-                         "is read-only: open it writable once to add the column");
+      throw schema_error(str_cat({"sqler: table \"", table_name<T>,
+                                  "\" lacks a STORED promoted column its type declares, and the "
+                                  "database is read-only: open it writable once to add the "
+                                  "column"}));
   }
 };
 

@@ -21,6 +21,7 @@
 #include "sqler/detail/backend/sqlite/statement.hpp"
 #include "sqler/detail/backend/sqlite/writer_queue.hpp"
 #include "sqler/detail/sql/sqlite.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 #include "sqler/query_event.hpp"
 
@@ -131,13 +132,13 @@ class connection {
   connection(const std::string& path, int open_flags, const connection_options& opts) {
     // The library loaded at run time may be older than the headers sqler was compiled with.
     if (sqlite3_libversion_number() < minimum_version)
-      throw error(SQLITE_ERROR, std::string("sqler: needs SQLite 3.38 or newer at run time; the "
-                                            "loaded library is ") +
-                                    sqlite3_libversion());
+      throw error(SQLITE_ERROR, str_cat({"sqler: needs SQLite 3.38 or newer at run time; the "
+                                         "loaded library is ",
+                                         sqlite3_libversion()}));
     const int rc = sqlite3_open_v2(path.c_str(), &db_, open_flags, nullptr);
     if (rc != SQLITE_OK) {
-      std::string msg = "sqlite: cannot open '" + path + "': " +
-                        (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+      std::string msg = str_cat({"sqlite: cannot open '", path, "': ",
+                                 db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)});
       sqlite3_close_v2(db_);
       db_ = nullptr;
       throw error(rc, std::move(msg));
@@ -176,11 +177,12 @@ class connection {
       exec(sqlite_dialect::probe_read);
     } catch (const error& e) {
       if (e.primary_code() != SQLITE_READONLY && e.primary_code() != SQLITE_CANTOPEN) throw;
-      throw error(e.code(), "sqler: cannot read '" + path + "' read-only: " + e.message() +
-                                ". A WAL database needs its -shm file, which cannot be "
-                                "created in a read-only directory. Either make the directory "
-                                "writable, or open with database_options::immutable = true if "
-                                "no process changes the file while it is open");
+      throw error(e.code(), str_cat({"sqler: cannot read '", path, "' read-only: ", e.message(),
+                                     ". A WAL database needs its -shm file, which cannot be "
+                                     "created in a read-only directory. Either make the "
+                                     "directory writable, or open with "
+                                     "database_options::immutable = true if no process changes "
+                                     "the file while it is open"}));
     }
   }
 

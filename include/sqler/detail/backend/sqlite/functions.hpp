@@ -16,6 +16,7 @@
 #include "sqler/detail/charconv.hpp"
 #include "sqler/detail/json_io.hpp"
 #include "sqler/detail/merge.hpp"
+#include "sqler/detail/text.hpp"
 
 namespace sqler::detail::sqlite {
 
@@ -51,7 +52,7 @@ inline void sqlite_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
 // Fails the statement (and so undoes all of it) with a message naming the member.
 inline void refuse(sqlite3_context* ctx, sqlite3_value* path, const std::string& why) {
   const std::string msg =
-      "sqler: out of range: member '" + std::string(value_text(path)).substr(2) + "' " + why;
+      str_cat({"sqler: out of range: member '", std::string(value_text(path)).substr(2), "' ", why});
   sqlite3_result_error(ctx, msg.c_str(), static_cast<int>(msg.size()));
   sqlite3_result_error_code(ctx, SQLITE_MISMATCH);
 }
@@ -65,7 +66,7 @@ inline std::string describe(sqlite3_value* v) {
       auto r = format_floating(buf, buf + sizeof buf, sqlite3_value_double(v));
       return std::string(buf, r.ptr);
     }
-    default: return "'" + std::string(value_text(v)) + "'";
+    default: return str_cat({"'", value_text(v), "'"});
   }
 }
 
@@ -74,7 +75,7 @@ inline std::string describe(sqlite3_value* v) {
 // one, so a REAL here means the exact value is already lost.
 inline void sqlite_checked_int(sqlite3_context* ctx, int, sqlite3_value** argv) {
   if (sqlite3_value_type(argv[0]) != SQLITE_INTEGER) {
-    refuse(ctx, argv[3], "would become " + describe(argv[0]) + ", not an exact integer");
+    refuse(ctx, argv[3], str_cat({"would become ", describe(argv[0]), ", not an exact integer"}));
     return;
   }
   const std::int64_t x = sqlite3_value_int64(argv[0]);
@@ -82,8 +83,8 @@ inline void sqlite_checked_int(sqlite3_context* ctx, int, sqlite3_value** argv) 
   const bool high_ok =
       sqlite3_value_type(argv[2]) == SQLITE_NULL || x <= sqlite3_value_int64(argv[2]);
   if (!low_ok || !high_ok) {
-    refuse(ctx, argv[3], "would become " + std::to_string(x) + ", outside [" +
-                             describe(argv[1]) + ", " + describe(argv[2]) + "] of its type");
+    refuse(ctx, argv[3], str_cat({"would become ", std::to_string(x), ", outside [",
+                                  describe(argv[1]), ", ", describe(argv[2]), "] of its type"}));
     return;
   }
   sqlite3_result_int64(ctx, x);
@@ -95,7 +96,7 @@ inline void sqlite_checked_int(sqlite3_context* ctx, int, sqlite3_value** argv) 
 inline void sqlite_checked_real(sqlite3_context* ctx, int, sqlite3_value** argv) {
   const int type = sqlite3_value_type(argv[0]);
   if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) {
-    refuse(ctx, argv[2], "would become " + describe(argv[0]) + ", not a number");
+    refuse(ctx, argv[2], str_cat({"would become ", describe(argv[0]), ", not a number"}));
     return;
   }
   char buf[32];
@@ -107,7 +108,8 @@ inline void sqlite_checked_real(sqlite3_context* ctx, int, sqlite3_value** argv)
     const bool is_float = sqlite3_value_int(argv[1]) != 0;
     if (!std::isfinite(x) ||
         (is_float && std::fabs(x) > static_cast<double>(std::numeric_limits<float>::max()))) {
-      refuse(ctx, argv[2], "would become " + describe(argv[0]) + ", which its type cannot hold");
+      refuse(ctx, argv[2],
+             str_cat({"would become ", describe(argv[0]), ", which its type cannot hold"}));
       return;
     }
     r = is_float ? format_floating(buf, buf + sizeof buf, static_cast<float>(x))

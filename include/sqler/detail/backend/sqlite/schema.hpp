@@ -14,6 +14,7 @@
 #include "sqler/detail/backend/sqlite/transaction.hpp"
 #include "sqler/detail/catalog.hpp"
 #include "sqler/detail/sql/sqlite.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 
 namespace sqler::detail::sqlite {
@@ -86,7 +87,7 @@ inline std::int64_t autoincrement_sequence(connection& c, std::string_view table
 // indexes, its triggers and its AUTOINCREMENT high-water mark (ids of deleted documents stay
 // used). The caller holds a transaction (in_rebuild_transaction).
 inline void rebuild_table(connection& c, std::string_view table, std::string_view definition) {
-  const std::string temp = std::string(table) + "__sqler_rebuild";
+  const std::string temp = str_cat({table, "__sqler_rebuild"});
   const std::string create = sqlite_dialect::create_table_as(temp, definition);
 
   std::string columns;
@@ -140,15 +141,16 @@ inline void rebuild_with_autoincrement(connection& c, std::string_view table,
   const std::size_t insert_at = autoincrement_insert_point(old_sql);
   if (insert_at == std::string::npos)
     throw schema_error(
-                "sqler: table \"" + std::string(table) +
-                    "\" declares _id other than as `_id INTEGER PRIMARY KEY`; sqler needs that "
-                    "rowid alias to keep ids unique for the table's lifetime. Migrate the table "
-                    "to `_id INTEGER PRIMARY KEY AUTOINCREMENT` first",
-                old_sql);
+        str_cat({"sqler: table \"", table,
+                 "\" declares _id other than as `_id INTEGER PRIMARY KEY`; sqler needs that "
+                 "rowid alias to keep ids unique for the table's lifetime. Migrate the table to "
+                 "`_id INTEGER PRIMARY KEY AUTOINCREMENT` first"}),
+        old_sql);
   const std::size_t open = old_sql.find('(');
+  const std::string_view old = old_sql;
   rebuild_table(c, table,
-                old_sql.substr(open, insert_at - open) + " AUTOINCREMENT" +
-                    old_sql.substr(insert_at));
+                str_cat({old.substr(open, insert_at - open), " AUTOINCREMENT",
+                         old.substr(insert_at)}));
 }
 
 // Another table's FOREIGN KEY points at `table`: dropping it during a rebuild would run that
@@ -174,10 +176,9 @@ void in_rebuild_transaction(connection& c, std::string_view table, std::string_v
   }
   const bool can_switch_fk = c.autocommit() && c.transaction_depth() == 0;
   if (fk_was_on && !can_switch_fk && is_fk_target(c, table))
-    throw schema_error("sqler: table \"" + std::string(table) + "\" needs a one-time upgrade (" +
-                       std::string(why) +
-                       ") and other tables have FOREIGN KEYs into it: open this collection once "
-                       "outside a transaction");
+    throw schema_error(str_cat({"sqler: table \"", table, "\" needs a one-time upgrade (", why,
+                                ") and other tables have FOREIGN KEYs into it: open this "
+                                "collection once outside a transaction"}));
   if (fk_was_on && can_switch_fk) c.exec(sqlite_dialect::foreign_keys_off);
   struct restore_fk {
     connection& c;
@@ -197,8 +198,8 @@ void in_rebuild_transaction(connection& c, std::string_view table, std::string_v
     auto st = c.acquire_oneoff(sqlite_dialect::foreign_key_check);
     if (st->step())
       throw constraint_error(SQLITE_CONSTRAINT_FOREIGNKEY,
-                             "sqler: upgrading table \"" + std::string(table) +
-                                 "\" would break a FOREIGN KEY; nothing was changed");
+                             str_cat({"sqler: upgrading table \"", table,
+                                      "\" would break a FOREIGN KEY; nothing was changed"}));
   }
   tx.commit();
 }
@@ -261,11 +262,12 @@ inline void rebuild_promoted(connection& c, std::string_view table,
         sql = sqlite_dialect::with_column(sql, ch.ddl);
         changed = true;
       } else {
-        throw schema_error("sqler: table \"" + std::string(table) + "\" has a column \"" +
-                               std::string(ch.column) +
-                               "\" that sqler did not write as the promoted member's column, so "
-                               "it cannot make it " + std::string(ch.ddl) +
-                               ". Drop or rename that column (a migration step), then reopen",
+        throw schema_error(str_cat({"sqler: table \"", table, "\" has a column \"", ch.column,
+                                    "\" that sqler did not write as the promoted member's "
+                                    "column, so it cannot make it ",
+                                    ch.ddl,
+                                    ". Drop or rename that column (a migration step), then "
+                                    "reopen"}),
                            sql);
       }
     }

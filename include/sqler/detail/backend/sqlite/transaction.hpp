@@ -8,6 +8,7 @@
 
 #include "sqler/detail/backend/sqlite/connection.hpp"
 #include "sqler/detail/sql/sqlite.hpp"
+#include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 
 namespace sqler::detail::sqlite {
@@ -26,7 +27,7 @@ class transaction_scope {
       }
       savepoint_ = false;
     } else {
-      name_ = "sqler_sp" + std::to_string(depth);
+      name_ = str_cat({"sqler_sp", std::to_string(depth)});
       c.exec(sqlite_dialect::savepoint(name_));
       savepoint_ = true;
     }
@@ -72,8 +73,8 @@ class transaction_scope {
  private:
   void require_active(const char* what) const {
     if (!active_)
-      throw usage_error(std::string("sqler: transaction::") + what +
-                        "() on a transaction that already ended");
+      throw usage_error(str_cat({"sqler: transaction::", what,
+                                 "() on a transaction that already ended"}));
   }
   void finish() noexcept {
     active_ = false;
