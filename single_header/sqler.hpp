@@ -1118,8 +1118,14 @@ inline bool readable_json(std::string_view text) noexcept {
 // ---- end sqler/detail/config.hpp ----
 
 
-#include <boost/pfr.hpp>
+// Only the parts of Boost.PFR used here: <boost/pfr.hpp> also brings its I/O, comparison and
+// hashing functions (<istream>, <ostream>, <iomanip>, <functional>), which sqler never calls.
+#include <boost/pfr/core.hpp>
+#include <boost/pfr/tuple_size.hpp>
 #include <boost/version.hpp>
+#if BOOST_VERSION >= 108400
+#include <boost/pfr/core_name.hpp>
+#endif
 
 
 // ---- begin sqler/detail/fixed_string.hpp ----
