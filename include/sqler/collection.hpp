@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -37,6 +37,13 @@
 #include "sqler/query.hpp"
 
 namespace sqler {
+
+namespace detail {
+// std::ranges::sized_range for a type the caller iterates (so a range): std::ranges::size comes
+// with <iterator>, whereas <ranges> (views, adaptors) costs every translation unit ~50 ms.
+template <class R>
+concept sized = requires(R& r) { std::ranges::size(r); };
+}  // namespace detail
 
 // What upsert_many did with one document: inserted it under `id`, or replaced the document that
 // had that id (inserted == false).
@@ -86,7 +93,7 @@ class collection {
     static constexpr std::size_t big = 128, mid = 16;
     auto&& c = db_->conn();
     std::vector<std::int64_t> ids;
-    if constexpr (std::ranges::sized_range<const Range>) ids.reserve(std::ranges::size(docs));
+    if constexpr (detail::sized<const Range>) ids.reserve(std::ranges::size(docs));
     std::string buf;                // the documents not written yet, encoded back to back
     std::vector<std::size_t> ends;  // where each of them ends in buf
     ends.reserve(big);
@@ -165,14 +172,14 @@ class collection {
     static constexpr std::size_t big = 256, mid = 16;
     auto&& c = db_->conn();
     std::vector<upsert_result> out;
-    if constexpr (std::ranges::sized_range<Range>) out.reserve(std::ranges::size(entries));
+    if constexpr (detail::sized<Range>) out.reserve(std::ranges::size(entries));
     std::string buf;                // the documents not written yet, encoded back to back
     std::vector<std::size_t> ends;  // where each of them ends in buf
     ends.reserve(big);
     // An id given twice is refused before anything is written (PostgreSQL refuses a statement
     // that would touch one row twice; SQLite would report both).
     std::unordered_set<std::int64_t> seen;
-    if constexpr (std::ranges::sized_range<Range>) seen.reserve(std::ranges::size(entries));
+    if constexpr (detail::sized<Range>) seen.reserve(std::ranges::size(entries));
     scope tx(c);
     for (auto&& e : entries) {  // each element is encoded while it is alive
       const auto [id, doc] = upsert_entry(e);
