@@ -5,13 +5,13 @@
 // other.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 #include <string>
 #include <type_traits>
 
 #include "sqler/codec.hpp"
 #include "sqler/detail/dsl/patch_ops.hpp"
+#include "sqler/detail/float_bits.hpp"
 #include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 #include "sqler/field.hpp"
@@ -50,7 +50,7 @@ auto inc(const F&, N by) {
     return detail::inc_op<F, std::int64_t>{static_cast<std::int64_t>(by)};
   } else {
     // SQLite would bind a NaN as NULL and store null, which no double member can read back.
-    if (!std::isfinite(static_cast<double>(by)))
+    if (!detail::is_finite(static_cast<double>(by)))
       throw encode_error("sqler: inc(): the step is out of range: NaN and infinity cannot be "
                          "stored in JSON");
     return detail::inc_op<F, double>{static_cast<double>(by)};

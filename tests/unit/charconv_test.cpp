@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sqler/detail/charconv.hpp"
+#include "sqler/detail/float_bits.hpp"
 
 namespace {
 
@@ -437,6 +438,36 @@ TEST(Charconv, FallbackIgnoresTheProcessLocale) {
   round_trip_all(random_finite<double>(10'000, seed + 11));
   round_trip_all(random_finite<float>(10'000, seed + 12));
   std::setlocale(LC_ALL, saved.c_str());
+}
+
+// detail::is_finite, is_infinite, sign_bit and magnitude (float_bits.hpp, in place of <cmath>)
+// agree with <cmath> on zeros, subnormals, the largest values, infinities, NaNs of both signs
+// and random bit patterns (NaN payloads included).
+template <class T>
+void float_bits_match_cmath(std::uint64_t s) {
+  using lim = std::numeric_limits<T>;
+  std::vector<T> values = {T(0),           -T(0),          T(1),          -T(1),
+                           lim::min(),     -lim::min(),    lim::denorm_min(), -lim::denorm_min(),
+                           lim::max(),     -lim::max(),    lim::infinity(), -lim::infinity(),
+                           lim::quiet_NaN(), -lim::quiet_NaN(), lim::signaling_NaN()};
+  std::mt19937_64 rng(s);
+  for (int i = 0; i < 100'000; ++i) values.push_back(from_bits<T>(static_cast<bits_t<T>>(rng())));
+  int failures = 0;
+  for (const T v : values) {
+    const bool ok = sd::is_finite(v) == std::isfinite(v) && sd::is_infinite(v) == std::isinf(v) &&
+                    sd::sign_bit(v) == std::signbit(v) &&
+                    bits(sd::magnitude(v)) == bits(std::fabs(v));
+    if (!ok && ++failures <= 10) ADD_FAILURE() << "value bits " << std::hex << bits(v);
+  }
+  EXPECT_EQ(failures, 0);
+  static_assert(sd::is_finite(T(1)) && !sd::is_finite(lim::infinity()) &&
+                sd::is_infinite(-lim::infinity()) && sd::sign_bit(-T(0)) &&
+                sd::magnitude(-T(2)) == T(2));
+}
+
+TEST(Charconv, FloatBitsMatchCmath) {
+  float_bits_match_cmath<double>(seed + 13);
+  float_bits_match_cmath<float>(seed + 14);
 }
 
 TEST(Charconv, DetectsTheLibrary) {

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cmath>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +17,8 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+
+#include "sqler/detail/float_bits.hpp"
 
 #if __has_include(<xlocale.h>)
 #include <xlocale.h>  // strtod_l and newlocale on macOS and the BSDs
@@ -116,7 +117,7 @@ std::from_chars_result parse_floating_fallback(const char* first, const char* la
   const T value = c_strto(text, &end, static_cast<T*>(nullptr));
   errno = saved_errno;
   // ERANGE is no guide: glibc also raises it for inexact subnormals, which are values here.
-  if (std::isinf(value) || (value == 0 && nonzero)) return {p, std::errc::result_out_of_range};
+  if (is_infinite(value) || (value == 0 && nonzero)) return {p, std::errc::result_out_of_range};
   out = value;
   return {p, std::errc{}};
 }
@@ -132,12 +133,12 @@ template <class T>
 std::to_chars_result format_floating_fallback(char* first, char* last, T v) {
   static_assert(std::is_same_v<T, double> || std::is_same_v<T, float>);
   using limits = std::numeric_limits<T>;
-  const bool negative = std::signbit(v);
+  const bool negative = sign_bit(v);
   char digits[limits::max_digits10 + 1];
   int count = 0;
   int exp10 = 0;
   char text[64];  // a candidate in C-locale syntax: [-]d[.ddd]e[-]x
-  for (int precision = (v == 0 || std::fabs(v) >= limits::min()) ? limits::digits10 : 1;
+  for (int precision = (v == 0 || magnitude(v) >= limits::min()) ? limits::digits10 : 1;
        precision <= limits::max_digits10; ++precision) {
     char printed[64];
     std::snprintf(printed, sizeof printed, "%.*e", precision - 1, static_cast<double>(v));
@@ -175,7 +176,7 @@ std::to_chars_result format_floating_fallback(char* first, char* last, T v) {
     // An integer: to_chars prints its exact value (%.0f), not the shortest digits padded with
     // zeros. No locale touches %.0f: no decimal point, no grouping without the ' flag.
     t += std::snprintf(t, static_cast<std::size_t>(text + sizeof text - t), "%.0f",
-                       std::fabs(static_cast<double>(v)));
+                       magnitude(static_cast<double>(v)));
   } else if (fixed_length <= scientific_length && exp10 >= 0) {
     t = std::copy(digits, digits + exp10 + 1, t);
     *t++ = '.';

@@ -3,7 +3,6 @@
 // statement; values computed in SQL are checked against the member's type by the dialect.
 #pragma once
 
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <charconv>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "sqler/detail/charconv.hpp"
+#include "sqler/detail/float_bits.hpp"
 #include "sqler/detail/text.hpp"
 #include "sqler/error.hpp"
 #include "sqler/query_event.hpp"
@@ -50,7 +50,7 @@ inline std::string integer_literal(std::int64_t v) {
 // The shortest text that reads back as v (the codec's own formatting), so the index holds
 // exactly the double the program compared with.
 inline std::string double_literal(double v) {
-  if (!std::isfinite(v))
+  if (!is_finite(v))
     throw usage_error(
         "sqler: ensure_index(where(...)): a NaN or infinite double cannot be written into an "
         "index predicate (JSON has no such number)");

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -21,6 +20,7 @@
 #include "sqler/detail/sql/postgres.hpp"
 #include "sqler/detail/backend/postgres/errors.hpp"
 #include "sqler/detail/charconv.hpp"
+#include "sqler/detail/float_bits.hpp"
 #include "sqler/error.hpp"
 #include "sqler/query_event.hpp"
 
@@ -115,7 +115,7 @@ class statement {
     put(i, std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
   }
   void bind(int i, double v) {
-    if (!std::isfinite(v))
+    if (!is_finite(v))
       throw encode_error(
           "sqler: cannot bind a NaN or infinite double: JSON has no such number, "
           "so sqler never stores or compares one",

@@ -7,13 +7,13 @@
 #include <sqlite3.h>
 
 #include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
 
 #include "sqler/detail/charconv.hpp"
+#include "sqler/detail/float_bits.hpp"
 #include "sqler/detail/json_io.hpp"
 #include "sqler/detail/merge.hpp"
 #include "sqler/detail/text.hpp"
@@ -106,8 +106,8 @@ inline void sqlite_checked_real(sqlite3_context* ctx, int, sqlite3_value** argv)
   } else {
     const double x = sqlite3_value_double(argv[0]);
     const bool is_float = sqlite3_value_int(argv[1]) != 0;
-    if (!std::isfinite(x) ||
-        (is_float && std::fabs(x) > static_cast<double>(std::numeric_limits<float>::max()))) {
+    if (!is_finite(x) ||
+        (is_float && magnitude(x) > static_cast<double>(std::numeric_limits<float>::max()))) {
       refuse(ctx, argv[2],
              str_cat({"would become ", describe(argv[0]), ", which its type cannot hold"}));
       return;
