@@ -7349,7 +7349,6 @@ class statement {
 // arrival order instead; SQLite's own locking still arbitrates between processes.
 
 #include <condition_variable>
-#include <deque>
 
 namespace sqler::detail::sqlite {
 
@@ -7367,7 +7366,7 @@ class writer_queue {
       cv_.notify_all();  // the next in line may be free to go now
       return false;
     }
-    waiting_.pop_front();
+    waiting_.erase(waiting_.begin());
     held_ = true;
     return true;
   }
@@ -7383,7 +7382,10 @@ class writer_queue {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::uint64_t> waiting_;
+  // Tickets in arrival order, one per thread waiting to write. A vector rather than a deque: the
+  // queue is as long as the writers waiting, and std::deque would be compiled into every
+  // translation unit for this alone.
+  std::vector<std::uint64_t> waiting_;
   std::uint64_t next_ticket_ = 0;
   bool held_ = false;
 };

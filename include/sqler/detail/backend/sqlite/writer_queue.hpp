@@ -9,8 +9,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <mutex>
+#include <vector>
 
 namespace sqler::detail::sqlite {
 
@@ -28,7 +28,7 @@ class writer_queue {
       cv_.notify_all();  // the next in line may be free to go now
       return false;
     }
-    waiting_.pop_front();
+    waiting_.erase(waiting_.begin());
     held_ = true;
     return true;
   }
@@ -44,7 +44,10 @@ class writer_queue {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::uint64_t> waiting_;
+  // Tickets in arrival order, one per thread waiting to write. A vector rather than a deque: the
+  // queue is as long as the writers waiting, and std::deque would be compiled into every
+  // translation unit for this alone.
+  std::vector<std::uint64_t> waiting_;
   std::uint64_t next_ticket_ = 0;
   bool held_ = false;
 };
