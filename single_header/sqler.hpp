@@ -8973,6 +8973,14 @@ class connection {
   // The queue this connection's writes wait in (null for a single-connection database).
   void set_writer_queue(writer_queue* q) noexcept { writers_ = q; }
 
+  // Brings an existing table up to today's layout (schema.hpp's upgrade_table), through a
+  // pointer set where connections are opened (state.hpp): the upgrade and rebuild code is
+  // then compiled only in translation units that open databases, not in every one that opens
+  // a collection.
+  using table_upgrade = void (*)(connection&, std::string_view table, const std::string& sql);
+  void set_table_upgrade(table_upgrade f) noexcept { upgrade_ = f; }
+  void upgrade_table(std::string_view table, const std::string& sql) { upgrade_(*this, table, sql); }
+
   // Takes this thread's turn to write, unless a transaction of this connection already holds
   // it. Returns whether it took the turn (and so must give it back with end_write()).
   bool begin_write() {
@@ -9029,6 +9037,7 @@ class connection {
 
   hook_registry* hooks_ = nullptr;
   writer_queue* writers_ = nullptr;
+  table_upgrade upgrade_ = nullptr;
   int busy_timeout_ms_ = 0;
   bool shortened_timeout_ = false;
 };
@@ -9477,7 +9486,7 @@ class db_state : public std::enable_shared_from_this<db_state> {
   db_state(std::string path, int open_flags, connection_options opts, bool anchor = false,
            std::string name = {})
       : path_(std::move(path)), name_(name.empty() ? path_ : std::move(name)), flags_(open_flags),
-        opts_(opts), serial_(next_serial()) {
+        opts_(opts), serial_(next_serial()), open_(&new_connection) {
     // Open one connection now so a bad path fails at open(), not at first use.
     if (anchor) anchor_ = open_connection();
   }
@@ -9536,8 +9545,21 @@ class db_state : public std::enable_shared_from_this<db_state> {
     return counter.fetch_add(1, std::memory_order_relaxed) + 1;
   }
 
+  // Opening a connection (its constructor, the SQL functions it registers with everything they
+  // call, the table upgrade it is given) goes through open_, which only the constructor names:
+  // a translation unit that uses a database without making one (collections, queries) does not
+  // compile any of it.
+  using opener = std::unique_ptr<connection> (*)(const std::string&, int, const connection_options&);
+
+  static std::unique_ptr<connection> new_connection(const std::string& path, int flags,
+                                                    const connection_options& opts) {
+    auto c = std::make_unique<connection>(path, flags, opts);
+    c->set_table_upgrade(&upgrade_table);
+    return c;
+  }
+
   std::unique_ptr<connection> open_connection() {
-    auto c = std::make_unique<connection>(path_, flags_, opts_);
+    auto c = open_(path_, flags_, opts_);
     c->set_hooks(&hooks_);
     c->set_writer_queue(&writers_);
     return c;
@@ -9587,6 +9609,7 @@ class db_state : public std::enable_shared_from_this<db_state> {
   int flags_;
   connection_options opts_;
   std::uint64_t serial_;
+  opener open_;
   std::unique_ptr<connection> anchor_;
   std::mutex mu_;
   std::vector<std::pair<std::thread::id, std::unique_ptr<connection>>> conns_;
@@ -9670,7 +9693,7 @@ struct backend_traits<sqlite_backend> {
     if (existing.empty())
       c.exec(create_table_shape<dialect, X>::sql);
     else
-      sqlite::upgrade_table(c, table_name<X>, existing);
+      c.upgrade_table(table_name<X>, existing);
     if constexpr (promoted_count<X> > 0) add_promoted_columns<X>(c);
     if constexpr (multikey_count<X> > 0) ensure_multikeys<X>(c);
     register_refs(c, table_name<X>, ref_target_tables<X>());

@@ -60,7 +60,7 @@ struct backend_traits<sqlite_backend> {
     if (existing.empty())
       c.exec(create_table_shape<dialect, X>::sql);
     else
-      sqlite::upgrade_table(c, table_name<X>, existing);
+      c.upgrade_table(table_name<X>, existing);
     if constexpr (promoted_count<X> > 0) add_promoted_columns<X>(c);
     if constexpr (multikey_count<X> > 0) ensure_multikeys<X>(c);
     register_refs(c, table_name<X>, ref_target_tables<X>());

@@ -268,6 +268,14 @@ class connection {
   // The queue this connection's writes wait in (null for a single-connection database).
   void set_writer_queue(writer_queue* q) noexcept { writers_ = q; }
 
+  // Brings an existing table up to today's layout (schema.hpp's upgrade_table), through a
+  // pointer set where connections are opened (state.hpp): the upgrade and rebuild code is
+  // then compiled only in translation units that open databases, not in every one that opens
+  // a collection.
+  using table_upgrade = void (*)(connection&, std::string_view table, const std::string& sql);
+  void set_table_upgrade(table_upgrade f) noexcept { upgrade_ = f; }
+  void upgrade_table(std::string_view table, const std::string& sql) { upgrade_(*this, table, sql); }
+
   // Takes this thread's turn to write, unless a transaction of this connection already holds
   // it. Returns whether it took the turn (and so must give it back with end_write()).
   bool begin_write() {
@@ -324,6 +332,7 @@ class connection {
 
   hook_registry* hooks_ = nullptr;
   writer_queue* writers_ = nullptr;
+  table_upgrade upgrade_ = nullptr;
   int busy_timeout_ms_ = 0;
   bool shortened_timeout_ = false;
 };

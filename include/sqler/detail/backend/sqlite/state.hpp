@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sqler/detail/backend/sqlite/connection.hpp"
+#include "sqler/detail/backend/sqlite/schema.hpp"
 
 namespace sqler::detail::sqlite {
 
@@ -24,7 +25,7 @@ class db_state : public std::enable_shared_from_this<db_state> {
   db_state(std::string path, int open_flags, connection_options opts, bool anchor = false,
            std::string name = {})
       : path_(std::move(path)), name_(name.empty() ? path_ : std::move(name)), flags_(open_flags),
-        opts_(opts), serial_(next_serial()) {
+        opts_(opts), serial_(next_serial()), open_(&new_connection) {
     // Open one connection now so a bad path fails at open(), not at first use.
     if (anchor) anchor_ = open_connection();
   }
@@ -83,8 +84,21 @@ class db_state : public std::enable_shared_from_this<db_state> {
     return counter.fetch_add(1, std::memory_order_relaxed) + 1;
   }
 
+  // Opening a connection (its constructor, the SQL functions it registers with everything they
+  // call, the table upgrade it is given) goes through open_, which only the constructor names:
+  // a translation unit that uses a database without making one (collections, queries) does not
+  // compile any of it.
+  using opener = std::unique_ptr<connection> (*)(const std::string&, int, const connection_options&);
+
+  static std::unique_ptr<connection> new_connection(const std::string& path, int flags,
+                                                    const connection_options& opts) {
+    auto c = std::make_unique<connection>(path, flags, opts);
+    c->set_table_upgrade(&upgrade_table);
+    return c;
+  }
+
   std::unique_ptr<connection> open_connection() {
-    auto c = std::make_unique<connection>(path_, flags_, opts_);
+    auto c = open_(path_, flags_, opts_);
     c->set_hooks(&hooks_);
     c->set_writer_queue(&writers_);
     return c;
@@ -134,6 +148,7 @@ class db_state : public std::enable_shared_from_this<db_state> {
   int flags_;
   connection_options opts_;
   std::uint64_t serial_;
+  opener open_;
   std::unique_ptr<connection> anchor_;
   std::mutex mu_;
   std::vector<std::pair<std::thread::id, std::unique_ptr<connection>>> conns_;
