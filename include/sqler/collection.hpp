@@ -511,9 +511,11 @@ class collection {
       // documents, so the whole call fails (the transaction is rolled back).
       if (ids.size() - at != Rows)
         throw error(result_code::abort,
-                    "sqler: insert_many() on \"" + std::string(name()) + "\": " +
-                        std::to_string(ids.size() - at) + " of " + std::to_string(Rows) +
-                        " documents were inserted (a trigger skipped some); nothing was written",
+                    detail::str_cat({"sqler: insert_many() on \"", name(), "\": ",
+                                     std::to_string(ids.size() - at), " of ",
+                                     std::to_string(Rows),
+                                     " documents were inserted (a trigger skipped some); "
+                                     "nothing was written"}),
                     insert_rows_shape<Rows>::sql);
       // Ids are handed out in the order of the VALUES rows; RETURNING promises no order.
       std::sort(ids.begin() + static_cast<std::ptrdiff_t>(at), ids.end());
