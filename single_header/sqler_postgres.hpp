@@ -6517,8 +6517,7 @@ class collection {
     auto st = c.template acquire<detail::insert_shape<D, T>>();
     std::string& buf = encoded(c, doc);
     st->bind_text(1, buf);
-    // A dialect that returns the new id as a row (RETURNING) gives it here; SQLite does not.
-    return st->step() ? st->column_int64(0) : c.last_insert_rowid();
+    return inserted_id(c, *st, "insert()", detail::insert_shape<D, T>::sql);
   }
 
   // All or nothing: one transaction; ids in input order. The documents go 128 to a statement
@@ -6561,7 +6560,11 @@ class collection {
     st->bind(2, id);
     traits::bind_merge_schema(*st, 3, detail::merge_schema_of<T>::value);
     st->step();
-    if (c.changes() == 0) throw not_found(name(), id);
+    if (c.changes() == 0) {
+      st.release();
+      if (contains(id)) throw_skipped("replace()", 0, 1, detail::replace_shape<D, T>::sql);
+      throw not_found(name(), id);
+    }
   }
 
   // Optimistic replace: succeeds only if the stored version is still doc.version, then bumps
@@ -6579,7 +6582,10 @@ class collection {
     st->step();
     if (c.changes() == 0) {
       st.release();
-      if (!contains(doc.id)) throw not_found(name(), doc.id);
+      const auto stored = get_versioned(doc.id);
+      if (!stored) throw not_found(name(), doc.id);
+      if (stored->version == doc.version)
+        throw_skipped("replace()", 0, 1, detail::replace_versioned_shape<D, T>::sql);
       throw stale_version(name(), doc.id, doc.version);
     }
     ++doc.version;
@@ -6594,6 +6600,7 @@ class collection {
     st->bind_text(2, encoded(c, doc));
     traits::bind_merge_schema(*st, 3, detail::merge_schema_of<T>::value);
     st->step();
+    if (c.changes() == 0) throw_skipped("upsert()", 0, 1, detail::upsert_shape<D, T>::sql);
   }
 
   // Inserts or replaces many documents by id, all or nothing: one transaction, one statement
@@ -6652,7 +6659,11 @@ class collection {
     detail::bind_patch_ops(*st, 1, ops...);
     st->bind(static_cast<int>(shape::id_param), id);
     st->step();
-    if (c.changes() == 0) throw not_found(name(), id);
+    if (c.changes() == 0) {
+      st.release();
+      if (contains(id)) throw_skipped("update()", 0, 1, shape::sql);
+      throw not_found(name(), id);
+    }
   }
 
   // Removes a document; true when there was one. If other documents still refer to it,
@@ -6929,6 +6940,30 @@ class collection {
     static constexpr std::string_view sql = text.view();
   };
 
+  // The id of the one document the insert statement st was bound with. A trigger can skip a
+  // row without an error (SQLite's RAISE(IGNORE), a PostgreSQL BEFORE trigger returning NULL):
+  // the call then fails (throw_skipped) rather than hand back another document's id (SQLite's
+  // last rowid); insert_rows and upsert_rows fail the same way when rows are missing.
+  template <class Statement>
+  static std::int64_t inserted_id(connection& c, Statement& st, std::string_view call,
+                                  std::string_view sql) {
+    // A dialect that returns the new id as a row (RETURNING) gives it here; SQLite does not.
+    if (st.step()) return st.column_int64(0);
+    if (c.changes() == 0) throw_skipped(call, 0, 1, sql);
+    return c.last_insert_rowid();
+  }
+
+  [[noreturn]] static void throw_skipped(std::string_view call, std::size_t inserted,
+                                         std::size_t rows, std::string_view sql) {
+    throw error(result_code::abort,
+                detail::str_cat({"sqler: ", call, " on \"", name(), "\": ",
+                                 std::to_string(inserted), " of ", std::to_string(rows),
+                                 rows == 1 ? " document was" : " documents were",
+                                 " written (a trigger skipped ", rows == 1 ? "it" : "some",
+                                 "); nothing was written"}),
+                sql);
+  }
+
   // Inserts documents first .. first + Rows - 1 of buf (as cut by ends), appending their ids.
   template <std::size_t Rows>
   static void insert_rows(connection& c, std::string_view buf,
@@ -6938,22 +6973,16 @@ class collection {
     if constexpr (Rows == 1) {
       auto st = c.template acquire<detail::insert_shape<D, T>>();
       st->bind_text(1, piece(0));
-      ids.push_back(st->step() ? st->column_int64(0) : c.last_insert_rowid());
+      ids.push_back(inserted_id(c, *st, "insert_many()", detail::insert_shape<D, T>::sql));
     } else {
       auto st = c.template acquire<insert_rows_shape<Rows>>();
       for (std::size_t r = 0; r < Rows; ++r) st->bind_text(static_cast<int>(r + 1), piece(r));
       const std::size_t at = ids.size();
       while (st->step()) ids.push_back(st->column_int64(0));
-      // A trigger's RAISE(IGNORE) can skip a row: the ids could no longer be matched to the
-      // documents, so the whole call fails (the transaction is rolled back).
+      // A trigger that skipped a row leaves ids that no longer match the documents: the whole
+      // call fails (the transaction is rolled back).
       if (ids.size() - at != Rows)
-        throw error(result_code::abort,
-                    detail::str_cat({"sqler: insert_many() on \"", name(), "\": ",
-                                     std::to_string(ids.size() - at), " of ",
-                                     std::to_string(Rows),
-                                     " documents were inserted (a trigger skipped some); "
-                                     "nothing was written"}),
-                    insert_rows_shape<Rows>::sql);
+        throw_skipped("insert_many()", ids.size() - at, Rows, insert_rows_shape<Rows>::sql);
       // Ids are handed out in the order of the VALUES rows; RETURNING promises no order.
       std::sort(ids.begin() + static_cast<std::ptrdiff_t>(at), ids.end());
     }
@@ -6998,7 +7027,8 @@ class collection {
     }
     traits::bind_merge_schema(*st, static_cast<int>(2 * Rows + 1),
                               detail::merge_schema_of<T>::value);
-    for (std::size_t k = 0; st->step(); ++k) {
+    std::size_t k = 0;
+    for (; st->step(); ++k) {
       const std::int64_t id = st->column_int64(0);
       const bool inserted = st->column_int64(1) == 1;  // a replaced document is at 2 or more
       if (k < Rows && results[k].id == id) {
@@ -7008,6 +7038,8 @@ class collection {
       for (std::size_t r = 0; r < Rows; ++r)
         if (results[r].id == id) results[r].inserted = inserted;
     }
+    // A row a trigger skipped would be reported as replaced: the whole call fails instead.
+    if (k != Rows) throw_skipped("upsert_many()", k, Rows, upsert_rows_shape<Rows>::sql);
   }
 
 

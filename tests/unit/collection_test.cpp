@@ -381,6 +381,84 @@ TYPED_TEST(CollectionTest, InsertManyIsAllOrNothingOnEncodeError) {
   }
 }
 
+// A trigger may skip a row without an error (SQLite's RAISE(IGNORE), a PostgreSQL BEFORE trigger
+// returning NULL). The id handed back must then not be another document's: insert() and
+// insert_many() fail, and insert_many() writes nothing, wherever the skipped document falls
+// (in a batch of 128, of 16, or among the last ones inserted one at a time).
+TYPED_TEST(CollectionTest, AWriteATriggerSkippedFailsInsteadOfReportingSuccessOrAnotherId) {
+  auto items = sqler_test::collection_of<Item>(this->db());
+  if constexpr (sqler_test::is_postgres<TypeParam>) {
+    this->db().execute(
+        "CREATE FUNCTION skip_item() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.data->>'code' = 'skip' THEN RETURN NULL; END IF; RETURN NEW; END $$");
+    this->db().execute(
+        "CREATE TRIGGER skip_item BEFORE INSERT OR UPDATE ON \"Item\" FOR EACH ROW "
+        "EXECUTE FUNCTION skip_item()");
+  } else {
+    for (const char* event : {"INSERT", "UPDATE"})
+      this->db().execute(std::string("CREATE TRIGGER skip_") + event + " BEFORE " + event +
+                         " ON \"Item\" WHEN json_extract(NEW.data, '$.code') = 'skip' "
+                         "BEGIN SELECT RAISE(IGNORE); END");
+  }
+  const std::int64_t kept = items.insert({"kept", 1});
+  try {
+    const std::int64_t id = items.insert({"skip", 2});
+    ADD_FAILURE() << "insert() returned id " << id << " (the document before has " << kept << ")";
+  } catch (const sqler::error& e) {
+    EXPECT_NE(std::string(e.what()).find("a trigger skipped it"), std::string::npos) << e.what();
+    EXPECT_NE(e.sql().find("INSERT INTO \"Item\""), std::string::npos) << e.sql();
+  }
+  EXPECT_EQ(items.size(), 1);
+  EXPECT_FALSE(this->in_transaction());
+
+  // The writes of one document by id: the skipped write is reported as such, not as a missing
+  // document (replace, update), a stale version (replace(versioned&)) or a success (upsert).
+  const auto skipped = [](auto&& write) {
+    try {
+      write();
+      return std::string("no error");
+    } catch (const sqler::not_found& e) {
+      return std::string("not_found: ") + e.what();
+    } catch (const sqler::stale_version& e) {
+      return std::string("stale_version: ") + e.what();
+    } catch (const sqler::error& e) {
+      return std::string(e.what()).find("a trigger skipped it") != std::string::npos
+                 ? std::string("skipped")
+                 : std::string(e.what());
+    }
+  };
+  EXPECT_EQ(skipped([&] { items.replace(kept, {"skip", 3}); }), "skipped");
+  EXPECT_EQ(skipped([&] { items.upsert(kept, {"skip", 3}); }), "skipped");
+  EXPECT_EQ(skipped([&] { items.upsert(kept + 100, {"skip", 3}); }), "skipped");
+  EXPECT_EQ(skipped([&] { items.update(kept, sqler::set(sqler::field<&Item::code>, "skip")); }),
+            "skipped");
+  auto v = *items.get_versioned(kept);
+  v.value.code = "skip";
+  EXPECT_EQ(skipped([&] { items.replace(v); }), "skipped");
+  EXPECT_EQ(v.version, 1);
+  EXPECT_EQ(items.get(kept), (Item{"kept", 1}));
+  EXPECT_EQ(items.size(), 1);
+  EXPECT_FALSE(this->in_transaction());
+
+  // 150 documents: one batch of 128, one of 16, then 6 one at a time.
+  for (std::size_t at : {std::size_t{3}, std::size_t{130}, std::size_t{147}}) {
+    std::vector<Item> docs;
+    for (int i = 0; i < 150; ++i) docs.push_back({numbered("c", i), 1});
+    docs[at].code = "skip";
+    EXPECT_THROW(items.insert_many(docs), sqler::error) << "skipped document " << at;
+    EXPECT_EQ(items.size(), 1) << "skipped document " << at;
+    EXPECT_FALSE(this->in_transaction());
+  }
+  std::vector<Item> docs;
+  for (int i = 0; i < 150; ++i) docs.push_back({numbered("c", i), 1});
+  const auto ids = items.insert_many(docs);
+  ASSERT_EQ(ids.size(), 150u);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_NE(ids[i], kept);
+    EXPECT_EQ(items.get(ids[i]), docs[i]);
+  }
+}
+
 TYPED_TEST(CollectionTest, InsertManyIsAllOrNothingOnConstraintViolation) {
   auto items = sqler_test::collection_of<Item>(this->db());
   this->db().execute(

@@ -186,6 +186,40 @@ TYPED_TEST(UpsertMany, AllOrNothingWhenOneDocumentFails) {
   EXPECT_EQ(this->items().size(), 410);
 }
 
+// A trigger can skip an insert or an update without an error (SQLite's RAISE(IGNORE), a
+// PostgreSQL BEFORE trigger returning NULL). upsert_many() must not then report the document as
+// written (as "updated"): it fails and writes nothing, in a batch of 16 or one at a time.
+TYPED_TEST(UpsertMany, ADocumentATriggerSkippedFailsTheCall) {
+  if constexpr (sqler_test::is_postgres<TypeParam>) {
+    this->db().execute(
+        "CREATE FUNCTION skip_item() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.data->>'name' = 'skip' THEN RETURN NULL; END IF; RETURN NEW; END $$");
+    this->db().execute(
+        "CREATE TRIGGER skip_item BEFORE INSERT OR UPDATE ON \"Item\" FOR EACH ROW "
+        "EXECUTE FUNCTION skip_item()");
+  } else {
+    for (const char* event : {"INSERT", "UPDATE"})
+      this->db().execute(std::string("CREATE TRIGGER skip_") + event + " BEFORE " + event +
+                         " ON \"Item\" WHEN json_extract(NEW.data, '$.name') = 'skip' "
+                         "BEGIN SELECT RAISE(IGNORE); END");
+  }
+  const std::int64_t kept = this->items().insert({"kept", 1});
+  // 20 entries: a statement of 16, then 4 one at a time. The skipped one is new (insert) or
+  // the stored document (update).
+  for (std::size_t at : {std::size_t{2}, std::size_t{18}}) {
+    for (bool update : {false, true}) {
+      std::vector<entry> batch;
+      for (int i = 0; i < 20; ++i) batch.push_back({100 + i, {"n" + std::to_string(i), i}});
+      batch[at] = {update ? kept : 100 + static_cast<std::int64_t>(at), {"skip", 0}};
+      EXPECT_THROW(this->items().upsert_many(batch), sqler::error)
+          << "entry " << at << (update ? " (update)" : " (insert)");
+      EXPECT_EQ(this->items().size(), 1);
+      EXPECT_EQ(this->items().get(kept), (Item{"kept", 1}));
+      EXPECT_EQ(this->version_of(kept), 1);
+    }
+  }
+}
+
 TYPED_TEST(UpsertMany, AnIdGivenTwiceIsAUsageErrorAndNothingIsWritten) {
   const auto a = this->items().insert({"a", 1});
   // Within one statement, and 300 rows apart (two statements).
