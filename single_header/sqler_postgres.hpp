@@ -97,6 +97,7 @@ class query;
 
 #include <array>
 #include <charconv>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <type_traits>
@@ -490,7 +491,6 @@ inline std::to_chars_result format_floating(char* first, char* last, float v) {
 // sqler/detail/text.hpp - run-time strings (SQL text with table names, error messages) built in
 // one call.
 
-#include <initializer_list>
 
 namespace sqler::detail {
 
@@ -2153,6 +2153,49 @@ void report_unsupported_members() {
 
 template <class T>
 concept storable_aggregate = reflectable<T> && !json_convertible<T>;
+
+// How deep encode() nests objects and arrays for a T, at most (a struct is one level, each
+// array or map one more; scalars none); unbounded for a type whose text comes from a user's
+// json_conversion (sqler does not write it) and for a recursive type (its depth is the data's).
+// The branches follow encode_value's.
+inline constexpr int unbounded_depth = std::numeric_limits<int>::max();
+
+// Enclosing: the structs around T (a type can only hold itself through a struct).
+template <class T, class... Enclosing>
+consteval int encoded_depth() {
+  constexpr auto deeper = [](int inner) { return inner == unbounded_depth ? inner : inner + 1; };
+  if constexpr ((std::is_same_v<T, Enclosing> || ...)) {
+    return unbounded_depth;  // T holds itself
+  } else if constexpr (std::is_same_v<T, bool> || json_integer<T> || std::is_floating_point_v<T> ||
+                       std::is_enum_v<T> || std::is_convertible_v<const T&, std::string_view>) {
+    return 0;
+  } else if constexpr (is_optional<T>) {
+    return encoded_depth<typename T::value_type, Enclosing...>();
+  } else if constexpr (is_ref<T>) {
+    return 1;
+  } else if constexpr (is_vector<T> || is_std_array<T>) {
+    return deeper(encoded_depth<typename T::value_type, Enclosing...>());
+  } else if constexpr (is_string_map<T>) {
+    return deeper(encoded_depth<typename T::mapped_type, Enclosing...>());
+  } else if constexpr (json_convertible<T> || !reflectable<T>) {
+    return unbounded_depth;
+  } else {
+    return deeper([]<std::size_t... I>(std::index_sequence<I...>) {
+      int depth = 0;
+      for (int d : {0, encoded_depth<member_type<T, I>, T, Enclosing...>()...})
+        if (d > depth) depth = d;
+      return depth;
+    }(std::make_index_sequence<member_count<T>>{}));
+  }
+}
+
+// Whether every document encode() writes for a T is one readable_json() accepts, whatever the
+// values: sqler writes all of its text (no json_conversion), escapes every string, refuses NaN
+// and infinities, and its nesting is bounded by json_reader::max_depth. Such a document needs
+// no validity scan where it is written (the SQLite backend's json_valid skips the documents it
+// is told were just encoded; codec_test checks the property on random documents).
+template <class T>
+inline constexpr bool always_readable = encoded_depth<T>() <= json_reader::max_depth;
 
 // ---------------------------------------------------------------- encoding
 
@@ -6502,6 +6545,7 @@ class collection {
   using connection = typename traits::connection;
   using scope = typename traits::transaction_scope;
   using write_turn = typename traits::write_turn;
+  using encoded_scope = typename traits::template encoded_scope<T>;
 
  public:
   using value_type = T;
@@ -6517,6 +6561,8 @@ class collection {
     auto st = c.template acquire<detail::insert_shape<D, T>>();
     std::string& buf = encoded(c, doc);
     st->bind_text(1, buf);
+    const std::size_t end = buf.size();
+    encoded_scope known(c, buf, &end, 0, 1);
     return inserted_id(c, *st, "insert()", detail::insert_shape<D, T>::sql);
   }
 
@@ -6556,10 +6602,11 @@ class collection {
     auto&& c = db_->conn();
     write_turn turn(c);
     auto st = c.template acquire<detail::replace_shape<D, T>>();
-    st->bind_text(1, encoded(c, doc));
+    const std::string& buf = encoded(c, doc);
+    st->bind_text(1, buf);
     st->bind(2, id);
     traits::bind_merge_schema(*st, 3, detail::merge_schema_of<T>::value);
-    st->step();
+    step_encoded(c, *st, buf);
     if (c.changes() == 0) {
       st.release();
       if (contains(id)) throw_skipped("replace()", 0, 1, detail::replace_shape<D, T>::sql);
@@ -6575,11 +6622,12 @@ class collection {
   void replace(versioned<T>& doc) {
     auto&& c = db_->conn();
     auto st = c.template acquire<detail::replace_versioned_shape<D, T>>();
-    st->bind_text(1, encoded(c, doc.value));
+    const std::string& buf = encoded(c, doc.value);
+    st->bind_text(1, buf);
     st->bind(2, doc.id);
     st->bind(3, doc.version);
     traits::bind_merge_schema(*st, 4, detail::merge_schema_of<T>::value);
-    st->step();
+    step_encoded(c, *st, buf);
     if (c.changes() == 0) {
       st.release();
       const auto stored = get_versioned(doc.id);
@@ -6596,10 +6644,11 @@ class collection {
     auto&& c = db_->conn();
     write_turn turn(c);
     auto st = c.template acquire<detail::upsert_shape<D, T>>();
+    const std::string& buf = encoded(c, doc);
     st->bind(1, id);
-    st->bind_text(2, encoded(c, doc));
+    st->bind_text(2, buf);
     traits::bind_merge_schema(*st, 3, detail::merge_schema_of<T>::value);
-    st->step();
+    step_encoded(c, *st, buf);
     if (c.changes() == 0) throw_skipped("upsert()", 0, 1, detail::upsert_shape<D, T>::sql);
   }
 
@@ -6970,6 +7019,7 @@ class collection {
                           const std::vector<std::size_t>& ends, std::size_t first,
                           std::vector<std::int64_t>& ids) {
     auto piece = [&](std::size_t r) { return encoded_piece(buf, ends, first + r); };
+    encoded_scope known(c, buf, ends.data(), first, Rows);
     if constexpr (Rows == 1) {
       auto st = c.template acquire<detail::insert_shape<D, T>>();
       st->bind_text(1, piece(0));
@@ -7027,6 +7077,7 @@ class collection {
     }
     traits::bind_merge_schema(*st, static_cast<int>(2 * Rows + 1),
                               detail::merge_schema_of<T>::value);
+    encoded_scope known(c, buf, ends.data(), first, Rows);
     std::size_t k = 0;
     for (; st->step(); ++k) {
       const std::int64_t id = st->column_int64(0);
@@ -7042,6 +7093,15 @@ class collection {
     if (k != Rows) throw_skipped("upsert_many()", k, Rows, upsert_rows_shape<Rows>::sql);
   }
 
+
+  // Steps st, to which the document just encoded into buf is bound, letting the connection
+  // know the document as sqler's own (encoded_scope).
+  template <class Statement>
+  static void step_encoded(connection& c, Statement& st, const std::string& buf) {
+    const std::size_t end = buf.size();
+    encoded_scope known(c, buf, &end, 0, 1);
+    st.step();
+  }
 
   static std::string& encoded(connection& c, const T& doc) {
     std::string& buf = c.encode_buffer();
@@ -10134,6 +10194,13 @@ struct backend_traits<postgres_backend> {
   using transaction_scope = postgres::transaction_scope;
   using read_snapshot = postgres::read_snapshot;
   using write_turn = postgres::write_turn;
+
+  // PostgreSQL parses every jsonb it is sent: there is no check for sqler's documents to skip.
+  template <class T>
+  struct encoded_scope {
+    encoded_scope(const connection&, std::string_view, const std::size_t*, std::size_t,
+                  std::size_t) noexcept {}
+  };
 
   // sqler_merge's schema, as jsonb text built once per type.
   template <class S>

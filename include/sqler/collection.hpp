@@ -65,6 +65,7 @@ class collection {
   using connection = typename traits::connection;
   using scope = typename traits::transaction_scope;
   using write_turn = typename traits::write_turn;
+  using encoded_scope = typename traits::template encoded_scope<T>;
 
  public:
   using value_type = T;
@@ -80,6 +81,8 @@ class collection {
     auto st = c.template acquire<detail::insert_shape<D, T>>();
     std::string& buf = encoded(c, doc);
     st->bind_text(1, buf);
+    const std::size_t end = buf.size();
+    encoded_scope known(c, buf, &end, 0, 1);
     return inserted_id(c, *st, "insert()", detail::insert_shape<D, T>::sql);
   }
 
@@ -119,10 +122,11 @@ class collection {
     auto&& c = db_->conn();
     write_turn turn(c);
     auto st = c.template acquire<detail::replace_shape<D, T>>();
-    st->bind_text(1, encoded(c, doc));
+    const std::string& buf = encoded(c, doc);
+    st->bind_text(1, buf);
     st->bind(2, id);
     traits::bind_merge_schema(*st, 3, detail::merge_schema_of<T>::value);
-    st->step();
+    step_encoded(c, *st, buf);
     if (c.changes() == 0) {
       st.release();
       if (contains(id)) throw_skipped("replace()", 0, 1, detail::replace_shape<D, T>::sql);
@@ -138,11 +142,12 @@ class collection {
   void replace(versioned<T>& doc) {
     auto&& c = db_->conn();
     auto st = c.template acquire<detail::replace_versioned_shape<D, T>>();
-    st->bind_text(1, encoded(c, doc.value));
+    const std::string& buf = encoded(c, doc.value);
+    st->bind_text(1, buf);
     st->bind(2, doc.id);
     st->bind(3, doc.version);
     traits::bind_merge_schema(*st, 4, detail::merge_schema_of<T>::value);
-    st->step();
+    step_encoded(c, *st, buf);
     if (c.changes() == 0) {
       st.release();
       const auto stored = get_versioned(doc.id);
@@ -159,10 +164,11 @@ class collection {
     auto&& c = db_->conn();
     write_turn turn(c);
     auto st = c.template acquire<detail::upsert_shape<D, T>>();
+    const std::string& buf = encoded(c, doc);
     st->bind(1, id);
-    st->bind_text(2, encoded(c, doc));
+    st->bind_text(2, buf);
     traits::bind_merge_schema(*st, 3, detail::merge_schema_of<T>::value);
-    st->step();
+    step_encoded(c, *st, buf);
     if (c.changes() == 0) throw_skipped("upsert()", 0, 1, detail::upsert_shape<D, T>::sql);
   }
 
@@ -533,6 +539,7 @@ class collection {
                           const std::vector<std::size_t>& ends, std::size_t first,
                           std::vector<std::int64_t>& ids) {
     auto piece = [&](std::size_t r) { return encoded_piece(buf, ends, first + r); };
+    encoded_scope known(c, buf, ends.data(), first, Rows);
     if constexpr (Rows == 1) {
       auto st = c.template acquire<detail::insert_shape<D, T>>();
       st->bind_text(1, piece(0));
@@ -590,6 +597,7 @@ class collection {
     }
     traits::bind_merge_schema(*st, static_cast<int>(2 * Rows + 1),
                               detail::merge_schema_of<T>::value);
+    encoded_scope known(c, buf, ends.data(), first, Rows);
     std::size_t k = 0;
     for (; st->step(); ++k) {
       const std::int64_t id = st->column_int64(0);
@@ -605,6 +613,15 @@ class collection {
     if (k != Rows) throw_skipped("upsert_many()", k, Rows, upsert_rows_shape<Rows>::sql);
   }
 
+
+  // Steps st, to which the document just encoded into buf is bound, letting the connection
+  // know the document as sqler's own (encoded_scope).
+  template <class Statement>
+  static void step_encoded(connection& c, Statement& st, const std::string& buf) {
+    const std::size_t end = buf.size();
+    encoded_scope known(c, buf, &end, 0, 1);
+    st.step();
+  }
 
   static std::string& encoded(connection& c, const T& doc) {
     std::string& buf = c.encode_buffer();

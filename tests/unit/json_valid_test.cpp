@@ -5,7 +5,11 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <array>
+#include <bit>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -175,6 +179,167 @@ TEST(JsonValid, TableCheckRefusesWhatSqlerCannotRead) {
 
   builtin sqlite;
   EXPECT_TRUE(sqlite.valid(lone));  // elsewhere the row would have gone in
+}
+
+}  // namespace
+
+// ---- sqler's own writes: a document sqler encoded for the statement is not scanned again when
+// every encoding of its type is readable (codec.hpp's always_readable); anything else is.
+
+namespace sqler_json_valid_types {
+
+struct Node {  // recursive: its depth is the data's
+  std::string name;
+  std::vector<Node> kids;
+};
+
+template <int N>
+struct nest {
+  using type = std::vector<typename nest<N - 1>::type>;
+};
+template <>
+struct nest<0> {
+  using type = int;
+};
+struct Nested {  // the object and 5 arrays
+  nest<5>::type v;
+  std::map<std::string, std::vector<int>> m;  // the object, the map, the array
+};
+
+struct Verbatim {  // its text comes from a conversion sqler does not check
+  std::string text;
+};
+struct Holder {
+  Verbatim raw;
+};
+
+enum class Colour : std::int16_t { red = -3, green = 7 };
+
+struct Rich {
+  std::string s;
+  std::int64_t i = 0;
+  std::uint64_t u = 0;
+  double d = 0;
+  float f = 0;
+  bool b = false;
+  Colour c = Colour::red;
+  std::optional<std::string> o;
+  std::vector<std::vector<double>> vv;
+  std::map<std::string, std::optional<int>> m;
+  std::array<std::int8_t, 3> a{};
+  sqler::ref<Note> r;
+  std::vector<Note> notes;
+};
+
+}  // namespace sqler_json_valid_types
+
+template <>
+struct sqler::json_conversion<sqler_json_valid_types::Verbatim> {
+  static void to_json(const sqler_json_valid_types::Verbatim& v, std::string& out) {
+    out += v.text;
+  }
+  static void from_json(std::string_view json, sqler_json_valid_types::Verbatim& v) {
+    v.text = std::string(json);
+  }
+};
+
+namespace {
+using namespace sqler_json_valid_types;
+using sqler::detail::always_readable;
+
+static_assert(always_readable<Note>);
+static_assert(always_readable<Rich>);
+// The depth bound (json_reader::max_depth, 512) is checked on the computed depth: a type
+// nested 512 levels deep is too costly for a compiler to be a test.
+using sqler::detail::encoded_depth;
+static_assert(encoded_depth<Note>() == 1);
+static_assert(encoded_depth<Nested>() == 6);
+static_assert(encoded_depth<Rich>() == 3);  // vv, and notes' objects in their array
+static_assert(encoded_depth<Node>() == sqler::detail::unbounded_depth);
+static_assert(encoded_depth<Holder>() == sqler::detail::unbounded_depth);
+static_assert(!always_readable<Node>);
+static_assert(!always_readable<Holder>);
+
+// The property the shortcut rests on: whatever the values, sqler's encoding of an
+// always-readable type is accepted by readable_json (and so by the table's CHECK).
+TEST(JsonValid, EveryEncodingOfAnAlwaysReadableTypeIsReadable) {
+  std::mt19937_64 rng(20261201);
+  const auto bits = [&] { return rng(); };
+  const auto text = [&] {
+    std::string s(rng() % 24, '\0');
+    for (char& ch : s) {
+      const auto pick = rng() % 8;
+      ch = pick == 0   ? static_cast<char>(rng() % 0x20)             // control, NUL included
+           : pick == 1 ? "\"\\/"[rng() % 3]                          // to escape
+           : pick == 2 ? static_cast<char>(0x80 + rng() % 0x80)      // high bytes, any order
+                       : static_cast<char>(0x20 + rng() % 0x5f);
+    }
+    return s;
+  };
+  const auto finite = [&] {
+    for (;;) {
+      const double d = std::bit_cast<double>(bits());
+      if (d == d && d - d == 0) return d;
+    }
+  };
+  for (int n = 0; n < 20000; ++n) {
+    Rich doc;
+    doc.s = text();
+    doc.i = static_cast<std::int64_t>(bits());
+    doc.u = bits();
+    doc.d = finite();
+    do doc.f = std::bit_cast<float>(static_cast<std::uint32_t>(bits()));
+    while (!(doc.f == doc.f && doc.f - doc.f == 0));
+    doc.b = rng() % 2 == 0;
+    doc.c = rng() % 2 ? Colour::red : Colour::green;
+    if (rng() % 2) doc.o = text();
+    doc.vv.resize(rng() % 3);
+    for (auto& v : doc.vv)
+      for (std::size_t k = rng() % 4; k > 0; --k) v.push_back(finite());
+    for (std::size_t k = rng() % 3; k > 0; --k)
+      doc.m[text()] = rng() % 2 ? std::optional<int>(static_cast<int>(bits())) : std::nullopt;
+    doc.a = {static_cast<std::int8_t>(bits()), -128, 127};
+    if (rng() % 2) doc.r = sqler::ref<Note>(static_cast<std::int64_t>(bits() >> 1));
+    for (std::size_t k = rng() % 3; k > 0; --k) doc.notes.push_back({text()});
+    const std::string json = sqler::to_json(doc);
+    ASSERT_TRUE(readable_json(json)) << json;
+  }
+}
+
+// The shortcut is no blanket pass: a type whose text a user's conversion writes, a recursive
+// type nested deeper than sqler reads, and a trigger that derives another text from a document
+// sqler wrote are all still checked.
+TEST(JsonValid, TheCheckStillRunsWhereSqlerCannotVouchForTheText) {
+  auto db = sqler::database::in_memory();
+  auto holders = db.collection<Holder>();
+  EXPECT_EQ(holders.get(holders.insert({{"\"fine\""}}))->raw.text, "\"fine\"");
+  EXPECT_THROW(holders.insert({{"{oops"}}), sqler::constraint_error);
+  EXPECT_THROW(holders.insert_many(std::vector<Holder>(20, Holder{{"[1,"}})),
+               sqler::constraint_error);
+  EXPECT_EQ(holders.size(), 1);
+
+  auto nodes = db.collection<Node>();
+  const auto chain = [](int depth) {  // the object of each level and its kids array
+    Node root{"root", {}};
+    Node* at = &root;
+    for (int k = 1; k < depth; ++k) at = &at->kids.emplace_back(Node{"k", {}});
+    return root;
+  };
+  const Node fits = chain(256);  // 511 levels
+  const auto id = nodes.insert(fits);
+  EXPECT_TRUE(nodes.get(id).has_value());
+  EXPECT_THROW(nodes.insert(chain(300)), sqler::constraint_error);  // 599 levels
+  EXPECT_THROW(nodes.replace(id, chain(300)), sqler::constraint_error);
+  EXPECT_EQ(nodes.size(), 1);
+
+  auto notes = db.collection<Note>();
+  db.execute(
+      "CREATE TRIGGER copy_note AFTER INSERT ON \"Note\" BEGIN "
+      "INSERT INTO \"Holder\" (data) VALUES (substr(NEW.data, 2)); END");
+  EXPECT_THROW(notes.insert({"x"}), sqler::constraint_error);
+  EXPECT_THROW(notes.insert_many(std::vector<Note>(150, Note{"y"})), sqler::constraint_error);
+  EXPECT_EQ(notes.size(), 0);
+  EXPECT_EQ(holders.size(), 1);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <string>
@@ -99,6 +100,49 @@ void report_unsupported_members() {
 
 template <class T>
 concept storable_aggregate = reflectable<T> && !json_convertible<T>;
+
+// How deep encode() nests objects and arrays for a T, at most (a struct is one level, each
+// array or map one more; scalars none); unbounded for a type whose text comes from a user's
+// json_conversion (sqler does not write it) and for a recursive type (its depth is the data's).
+// The branches follow encode_value's.
+inline constexpr int unbounded_depth = std::numeric_limits<int>::max();
+
+// Enclosing: the structs around T (a type can only hold itself through a struct).
+template <class T, class... Enclosing>
+consteval int encoded_depth() {
+  constexpr auto deeper = [](int inner) { return inner == unbounded_depth ? inner : inner + 1; };
+  if constexpr ((std::is_same_v<T, Enclosing> || ...)) {
+    return unbounded_depth;  // T holds itself
+  } else if constexpr (std::is_same_v<T, bool> || json_integer<T> || std::is_floating_point_v<T> ||
+                       std::is_enum_v<T> || std::is_convertible_v<const T&, std::string_view>) {
+    return 0;
+  } else if constexpr (is_optional<T>) {
+    return encoded_depth<typename T::value_type, Enclosing...>();
+  } else if constexpr (is_ref<T>) {
+    return 1;
+  } else if constexpr (is_vector<T> || is_std_array<T>) {
+    return deeper(encoded_depth<typename T::value_type, Enclosing...>());
+  } else if constexpr (is_string_map<T>) {
+    return deeper(encoded_depth<typename T::mapped_type, Enclosing...>());
+  } else if constexpr (json_convertible<T> || !reflectable<T>) {
+    return unbounded_depth;
+  } else {
+    return deeper([]<std::size_t... I>(std::index_sequence<I...>) {
+      int depth = 0;
+      for (int d : {0, encoded_depth<member_type<T, I>, T, Enclosing...>()...})
+        if (d > depth) depth = d;
+      return depth;
+    }(std::make_index_sequence<member_count<T>>{}));
+  }
+}
+
+// Whether every document encode() writes for a T is one readable_json() accepts, whatever the
+// values: sqler writes all of its text (no json_conversion), escapes every string, refuses NaN
+// and infinities, and its nesting is bounded by json_reader::max_depth. Such a document needs
+// no validity scan where it is written (the SQLite backend's json_valid skips the documents it
+// is told were just encoded; codec_test checks the property on random documents).
+template <class T>
+inline constexpr bool always_readable = encoded_depth<T>() <= json_reader::max_depth;
 
 // ---------------------------------------------------------------- encoding
 

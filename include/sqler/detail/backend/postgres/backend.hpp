@@ -33,6 +33,13 @@ struct backend_traits<postgres_backend> {
   using read_snapshot = postgres::read_snapshot;
   using write_turn = postgres::write_turn;
 
+  // PostgreSQL parses every jsonb it is sent: there is no check for sqler's documents to skip.
+  template <class T>
+  struct encoded_scope {
+    encoded_scope(const connection&, std::string_view, const std::size_t*, std::size_t,
+                  std::size_t) noexcept {}
+  };
+
   // sqler_merge's schema, as jsonb text built once per type.
   template <class S>
   static void bind_merge_schema(S& st, int i, const merge_schema& schema) {

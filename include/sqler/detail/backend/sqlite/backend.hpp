@@ -3,6 +3,7 @@
 // SQLite pieces they use and the SQLite-specific way a document table is made ready.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "sqler/detail/backend/sqlite/state.hpp"
 #include "sqler/detail/backend/sqlite/transaction.hpp"
 #include "sqler/detail/catalog.hpp"
+#include "sqler/detail/codec.hpp"
 #include "sqler/detail/merge.hpp"
 #include "sqler/detail/multikey.hpp"
 #include "sqler/detail/promoted.hpp"
@@ -43,6 +45,30 @@ struct backend_traits<sqlite_backend> {
   using transaction_scope = sqlite::transaction_scope;
   using read_snapshot = sqlite::read_snapshot;
   using write_turn = sqlite::write_turn;
+
+  // While alive, the connection knows documents first .. first + count - 1 of buf (cut by
+  // ends) as written by sqler's encoder for a T, so json_valid does not scan them again
+  // (functions.hpp's encoded_documents); for a T whose encoding is not always readable
+  // (codec.hpp) it does nothing. Made just before the statement they are bound to is stepped.
+  template <class T>
+  class encoded_scope {
+   public:
+    encoded_scope(connection& c, std::string_view buf, const std::size_t* ends, std::size_t first,
+                  std::size_t count) noexcept {
+      if constexpr (always_readable<T>) {
+        c.encoded().set(buf, ends, first, count);
+        c_ = &c;
+      }
+    }
+    encoded_scope(const encoded_scope&) = delete;
+    encoded_scope& operator=(const encoded_scope&) = delete;
+    ~encoded_scope() {
+      if (c_ != nullptr) c_->encoded().clear();
+    }
+
+   private:
+    connection* c_ = nullptr;
+  };
 
   // What sqler_merge needs to tell declared members from the rest: a pointer only sqler's own
   // SQL function can read.

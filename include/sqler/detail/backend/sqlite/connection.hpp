@@ -148,7 +148,7 @@ class connection {
     // compared string literal (SQLite's legacy double-quoted-string fallback).
     sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
     sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
-    register_functions(db_);
+    register_functions(db_, &encoded_);
     sqlite3_busy_timeout(db_, opts.busy_timeout_ms);
     busy_timeout_ms_ = opts.busy_timeout_ms;
     if (opts.wal && !opts.read_only) {
@@ -263,6 +263,10 @@ class connection {
   // Scratch buffer for encoding documents: reused so steady-state writes do not allocate.
   std::string& encode_buffer() noexcept { return encode_buffer_; }
 
+  // The documents sqler encoded for the statement being stepped (functions.hpp), set by
+  // backend_traits::encoded_scope.
+  encoded_documents& encoded() noexcept { return encoded_; }
+
   int& transaction_depth() noexcept { return tx_depth_; }
 
   // The queue this connection's writes wait in (null for a single-connection database).
@@ -319,6 +323,7 @@ class connection {
   std::vector<std::unique_ptr<cached>> slots_;
   cache_stats stats_;
   std::string encode_buffer_;
+  encoded_documents encoded_;  // its address is the user data of json_valid and sqler_merge
   int tx_depth_ = 0;
   bool observed() const noexcept { return hooks_ != nullptr && hooks_->active(); }
 
