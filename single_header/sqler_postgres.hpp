@@ -2193,7 +2193,7 @@ consteval int encoded_depth() {
 // values: sqler writes all of its text (no json_conversion), escapes every string, refuses NaN
 // and infinities, and its nesting is bounded by json_reader::max_depth. Such a document needs
 // no validity scan where it is written (the SQLite backend's json_valid skips the documents it
-// is told were just encoded; codec_test checks the property on random documents).
+// is told were just encoded; json_valid_test checks the property on random documents).
 template <class T>
 inline constexpr bool always_readable = encoded_depth<T>() <= json_reader::max_depth;
 
@@ -7005,11 +7005,13 @@ class collection {
   [[noreturn]] static void throw_skipped(std::string_view call, std::size_t inserted,
                                          std::size_t rows, std::string_view sql) {
     throw error(result_code::abort,
-                detail::str_cat({"sqler: ", call, " on \"", name(), "\": ",
-                                 std::to_string(inserted), " of ", std::to_string(rows),
-                                 rows == 1 ? " document was" : " documents were",
-                                 " written (a trigger skipped ", rows == 1 ? "it" : "some",
-                                 "); nothing was written"}),
+                rows == 1 ? detail::str_cat({"sqler: ", call, " on \"", name(),
+                                             "\": a trigger skipped it; nothing was written"})
+                          : detail::str_cat({"sqler: ", call, " on \"", name(),
+                                             "\": a trigger skipped ",
+                                             std::to_string(rows - inserted), " of the ",
+                                             std::to_string(rows),
+                                             " documents of one statement; nothing was written"}),
                 sql);
   }
 

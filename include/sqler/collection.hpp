@@ -525,11 +525,13 @@ class collection {
   [[noreturn]] static void throw_skipped(std::string_view call, std::size_t inserted,
                                          std::size_t rows, std::string_view sql) {
     throw error(result_code::abort,
-                detail::str_cat({"sqler: ", call, " on \"", name(), "\": ",
-                                 std::to_string(inserted), " of ", std::to_string(rows),
-                                 rows == 1 ? " document was" : " documents were",
-                                 " written (a trigger skipped ", rows == 1 ? "it" : "some",
-                                 "); nothing was written"}),
+                rows == 1 ? detail::str_cat({"sqler: ", call, " on \"", name(),
+                                             "\": a trigger skipped it; nothing was written"})
+                          : detail::str_cat({"sqler: ", call, " on \"", name(),
+                                             "\": a trigger skipped ",
+                                             std::to_string(rows - inserted), " of the ",
+                                             std::to_string(rows),
+                                             " documents of one statement; nothing was written"}),
                 sql);
   }
 

@@ -445,7 +445,16 @@ TYPED_TEST(CollectionTest, AWriteATriggerSkippedFailsInsteadOfReportingSuccessOr
     std::vector<Item> docs;
     for (int i = 0; i < 150; ++i) docs.push_back({numbered("c", i), 1});
     docs[at].code = "skip";
-    EXPECT_THROW(items.insert_many(docs), sqler::error) << "skipped document " << at;
+    try {
+      items.insert_many(docs);
+      ADD_FAILURE() << "insert_many() did not throw; skipped document " << at;
+    } catch (const sqler::error& e) {
+      const std::string expected = at < 144 ? "a trigger skipped 1 of the " +
+                                                  std::to_string(at < 128 ? 128 : 16) +
+                                                  " documents of one statement"
+                                            : "a trigger skipped it";
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
     EXPECT_EQ(items.size(), 1) << "skipped document " << at;
     EXPECT_FALSE(this->in_transaction());
   }

@@ -140,7 +140,7 @@ consteval int encoded_depth() {
 // values: sqler writes all of its text (no json_conversion), escapes every string, refuses NaN
 // and infinities, and its nesting is bounded by json_reader::max_depth. Such a document needs
 // no validity scan where it is written (the SQLite backend's json_valid skips the documents it
-// is told were just encoded; codec_test checks the property on random documents).
+// is told were just encoded; json_valid_test checks the property on random documents).
 template <class T>
 inline constexpr bool always_readable = encoded_depth<T>() <= json_reader::max_depth;
 
