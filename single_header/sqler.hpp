@@ -3759,6 +3759,14 @@ struct merge_schema {
       if (m.key == key) return &m;
     return nullptr;
   }
+  // The same, trying members[next] first and leaving next after the member found: a document
+  // sqler wrote lists its members in declaration order, so each key is found at the first try.
+  const merge_member* find(std::string_view key, std::size_t& next) const noexcept {
+    if (next < members.size() && members[next].key == key) return &members[next++];
+    const merge_member* m = find(key);
+    if (m != nullptr) next = static_cast<std::size_t>(m - members.data()) + 1;
+    return m;
+  }
 };
 
 template <class M>
@@ -3807,22 +3815,31 @@ inline bool is_object_text(std::string_view v) noexcept { return !v.empty() && v
 
 // Does `old` (a stored object) hold a member that `schema` does not declare, at any depth
 // reached through nested structs? The usual answer is no, found by one pass over the text.
-inline bool has_undeclared(std::string_view old, const merge_schema& schema) {
-  json_reader r(old);
-  if (!r.consume('{') || r.consume('}')) return false;
+// The object r is at, read up to its undeclared member if it has one (then r stops there), or
+// to its end. Nested objects are read by the same reader, in the same pass.
+inline bool has_undeclared(json_reader& r, const merge_schema& schema) {
+  r.expect('{', nullptr);
+  if (r.consume('}')) return false;
   std::string scratch;
+  std::size_t next = 0;
   do {
     const std::string_view key = r.read_key(scratch, nullptr);
     r.expect(':', nullptr);
-    const merge_member* d = schema.find(key);
+    const merge_member* d = schema.find(key, next);
     if (d == nullptr) return true;
     if (d->nested != nullptr && r.peek() == '{') {
-      if (has_undeclared(r.value_text(nullptr), *d->nested)) return true;
+      if (has_undeclared(r, *d->nested)) return true;
     } else {
       r.skip_value(nullptr);
     }
   } while (r.consume(','));
+  r.expect('}', nullptr);
   return false;
+}
+
+inline bool has_undeclared(std::string_view old, const merge_schema& schema) {
+  json_reader r(old);
+  return r.peek() == '{' && has_undeclared(r, schema);
 }
 
 // `fresh` (what the struct encodes to) with the undeclared members of `old` added back, nested

@@ -275,6 +275,24 @@ TYPED_TEST(SafetyUnknown, UpsertKeepsUndeclaredMembers) {
   this->expect_json(id + 100, R"({"n":4,"inner":{"a":5},"maybe":null,"m":{},"arr":[]})");
 }
 
+// The only undeclared member is nested, after a nested object that has none (the scan for
+// undeclared members reads nested objects in the same pass, so it must resume right after one).
+TYPED_TEST(SafetyUnknown, AnUndeclaredMemberOnlyInALaterNestedObjectIsKept) {
+  for (const auto& [stored, want] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"n":1,"inner":{"a":1},"maybe":{"a":2,"y":[1,{"q":2}]},"m":{},"arr":[]})",
+            R"({"n":2,"inner":{"a":7},"maybe":{"a":3,"y":[1,{"q":2}]},"m":{"k3":3},"arr":[9]})"},
+           {R"({"maybe":{"a":2},"inner":{"a":1,"x":{"deep":[]}},"n":1,"m":{},"arr":[]})",
+            R"({"n":2,"inner":{"a":7,"x":{"deep":[]}},"maybe":{"a":3},"m":{"k3":3},"arr":[9]})"},
+           {R"({"n":1,"inner":{"a":1},"maybe":{"a":2},"m":{"k1":1},"arr":[],"z":0})",
+            R"({"n":2,"inner":{"a":7},"maybe":{"a":3},"m":{"k3":3},"arr":[9],"z":0})"}}) {
+    this->db().execute("INSERT INTO \"Keeper\" (data) VALUES ($1)", stored);
+    const auto id = std::get<0>(
+        this->db().template query<std::int64_t>("SELECT max(_id) FROM \"Keeper\"").front());
+    this->c->replace(id, modified(*this->c->get(id)));
+    this->expect_json(id, want);
+  }
+}
+
 TYPED_TEST(SafetyUnknown, ANullOrMissingNestedObjectIsReplacedWhole) {
   this->db().execute(
       "INSERT INTO \"Keeper\" (data) VALUES ($1)",
