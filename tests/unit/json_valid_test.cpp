@@ -332,7 +332,20 @@ TEST(JsonValid, TheCheckStillRunsWhereSqlerCannotVouchForTheText) {
   EXPECT_THROW(nodes.replace(id, chain(300)), sqler::constraint_error);
   EXPECT_EQ(nodes.size(), 1);
 
+  // What the shortcut let through is stored as text, as every document is: the function reads
+  // the argument's bytes without sqlite3_value_text, which must not change what is stored.
   auto notes = db.collection<Note>();
+  notes.insert({"one"});
+  notes.insert_many(std::vector<Note>(150, Note{"many"}));
+  notes.replace(1, {"replaced"});
+  const auto kinds = db.query<std::string, std::int64_t>(
+      "SELECT typeof(data), count(*) FROM \"Note\" GROUP BY 1");
+  ASSERT_EQ(kinds.size(), 1u);
+  EXPECT_EQ(std::get<0>(kinds[0]), "text");
+  EXPECT_EQ(std::get<1>(kinds[0]), 151);
+  EXPECT_EQ(notes.get(1)->text, "replaced");
+  db.execute("DELETE FROM \"Note\"");
+
   db.execute(
       "CREATE TRIGGER copy_note AFTER INSERT ON \"Note\" BEGIN "
       "INSERT INTO \"Holder\" (data) VALUES (substr(NEW.data, 2)); END");
