@@ -6570,9 +6570,8 @@ class collection {
     auto st = c.template acquire<detail::insert_shape<D, T>>();
     std::string& buf = encoded(c, doc);
     st->bind_text(1, buf);
-    const std::size_t end = buf.size();
-    encoded_scope known(c, buf, &end, 0, 1);
-    return inserted_id(c, *st, "insert()", detail::insert_shape<D, T>::sql);
+    return inserted_id(c, *st, step_encoded(c, *st, buf), "insert()",
+                       detail::insert_shape<D, T>::sql);
   }
 
   // All or nothing: one transaction; ids in input order. The documents go 128 to a statement
@@ -6618,8 +6617,7 @@ class collection {
     step_encoded(c, *st, buf);
     if (c.changes() == 0) {
       st.release();
-      if (contains(id)) throw_skipped("replace()", 0, 1, detail::replace_shape<D, T>::sql);
-      throw not_found(name(), id);
+      throw_unchanged(id, "replace()", detail::replace_shape<D, T>::sql);
     }
   }
 
@@ -6719,8 +6717,7 @@ class collection {
     st->step();
     if (c.changes() == 0) {
       st.release();
-      if (contains(id)) throw_skipped("update()", 0, 1, shape::sql);
-      throw not_found(name(), id);
+      throw_unchanged(id, "update()", shape::sql);
     }
   }
 
@@ -7002,13 +6999,22 @@ class collection {
   // row without an error (SQLite's RAISE(IGNORE), a PostgreSQL BEFORE trigger returning NULL):
   // the call then fails (throw_skipped) rather than hand back another document's id (SQLite's
   // last rowid); insert_rows and upsert_rows fail the same way when rows are missing.
+  // stepped: what st's step() returned.
   template <class Statement>
-  static std::int64_t inserted_id(connection& c, Statement& st, std::string_view call,
-                                  std::string_view sql) {
+  static std::int64_t inserted_id(connection& c, Statement& st, bool stepped,
+                                  std::string_view call, std::string_view sql) {
     // A dialect that returns the new id as a row (RETURNING) gives it here; SQLite does not.
-    if (st.step()) return st.column_int64(0);
+    if (stepped) return st.column_int64(0);
     if (c.changes() == 0) throw_skipped(call, 0, 1, sql);
     return c.last_insert_rowid();
+  }
+
+  // A write by id that changed no row (its statement released): a trigger skipped it when the
+  // document is there, otherwise there is no such document.
+  [[noreturn]] void throw_unchanged(std::int64_t id, std::string_view call,
+                                    std::string_view sql) const {
+    if (contains(id)) throw_skipped(call, 0, 1, sql);
+    throw not_found(name(), id);
   }
 
   [[noreturn]] static void throw_skipped(std::string_view call, std::size_t inserted,
@@ -7034,7 +7040,8 @@ class collection {
     if constexpr (Rows == 1) {
       auto st = c.template acquire<detail::insert_shape<D, T>>();
       st->bind_text(1, piece(0));
-      ids.push_back(inserted_id(c, *st, "insert_many()", detail::insert_shape<D, T>::sql));
+      ids.push_back(
+          inserted_id(c, *st, st->step(), "insert_many()", detail::insert_shape<D, T>::sql));
     } else {
       auto st = c.template acquire<insert_rows_shape<Rows>>();
       for (std::size_t r = 0; r < Rows; ++r) st->bind_text(static_cast<int>(r + 1), piece(r));
@@ -7106,12 +7113,12 @@ class collection {
 
 
   // Steps st, to which the document just encoded into buf is bound, letting the connection
-  // know the document as sqler's own (encoded_scope).
+  // know the document as sqler's own (encoded_scope); returns what step() returned.
   template <class Statement>
-  static void step_encoded(connection& c, Statement& st, const std::string& buf) {
+  static bool step_encoded(connection& c, Statement& st, const std::string& buf) {
     const std::size_t end = buf.size();
     encoded_scope known(c, buf, &end, 0, 1);
-    st.step();
+    return st.step();
   }
 
   static std::string& encoded(connection& c, const T& doc) {
@@ -7200,10 +7207,11 @@ class encoded_documents {
   }
   void clear() noexcept { count_ = 0; }
 
-  // The document v's text equals, in sqler's buffer, or null. Reads v's bytes as they are
-  // (sqlite3_value_text would first copy a text bound without a terminator to add one).
-  const char* find(sqlite3_value* v) noexcept {
-    if (count_ == 0 || sqlite3_value_type(v) != SQLITE_TEXT) return nullptr;
+  // The document v's text equals, in sqler's buffer, or an empty view (a document is never
+  // empty). Reads v's bytes as they are (sqlite3_value_text would first copy a text bound
+  // without a terminator to add one).
+  std::string_view find(sqlite3_value* v) noexcept {
+    if (count_ == 0 || sqlite3_value_type(v) != SQLITE_TEXT) return {};
     const auto* text = static_cast<const char*>(sqlite3_value_blob(v));
     const auto size = static_cast<std::size_t>(sqlite3_value_bytes(v));
     for (std::size_t k = next_ == 0 ? 0 : next_ - 1; k < count_ && k <= next_; ++k) {
@@ -7211,10 +7219,10 @@ class encoded_documents {
       const char* doc = base_ + begins;
       if (ends_[k] - begins == size && (text == doc || std::memcmp(text, doc, size) == 0)) {
         next_ = k + 1;
-        return doc;
+        return {doc, size};
       }
     }
-    return nullptr;
+    return {};
   }
 
  private:
@@ -7239,11 +7247,10 @@ inline std::string_view value_text(sqlite3_value* v) {
 inline void sqlite_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
   // The fresh document unchanged: when it is one sqler just encoded, passed on from sqler's
   // buffer without a copy (the buffer outlives the statement's step).
-  const char* encoded = encoded_of(ctx).find(argv[1]);
+  const std::string_view encoded = encoded_of(ctx).find(argv[1]);
   const auto fresh = [&] {
-    if (encoded != nullptr)
-      sqlite3_result_text64(ctx, encoded, static_cast<sqlite3_uint64>(sqlite3_value_bytes(argv[1])),
-                            SQLITE_STATIC, SQLITE_UTF8);
+    if (!encoded.empty())
+      sqlite3_result_text64(ctx, encoded.data(), encoded.size(), SQLITE_STATIC, SQLITE_UTF8);
     else
       sqlite3_result_value(ctx, argv[1]);
   };
@@ -7254,12 +7261,8 @@ inline void sqlite_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
     return;
   }
   try {
-    auto merged = merged_document(
-        value_text(argv[0]),
-        encoded != nullptr
-            ? std::string_view(encoded, static_cast<std::size_t>(sqlite3_value_bytes(argv[1])))
-            : value_text(argv[1]),
-        *schema);
+    auto merged = merged_document(value_text(argv[0]),
+                                  !encoded.empty() ? encoded : value_text(argv[1]), *schema);
     if (!merged) {
       fresh();  // nothing undeclared to keep: the fast path
       return;
@@ -7352,7 +7355,7 @@ inline void sqlite_json_valid(sqlite3_context* ctx, int, sqlite3_value** argv) {
     sqlite3_result_int(ctx, 0);
     return;
   }
-  if (encoded_of(ctx).find(argv[0]) != nullptr) {
+  if (!encoded_of(ctx).find(argv[0]).empty()) {
     sqlite3_result_int(ctx, 1);
     return;
   }

@@ -6578,9 +6578,8 @@ class collection {
     auto st = c.template acquire<detail::insert_shape<D, T>>();
     std::string& buf = encoded(c, doc);
     st->bind_text(1, buf);
-    const std::size_t end = buf.size();
-    encoded_scope known(c, buf, &end, 0, 1);
-    return inserted_id(c, *st, "insert()", detail::insert_shape<D, T>::sql);
+    return inserted_id(c, *st, step_encoded(c, *st, buf), "insert()",
+                       detail::insert_shape<D, T>::sql);
   }
 
   // All or nothing: one transaction; ids in input order. The documents go 128 to a statement
@@ -6626,8 +6625,7 @@ class collection {
     step_encoded(c, *st, buf);
     if (c.changes() == 0) {
       st.release();
-      if (contains(id)) throw_skipped("replace()", 0, 1, detail::replace_shape<D, T>::sql);
-      throw not_found(name(), id);
+      throw_unchanged(id, "replace()", detail::replace_shape<D, T>::sql);
     }
   }
 
@@ -6727,8 +6725,7 @@ class collection {
     st->step();
     if (c.changes() == 0) {
       st.release();
-      if (contains(id)) throw_skipped("update()", 0, 1, shape::sql);
-      throw not_found(name(), id);
+      throw_unchanged(id, "update()", shape::sql);
     }
   }
 
@@ -7010,13 +7007,22 @@ class collection {
   // row without an error (SQLite's RAISE(IGNORE), a PostgreSQL BEFORE trigger returning NULL):
   // the call then fails (throw_skipped) rather than hand back another document's id (SQLite's
   // last rowid); insert_rows and upsert_rows fail the same way when rows are missing.
+  // stepped: what st's step() returned.
   template <class Statement>
-  static std::int64_t inserted_id(connection& c, Statement& st, std::string_view call,
-                                  std::string_view sql) {
+  static std::int64_t inserted_id(connection& c, Statement& st, bool stepped,
+                                  std::string_view call, std::string_view sql) {
     // A dialect that returns the new id as a row (RETURNING) gives it here; SQLite does not.
-    if (st.step()) return st.column_int64(0);
+    if (stepped) return st.column_int64(0);
     if (c.changes() == 0) throw_skipped(call, 0, 1, sql);
     return c.last_insert_rowid();
+  }
+
+  // A write by id that changed no row (its statement released): a trigger skipped it when the
+  // document is there, otherwise there is no such document.
+  [[noreturn]] void throw_unchanged(std::int64_t id, std::string_view call,
+                                    std::string_view sql) const {
+    if (contains(id)) throw_skipped(call, 0, 1, sql);
+    throw not_found(name(), id);
   }
 
   [[noreturn]] static void throw_skipped(std::string_view call, std::size_t inserted,
@@ -7042,7 +7048,8 @@ class collection {
     if constexpr (Rows == 1) {
       auto st = c.template acquire<detail::insert_shape<D, T>>();
       st->bind_text(1, piece(0));
-      ids.push_back(inserted_id(c, *st, "insert_many()", detail::insert_shape<D, T>::sql));
+      ids.push_back(
+          inserted_id(c, *st, st->step(), "insert_many()", detail::insert_shape<D, T>::sql));
     } else {
       auto st = c.template acquire<insert_rows_shape<Rows>>();
       for (std::size_t r = 0; r < Rows; ++r) st->bind_text(static_cast<int>(r + 1), piece(r));
@@ -7114,12 +7121,12 @@ class collection {
 
 
   // Steps st, to which the document just encoded into buf is bound, letting the connection
-  // know the document as sqler's own (encoded_scope).
+  // know the document as sqler's own (encoded_scope); returns what step() returned.
   template <class Statement>
-  static void step_encoded(connection& c, Statement& st, const std::string& buf) {
+  static bool step_encoded(connection& c, Statement& st, const std::string& buf) {
     const std::size_t end = buf.size();
     encoded_scope known(c, buf, &end, 0, 1);
-    st.step();
+    return st.step();
   }
 
   static std::string& encoded(connection& c, const T& doc) {

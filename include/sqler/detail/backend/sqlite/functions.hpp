@@ -47,10 +47,11 @@ class encoded_documents {
   }
   void clear() noexcept { count_ = 0; }
 
-  // The document v's text equals, in sqler's buffer, or null. Reads v's bytes as they are
-  // (sqlite3_value_text would first copy a text bound without a terminator to add one).
-  const char* find(sqlite3_value* v) noexcept {
-    if (count_ == 0 || sqlite3_value_type(v) != SQLITE_TEXT) return nullptr;
+  // The document v's text equals, in sqler's buffer, or an empty view (a document is never
+  // empty). Reads v's bytes as they are (sqlite3_value_text would first copy a text bound
+  // without a terminator to add one).
+  std::string_view find(sqlite3_value* v) noexcept {
+    if (count_ == 0 || sqlite3_value_type(v) != SQLITE_TEXT) return {};
     const auto* text = static_cast<const char*>(sqlite3_value_blob(v));
     const auto size = static_cast<std::size_t>(sqlite3_value_bytes(v));
     for (std::size_t k = next_ == 0 ? 0 : next_ - 1; k < count_ && k <= next_; ++k) {
@@ -58,10 +59,10 @@ class encoded_documents {
       const char* doc = base_ + begins;
       if (ends_[k] - begins == size && (text == doc || std::memcmp(text, doc, size) == 0)) {
         next_ = k + 1;
-        return doc;
+        return {doc, size};
       }
     }
-    return nullptr;
+    return {};
   }
 
  private:
@@ -86,11 +87,10 @@ inline std::string_view value_text(sqlite3_value* v) {
 inline void sqlite_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
   // The fresh document unchanged: when it is one sqler just encoded, passed on from sqler's
   // buffer without a copy (the buffer outlives the statement's step).
-  const char* encoded = encoded_of(ctx).find(argv[1]);
+  const std::string_view encoded = encoded_of(ctx).find(argv[1]);
   const auto fresh = [&] {
-    if (encoded != nullptr)
-      sqlite3_result_text64(ctx, encoded, static_cast<sqlite3_uint64>(sqlite3_value_bytes(argv[1])),
-                            SQLITE_STATIC, SQLITE_UTF8);
+    if (!encoded.empty())
+      sqlite3_result_text64(ctx, encoded.data(), encoded.size(), SQLITE_STATIC, SQLITE_UTF8);
     else
       sqlite3_result_value(ctx, argv[1]);
   };
@@ -101,12 +101,8 @@ inline void sqlite_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
     return;
   }
   try {
-    auto merged = merged_document(
-        value_text(argv[0]),
-        encoded != nullptr
-            ? std::string_view(encoded, static_cast<std::size_t>(sqlite3_value_bytes(argv[1])))
-            : value_text(argv[1]),
-        *schema);
+    auto merged = merged_document(value_text(argv[0]),
+                                  !encoded.empty() ? encoded : value_text(argv[1]), *schema);
     if (!merged) {
       fresh();  // nothing undeclared to keep: the fast path
       return;
@@ -199,7 +195,7 @@ inline void sqlite_json_valid(sqlite3_context* ctx, int, sqlite3_value** argv) {
     sqlite3_result_int(ctx, 0);
     return;
   }
-  if (encoded_of(ctx).find(argv[0]) != nullptr) {
+  if (!encoded_of(ctx).find(argv[0]).empty()) {
     sqlite3_result_int(ctx, 1);
     return;
   }
